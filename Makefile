@@ -1,0 +1,39 @@
+# Two commands do all set-up: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATA   ?= ./data
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+
+.PHONY: run test lint bench lock clean
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/steuntje serve --host $(HOST) --port $(PORT) --data $(DATA)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/steuntje bench
+
+lock:
+	rm -rf /tmp/steuntje-lock && $(PYTHON) -m venv /tmp/steuntje-lock
+	/tmp/steuntje-lock/bin/pip install --quiet -e '.[test]'
+	/tmp/steuntje-lock/bin/pip freeze --exclude-editable | grep -v '^steuntje' > requirements/constraints.new
+	{ sed -n '1,2p' requirements/constraints.txt; cat requirements/constraints.new; } > requirements/constraints.txt
+	rm requirements/constraints.new
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

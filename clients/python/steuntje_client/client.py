@@ -1,0 +1,306 @@
+"""`RelayClient`: one device's connection to the relay.
+
+Sending: `await client.send(to, body)` returns once the relay has committed the envelope.
+Sends made in the same event-loop tick travel in one `send` event (the relay's batching
+contract); a lone send still leaves at once. An unanswered send raises ConnectionLost:
+resend it with the same id and the relay will not deliver it twice.
+
+Receiving: envelopes arrive on `on_envelope` (or the `envelopes` queue), in order, each
+once: the relay may redeliver after a reconnect, and the client drops any sequence number
+it has already passed (`last_seq`, which an app persists to stay exactly-once across
+restarts). Acknowledgements are cumulative and coalesced per tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+
+from steuntje_client.errors import ConnectionLost, RelayRefused
+from steuntje_client.keys import DeviceKey, b64url, parse_invite, unb64url
+
+MAX_ENVELOPES_PER_EVENT = 256
+MAX_BYTES_PER_EVENT = 1024 * 1024
+REQUEST_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    seq: int
+    id: str
+    sender: str  # device id
+    body: bytes
+
+    def __repr__(self) -> str:
+        return f"Envelope(seq={self.seq}, id={self.id!r}, bytes={len(self.body)})"
+
+
+OnEnvelope = Callable[[Envelope], Awaitable[None] | None]
+
+
+def new_envelope_id() -> str:
+    return b64url(secrets.token_bytes(16))
+
+
+class RelayClient:
+    def __init__(
+        self,
+        url: str,
+        key: DeviceKey,
+        *,
+        on_envelope: OnEnvelope | None = None,
+        relay_id: bytes | None = None,
+        last_seq: int = 0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.key = key
+        self.relay_id = relay_id  # pinned after the first connect; a different relay is refused
+        self.last_seq = last_seq
+        self.identity: dict[str, Any] = {}
+        self.envelopes: asyncio.Queue[Envelope] = asyncio.Queue()
+        self.revoked: str | None = None
+        self.case_changes: asyncio.Queue[str] = asyncio.Queue()
+        self.relay_errors: list[dict[str, Any]] = []
+        self._on_envelope = on_envelope
+        self._sio = socketio.AsyncClient(reconnection=False)
+        self._outgoing: list[tuple[str, str, bytes, asyncio.Future[str]]] = []
+        self._flush_scheduled = False
+        self._ack_upto = 0
+        self._acked = 0
+        self._ack_scheduled = False
+        self._connection_max_seq = 0
+        self._pending_sends: set[asyncio.Task[None]] = set()
+        self._sio.on("deliver", self._on_deliver)
+        self._sio.on("revoked", self._on_revoked)
+        self._sio.on("case_changed", self._on_case_changed)
+        self._sio.on("relay_error", self._on_relay_error)
+
+    def __repr__(self) -> str:
+        return f"RelayClient(device={self.key.device_id!r}, connected={self.connected})"
+
+    @property
+    def connected(self) -> bool:
+        return self._sio.connected
+
+    @property
+    def device_id(self) -> str:
+        return self.key.device_id
+
+    @property
+    def account_id(self) -> str:
+        return str(self.identity.get("account", ""))
+
+    # -- session ----------------------------------------------------------------------
+
+    async def _open(self) -> tuple[bytes, bytes]:
+        self._connection_max_seq = 0
+        self._acked = 0
+        self._ack_upto = 0
+        await self._sio.connect(self.url, transports=["websocket"], wait_timeout=10)
+        reply = await self.request("challenge")
+        relay_id, nonce = unb64url(reply["relay"]), unb64url(reply["nonce"])
+        if self.relay_id is not None and relay_id != self.relay_id:
+            await self._sio.disconnect()
+            raise RelayRefused("wrong_relay", "this is not the relay this device registered with")
+        self.relay_id = relay_id
+        return relay_id, nonce
+
+    async def connect(self) -> dict[str, Any]:
+        """Connect and authenticate with this device's key."""
+        relay_id, nonce = await self._open()
+        signature = self.key.sign_challenge(relay_id, nonce)
+        try:
+            self.identity = await self.request(
+                "auth", {"device": self.key.device_id, "signature": b64url(signature)}
+            )
+        except RelayRefused:
+            await self._sio.disconnect()
+            raise
+        return self.identity
+
+    async def register(self, invite: str) -> dict[str, Any]:
+        """Connect and create this device's account from an invite link or token."""
+        _, token = parse_invite(invite)
+        relay_id, nonce = await self._open()
+        signature = self.key.sign_challenge(relay_id, nonce)
+        try:
+            self.identity = await self.request(
+                "register",
+                {"invite": token, "device": self.key.device_id, "signature": b64url(signature)},
+            )
+        except RelayRefused:
+            await self._sio.disconnect()
+            raise
+        return self.identity
+
+    async def close(self) -> None:
+        self._flush_acks()
+        if self._sio.connected:
+            await self._sio.disconnect()
+
+    async def wait_closed(self) -> None:
+        await self._sio.wait()
+
+    # -- requests ---------------------------------------------------------------------
+
+    async def request(
+        self,
+        event: str,
+        data: dict[str, Any] | None = None,
+        timeout: float = REQUEST_TIMEOUT_S,  # noqa: ASYNC109 (forwarded to socketio)
+    ) -> dict[str, Any]:
+        """Send one event and return its reply; raises RelayRefused on `ok: false`."""
+        try:
+            reply = await self._sio.call(event, data or {}, timeout=timeout)
+        except (
+            socketio.exceptions.TimeoutError,
+            socketio.exceptions.BadNamespaceError,
+            socketio.exceptions.DisconnectedError,
+        ) as exc:
+            raise ConnectionLost(f"no reply to {event}") from exc
+        if not isinstance(reply, dict) or reply.get("ok") is not True:
+            raise RelayRefused.from_reply(reply)
+        return reply
+
+    async def whoami(self) -> dict[str, Any]:
+        return await self.request("whoami")
+
+    async def create_invite(self, role: str) -> dict[str, Any]:
+        return await self.request("invite_create", {"role": role})
+
+    async def cases(self) -> list[dict[str, Any]]:
+        return (await self.request("case_list"))["cases"]
+
+    async def devices_of(self, account_id: str) -> list[str]:
+        return (await self.request("devices_list", {"account": account_id}))["devices"]
+
+    async def colleagues(self) -> list[str]:
+        return (await self.request("colleagues_list"))["workers"]
+
+    async def add_case_member(self, case_id: str, account_id: str) -> None:
+        await self.request("case_add_member", {"case": case_id, "account": account_id})
+
+    async def hand_over_case(self, case_id: str, to_account: str) -> None:
+        await self.request("case_handover", {"case": case_id, "to": to_account})
+
+    async def accounts(self) -> list[dict[str, Any]]:
+        return (await self.request("admin_accounts"))["accounts"]
+
+    async def set_account_status(self, account_id: str, status: str) -> None:
+        await self.request("admin_set_account_status", {"account": account_id, "status": status})
+
+    async def revoke_device(self, device_id: str) -> None:
+        await self.request("admin_revoke_device", {"device": device_id})
+
+    # -- sending ----------------------------------------------------------------------
+
+    async def send(self, to: str, body: bytes, envelope_id: str | None = None) -> str:
+        """Store `body` for device `to`; returns the envelope id once the relay committed it."""
+        envelope_id = envelope_id or new_envelope_id()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str] = loop.create_future()
+        self._outgoing.append((envelope_id, to, body, future))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush_sends)
+        return await future
+
+    def _flush_sends(self) -> None:
+        self._flush_scheduled = False
+        outgoing, self._outgoing = self._outgoing, []
+        chunk: list[tuple[str, str, bytes, asyncio.Future[str]]] = []
+        size = 0
+        for item in outgoing:
+            if chunk and (
+                len(chunk) == MAX_ENVELOPES_PER_EVENT or size + len(item[2]) > MAX_BYTES_PER_EVENT
+            ):
+                self._start_send(chunk)
+                chunk, size = [], 0
+            chunk.append(item)
+            size += len(item[2])
+        if chunk:
+            self._start_send(chunk)
+
+    def _start_send(self, chunk: list[tuple[str, str, bytes, asyncio.Future[str]]]) -> None:
+        task = asyncio.get_running_loop().create_task(self._send_chunk(chunk))
+        self._pending_sends.add(task)
+        task.add_done_callback(self._pending_sends.discard)
+
+    async def _send_chunk(self, chunk: list[tuple[str, str, bytes, asyncio.Future[str]]]) -> None:
+        data = {
+            "envelopes": [{"id": eid, "to": to, "size": len(body)} for eid, to, body, _ in chunk],
+            "bodies": b"".join(body for _, _, body, _ in chunk),
+        }
+        try:
+            reply = await self.request("send", data)
+        except (RelayRefused, ConnectionLost) as error:
+            for *_, future in chunk:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        rejected = {r["id"]: r["code"] for r in reply.get("rejected", ())}
+        for envelope_id, _, _, future in chunk:
+            if future.done():
+                continue
+            if envelope_id in rejected:
+                future.set_exception(RelayRefused(rejected[envelope_id]))
+            else:
+                future.set_result(envelope_id)
+
+    # -- receiving --------------------------------------------------------------------
+
+    async def _on_deliver(self, data: dict[str, Any]) -> None:
+        bodies: bytes = data["bodies"]
+        offset = 0
+        fresh: list[Envelope] = []
+        for item in data["envelopes"]:
+            size = item["size"]
+            seq = item["seq"]
+            body = bodies[offset : offset + size]
+            offset += size
+            if seq > self._connection_max_seq:
+                self._connection_max_seq = seq
+            if seq <= self.last_seq:
+                continue  # a redelivery after reconnect: already handed to the app
+            self.last_seq = seq
+            fresh.append(Envelope(seq, item["id"], item["from"], body))
+        for envelope in fresh:
+            if self._on_envelope is None:
+                self.envelopes.put_nowait(envelope)
+            else:
+                result = self._on_envelope(envelope)
+                if inspect.isawaitable(result):
+                    await result
+        self._ack_upto = self._connection_max_seq
+        if not self._ack_scheduled:
+            self._ack_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_acks)
+
+    def _flush_acks(self) -> None:
+        self._ack_scheduled = False
+        if self._ack_upto > self._acked and self._sio.connected:
+            self._acked = self._ack_upto
+            task = asyncio.get_running_loop().create_task(self._emit_ack(self._ack_upto))
+            self._pending_sends.add(task)
+            task.add_done_callback(self._pending_sends.discard)
+
+    async def _emit_ack(self, upto: int) -> None:
+        # If disconnected, the relay redelivers later and last_seq drops the copies.
+        with contextlib.suppress(socketio.exceptions.SocketIOError):
+            await self._sio.emit("ack", {"upto": upto})
+
+    async def _on_revoked(self, data: dict[str, Any]) -> None:
+        self.revoked = str(data.get("reason", "revoked"))
+
+    async def _on_case_changed(self, data: dict[str, Any]) -> None:
+        self.case_changes.put_nowait(str(data.get("case")))
+
+    async def _on_relay_error(self, data: dict[str, Any]) -> None:
+        self.relay_errors.append(data)

@@ -1,0 +1,114 @@
+"""`create_app(config)`: the one composition root. Builds storage, the commit queue, the
+delivery router and the Socket.IO server, and wires them into an aiohttp application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import socketio
+from aiohttp import web
+
+from relay import __version__
+from relay.clock import Clock, SystemClock
+from relay.commit_queue import CommitQueue
+from relay.config import RelayConfig
+from relay.context import RelayContext
+from relay.delivery import Router
+from relay.namespace import RelayNamespace
+from relay.storage.sqlite import SQLiteStorage
+
+CONTEXT = web.AppKey("steuntje_context", RelayContext)
+WEB_ROOT = Path(__file__).resolve().parent.parent / "clients" / "web"
+
+# The web app needs nothing from elsewhere: no CDN, no inline script, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), microphone=()",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    response = await handler(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    if not ctx.ready or ctx.closing:
+        return web.json_response({"status": "unavailable", "version": __version__}, status=503)
+    return web.json_response({"status": "ok", "version": __version__})
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    page = WEB_ROOT / "index.html"
+    if not page.is_file():
+        raise web.HTTPNotFound(text="The web app is not installed next to this relay.")
+    return web.FileResponse(page, headers={"Cache-Control": "no-cache"})
+
+
+def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Application:
+    config = config.validated()
+    clock = clock or SystemClock()
+    limits = config.limits
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        transports=["websocket"],  # no long-polling: any node can serve any client
+        cors_allowed_origins=list(config.allowed_origins) or None,  # None = same origin only
+        # Frames up to twice the event limit are read and answered with payload_too_large;
+        # larger ones close the connection (WebSocket 1009) without being buffered.
+        max_http_buffer_size=2 * limits.max_event_bytes,
+        logger=False,
+        engineio_logger=False,
+    )
+    storage = SQLiteStorage(config.database_path, config.sqlite_synchronous)
+    ctx = RelayContext(config=config, clock=clock, storage=storage, sio=sio, router=Router())
+    sio.register_namespace(RelayNamespace(ctx))
+
+    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    app[CONTEXT] = ctx
+    sio.attach(app)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/", index)
+    if WEB_ROOT.is_dir():
+        app.router.add_static("/app/", WEB_ROOT, show_index=False, follow_symlinks=False)
+    app.cleanup_ctx.append(_lifecycle)
+    app.on_shutdown.append(_on_shutdown)
+    return app
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[CONTEXT]
+    await ctx.storage.open()
+    ctx.relay_id, ctx.org_id = await ctx.storage.installation(ctx.now())
+    ctx.commits = CommitQueue(
+        ctx.storage, ctx.clock, ctx.config.limits.mailbox_max_envelopes, ctx.router.stored
+    )
+    ctx.commits.start()
+    ctx.ready = True
+    yield
+    ctx.ready = False
+    await ctx.commits.stop()
+    await ctx.storage.close()
+
+
+async def _on_shutdown(app: web.Application) -> None:
+    """Stop taking envelopes, commit (and acknowledge) what is in flight, then let clients go
+    so they reconnect elsewhere."""
+    ctx = app[CONTEXT]
+    ctx.closing = True
+    if ctx.commits is not None:
+        await ctx.commits.stop()
+    for sid in list(ctx.connections):
+        await ctx.sio.disconnect(sid)

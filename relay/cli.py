@@ -1,0 +1,197 @@
+"""`steuntje`: the command line. Thin: parses, builds a config, calls one function."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from relay import __version__
+from relay.config import DAY, RelayConfig
+from relay.errors import ConfigError
+from relay.storage.base import ROLES
+
+DESCRIPTION = """\
+Steuntje: an end-to-end encrypted messaging relay for social-care casework.
+The relay stores and forwards opaque envelopes; it never sees message content."""
+
+
+def _add_relay_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder for the SQLite database (default ./data, or $STEUNTJE_DATA)",
+    )
+    parser.add_argument(
+        "--public-url",
+        default=None,
+        metavar="URL",
+        help="address people use to reach this relay, used in invite links "
+        "(default http://HOST:PORT, or $STEUNTJE_PUBLIC_URL)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="steuntje",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"steuntje {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the relay",
+        description="Run the relay until SIGTERM or Ctrl-C. On the first start of an empty "
+        "database it prints a one-time admin invite.",
+    )
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="port to listen on; 0 picks a free one (default 8080)",
+    )
+    _add_relay_options(serve)
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="extra browser origin allowed to connect (repeatable); "
+        "by default only the relay's own origin",
+    )
+    serve.add_argument(
+        "--sqlite-sync",
+        choices=("full", "normal"),
+        default=None,
+        help="full (default): an acknowledged envelope survives power loss; "
+        "normal: it survives a relay crash but maybe not power loss",
+    )
+    serve.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+    admin = commands.add_parser("admin", help="administration on this machine's database")
+    admin_commands = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    invite = admin_commands.add_parser(
+        "invite",
+        help="print a one-time invite link",
+        description="Create a one-time invite for a new account and print its link. Works "
+        "while the relay runs. Only a hash of the token is stored.",
+    )
+    invite.add_argument("--role", required=True, choices=ROLES, help="role of the new account")
+    invite.add_argument(
+        "--expires-in",
+        type=float,
+        default=24.0,
+        metavar="HOURS",
+        help="hours until the invite stops working (default 24)",
+    )
+    _add_relay_options(invite)
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure throughput and latency",
+        description="Start a relay on a temporary folder (or use --url), register pairs of "
+        "devices through real invites, and send envelopes between them. Prints "
+        "progress to stderr and a table (or, with --json, one JSON object as "
+        "the last line) to stdout.",
+    )
+    bench.add_argument(
+        "--url", default=None, help="measure an already running relay (needs --admin-invite)"
+    )
+    bench.add_argument(
+        "--admin-invite", default=None, metavar="LINK", help="an admin invite link for --url"
+    )
+    bench.add_argument("--pairs", type=int, default=50, help="sender/recipient pairs (50)")
+    bench.add_argument("--messages", type=int, default=200, help="envelopes per sender (200)")
+    bench.add_argument("--size", type=int, default=200, help="bytes per envelope (200)")
+    bench.add_argument(
+        "--inflight", type=int, default=8, help="unacknowledged envelopes per sender (8)"
+    )
+    bench.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="offered envelopes/s in total, 0 = as fast as possible",
+    )
+    bench.add_argument(
+        "--offline",
+        action="store_true",
+        help="recipients connect only after every send is acknowledged",
+    )
+    bench.add_argument(
+        "--connections",
+        type=int,
+        default=0,
+        metavar="N",
+        help="hold N idle authenticated connections and measure memory",
+    )
+    bench.add_argument("--runs", type=int, default=1, help="repeat and report medians")
+    bench.add_argument("--sqlite-sync", choices=("full", "normal"), default="full")
+    bench.add_argument("--json", action="store_true", help="print one JSON object last")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> RelayConfig:
+    config = RelayConfig().with_env()
+    changes: dict[str, object] = {}
+    for option, name in (
+        ("host", "host"),
+        ("port", "port"),
+        ("data", "data_dir"),
+        ("public_url", "public_url"),
+        ("sqlite_sync", "sqlite_synchronous"),
+    ):
+        value = getattr(args, option, None)
+        if value is not None:
+            changes[name] = value
+    if getattr(args, "allowed_origin", None):
+        changes["allowed_origins"] = tuple(args.allowed_origin)
+    return replace(config, **changes).validated()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            logging.basicConfig(
+                level=args.log_level,
+                stream=sys.stderr,
+                format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            )
+            from relay.server import serve
+
+            asyncio.run(serve(_config(args)))
+            return 0
+        if args.command == "admin" and args.admin_command == "invite":
+            from relay.server import invite_offline
+
+            if not 0 < args.expires_in <= 30 * 24:
+                raise ConfigError("--expires-in must be between 0 and 720 hours")
+            config = _config(args)
+            link = asyncio.run(
+                invite_offline(config, args.role, int(args.expires_in * 3600), int(time.time()))
+            )
+            print(f"Invite for a new {args.role} (works once, valid {args.expires_in:g} hours):")
+            print(link)
+            return 0
+        if args.command == "bench":
+            from steuntje_client.bench import run_cli
+
+            return run_cli(args)
+    except ConfigError as error:
+        print(f"steuntje: {error.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+__all__ = ["DAY", "build_parser", "main"]

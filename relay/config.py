@@ -1,0 +1,116 @@
+"""Typed, validated relay configuration. Every option: default, effect, example in README.md.
+
+Values come from command-line flags, or `STEUNTJE_*` environment variables, or these
+defaults, in that order. A bad value stops the relay at start with a message that names
+the option and says what would be accepted.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from relay.errors import ConfigError
+from relay.storage.sqlite import SYNC_MODES
+
+DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one client may use. Each limit, when hit, gives its own error code."""
+
+    max_envelope_bytes: int = 64 * 1024  # envelope_too_large
+    max_envelopes_per_event: int = 256  # too_many_envelopes
+    max_event_bytes: int = 2 * 1024 * 1024  # payload_too_large (sum of bodies in one event)
+    mailbox_max_envelopes: int = 10_000  # mailbox_full (undelivered, per recipient device)
+    send_rate_per_s: float = 100.0  # rate_limited (envelopes per second per device, sustained)
+    send_burst: int = 2_000  # rate_limited (envelopes a quiet device may send at once)
+    connections_per_account: int = 10  # too_many_connections
+    invite_attempts_per_minute: int = 10  # too_many_attempts (per remote address, in memory)
+    auth_timeout_s: float = 30.0  # an unauthenticated connection is closed after this
+    delivery_window: int = 2_048  # envelopes in flight to one device before it must ack
+    drain_batch: int = 256  # envelopes per `deliver` event when draining a mailbox
+
+
+@dataclass(frozen=True, slots=True)
+class RelayConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    public_url: str = ""  # where people open the web app; default http://HOST:PORT
+    allowed_origins: tuple[str, ...] = ()  # extra browser origins; same-origin only if empty
+    sqlite_synchronous: str = "full"  # full: survives power loss; normal: survives a crash
+    envelope_ttl_s: int = 14 * DAY  # undelivered envelopes expire after this
+    invite_ttl_s: int = 7 * DAY  # invites made over the socket or the CLI
+    admin_invite_ttl_s: int = 1 * DAY  # the bootstrap admin invite printed on first start
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "steuntje.sqlite3"
+
+    @property
+    def effective_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    def validated(self) -> RelayConfig:
+        """Return self if every value is usable, else raise ConfigError naming the option."""
+        if not 0 <= self.port <= 65_535:
+            raise ConfigError(f"--port must be between 0 and 65535 (got {self.port})")
+        if self.sqlite_synchronous not in SYNC_MODES:
+            raise ConfigError(
+                f"--sqlite-sync must be one of {', '.join(SYNC_MODES)}"
+                f" (got {self.sqlite_synchronous!r})"
+            )
+        for name, value in (
+            ("--public-url", self.public_url),
+            *(("--allowed-origin", origin) for origin in self.allowed_origins),
+        ):
+            if value:
+                parts = urlsplit(value)
+                if parts.scheme not in ("http", "https") or not parts.netloc:
+                    raise ConfigError(
+                        f"{name} must look like https://steuntje.example.nl (got {value!r})"
+                    )
+        for name in ("envelope_ttl_s", "invite_ttl_s", "admin_invite_ttl_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive number of seconds")
+        if self.envelope_ttl_s > 90 * DAY:
+            raise ConfigError("envelope_ttl_s may be at most 90 days (GDPR storage limitation)")
+        for limit in fields(Limits):
+            if getattr(self.limits, limit.name) <= 0:
+                raise ConfigError(f"limit {limit.name} must be positive")
+        if self.limits.max_envelope_bytes > self.limits.max_event_bytes:
+            raise ConfigError("max_envelope_bytes cannot exceed max_event_bytes")
+        return self
+
+    def with_env(self, environ: dict[str, str] | None = None) -> RelayConfig:
+        """Fill options from STEUNTJE_HOST, STEUNTJE_PORT, STEUNTJE_DATA, STEUNTJE_PUBLIC_URL,
+        STEUNTJE_ALLOWED_ORIGINS (comma-separated) and STEUNTJE_SQLITE_SYNC."""
+        env = os.environ if environ is None else environ
+        changes: dict[str, object] = {}
+        try:
+            if "STEUNTJE_HOST" in env:
+                changes["host"] = env["STEUNTJE_HOST"]
+            if "STEUNTJE_PORT" in env:
+                changes["port"] = int(env["STEUNTJE_PORT"])
+        except ValueError as exc:
+            raise ConfigError(f"STEUNTJE_PORT must be a whole number ({exc})") from None
+        if "STEUNTJE_DATA" in env:
+            changes["data_dir"] = Path(env["STEUNTJE_DATA"])
+        if "STEUNTJE_PUBLIC_URL" in env:
+            changes["public_url"] = env["STEUNTJE_PUBLIC_URL"]
+        if "STEUNTJE_ALLOWED_ORIGINS" in env:
+            changes["allowed_origins"] = tuple(
+                o.strip() for o in env["STEUNTJE_ALLOWED_ORIGINS"].split(",") if o.strip()
+            )
+        if "STEUNTJE_SQLITE_SYNC" in env:
+            changes["sqlite_synchronous"] = env["STEUNTJE_SQLITE_SYNC"]
+        return replace(self, **changes)

@@ -1,0 +1,70 @@
+"""One Socket.IO connection's state, and which events each state accepts (a table, so the
+rules can be read in one place and PROTOCOL.md's state diagram follows from it)."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from dataclasses import dataclass, field
+
+from relay.delivery import DeviceStream
+from relay.limits import TokenBucket
+from relay.storage.base import DeviceRecord
+
+
+class State(enum.Enum):
+    AWAITING_AUTH = "awaiting_auth"
+    AUTHENTICATED = "authenticated"
+    CLOSED = "closed"
+
+
+SESSION_EVENTS = frozenset({"challenge", "auth", "register"})
+AUTHENTICATED_EVENTS = frozenset(
+    {
+        "send",
+        "ack",
+        "whoami",
+        "devices_list",
+        "case_list",
+        "case_add_member",
+        "case_handover",
+        "colleagues_list",
+        "invite_create",
+        "admin_accounts",
+        "admin_set_account_status",
+        "admin_revoke_device",
+    }
+)
+
+# state -> events accepted in it. Anything else known gets not_authenticated or
+# already_authenticated; anything unknown gets unknown_event.
+ACCEPTS: dict[State, frozenset[str]] = {
+    State.AWAITING_AUTH: SESSION_EVENTS,
+    State.AUTHENTICATED: AUTHENTICATED_EVENTS,
+    State.CLOSED: frozenset(),
+}
+
+# (state, event that succeeded) -> next state
+TRANSITIONS: dict[tuple[State, str], State] = {
+    (State.AWAITING_AUTH, "auth"): State.AUTHENTICATED,
+    (State.AWAITING_AUTH, "register"): State.AUTHENTICATED,
+}
+
+# Events a client sends without waiting for a reply; their errors come as an `error` event.
+FIRE_AND_FORGET = frozenset({"ack"})
+
+
+@dataclass(eq=False)
+class Connection:
+    sid: str
+    remote: str  # used only to limit invite attempts, in memory; never logged or stored
+    state: State = State.AWAITING_AUTH
+    nonce: bytes | None = None
+    device: DeviceRecord | None = None
+    stream: DeviceStream | None = None
+    send_bucket: TokenBucket | None = None
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    auth_timer: asyncio.TimerHandle | None = None
+
+    def __repr__(self) -> str:
+        return f"Connection(state={self.state.value})"

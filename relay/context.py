@@ -1,0 +1,60 @@
+"""Everything a handler may use, built once by `create_app` (the one composition root)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import socketio
+
+from relay.clock import Clock
+from relay.commit_queue import CommitQueue
+from relay.config import RelayConfig
+from relay.connection import Connection
+from relay.delivery import Router
+from relay.limits import TokenBucket
+from relay.storage.base import DeviceRecord, Storage
+
+PERMISSION_CACHE_MAX = 100_000
+
+
+@dataclass(eq=False)
+class RelayContext:
+    config: RelayConfig
+    clock: Clock
+    storage: Storage
+    sio: socketio.AsyncServer
+    router: Router
+    commits: CommitQueue | None = None
+    relay_id: bytes = b""
+    org_id: str = ""
+    ready: bool = False
+    closing: bool = False
+    connections: dict[str, Connection] = field(default_factory=dict)  # sid -> connection
+    by_device: dict[str, Connection] = field(default_factory=dict)
+    by_account: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    invite_buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    # (sender account, recipient device) -> True / False / None (no such device).
+    # Cleared whenever membership, accounts or devices change.
+    permissions: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"RelayContext(connections={len(self.connections)})"
+
+    async def may_send(self, sender: DeviceRecord, to_device: str) -> bool | None:
+        key = (sender.account_id, to_device)
+        try:
+            return self.permissions[key]
+        except KeyError:
+            pass
+        allowed = await self.storage.may_send(sender, to_device)
+        if len(self.permissions) >= PERMISSION_CACHE_MAX:
+            self.permissions.clear()
+        self.permissions[key] = allowed
+        return allowed
+
+    def forget_permissions(self) -> None:
+        self.permissions.clear()
+
+    def now(self) -> int:
+        return int(self.clock.now())

@@ -1,0 +1,135 @@
+"""Getting committed envelopes to a connected device, in order, with flow control.
+
+Each authenticated connection has one `DeviceStream`, a two-state machine:
+
+    DRAINING --(a read returns less than asked, and nothing new arrived meanwhile)--> LIVE
+    LIVE     --(window full: too much unacknowledged)------------------------------> DRAINING
+
+DRAINING reads the mailbox from the database after `cursor` in batches; LIVE receives
+envelopes straight from the commit queue, never touching the database. Either way the
+device sees every envelope once per connection, in sequence order, with at most `window`
+unacknowledged. A single pump task does all sending, so deliveries cannot overtake each
+other. Envelopes offered in the same event-loop tick go out as one `deliver` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Awaitable, Callable
+
+from relay.storage.base import StoredEnvelope
+
+Emit = Callable[[list[StoredEnvelope]], Awaitable[None]]
+ReadMailbox = Callable[[str, int, int], Awaitable[list[StoredEnvelope]]]
+
+
+class Mode(enum.Enum):
+    DRAINING = "draining"
+    LIVE = "live"
+
+
+class DeviceStream:
+    def __init__(
+        self,
+        device_id: str,
+        emit: Emit,
+        read: ReadMailbox,
+        window: int,
+        batch: int,
+        acked: int = 0,
+    ) -> None:
+        self.device_id = device_id
+        self._emit = emit
+        self._read = read
+        self._window = window
+        self._batch = batch
+        self.cursor = acked  # highest seq sent (or known acknowledged) on this connection
+        self.acked = acked
+        self.mode = Mode.DRAINING
+        self._dirty = False  # something was committed while a drain read was under way
+        self._outbox: list[StoredEnvelope] = []
+        self._pump: asyncio.Task[None] | None = None
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"DeviceStream(mode={self.mode.value}, cursor={self.cursor}, acked={self.acked})"
+
+    @property
+    def in_flight(self) -> int:
+        return max(0, self.cursor - self.acked)
+
+    def start(self) -> None:
+        self._ensure_pump()
+
+    def close(self) -> None:
+        self.closed = True
+        if self._pump is not None:
+            self._pump.cancel()
+
+    def offer(self, envelope: StoredEnvelope) -> None:
+        """A newly committed envelope for this device (called in sequence order)."""
+        if self.closed or envelope.seq <= self.cursor:
+            return  # already sent by a drain read that saw the commit first
+        if self.mode is Mode.LIVE and self.in_flight < self._window:
+            self._outbox.append(envelope)
+            self.cursor = envelope.seq
+        else:
+            self.mode = Mode.DRAINING
+            self._dirty = True
+        self._ensure_pump()
+
+    def acknowledged(self, upto: int) -> None:
+        if upto > self.acked:
+            self.acked = upto
+            if self.mode is Mode.DRAINING:
+                self._ensure_pump()
+
+    def _ensure_pump(self) -> None:
+        if self._pump is None and not self.closed:
+            self._pump = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        try:
+            while not self.closed:
+                if self._outbox:
+                    batch, self._outbox = self._outbox, []
+                    await self._emit(batch)
+                elif self.mode is Mode.DRAINING:
+                    room = min(self._batch, self._window - self.in_flight)
+                    if room <= 0:
+                        return  # the next acknowledgement restarts the pump
+                    self._dirty = False
+                    rows = await self._read(self.device_id, self.cursor, room)
+                    rows = [row for row in rows if row.seq > self.cursor]
+                    if rows:
+                        self.cursor = rows[-1].seq
+                        await self._emit(rows)
+                    if len(rows) < room and not self._dirty:
+                        self.mode = Mode.LIVE
+                else:
+                    return
+        finally:
+            self._pump = None
+
+
+class Router:
+    """Which device is connected here, so committed envelopes find their stream."""
+
+    def __init__(self) -> None:
+        self._streams: dict[str, DeviceStream] = {}
+
+    def attach(self, stream: DeviceStream) -> None:
+        self._streams[stream.device_id] = stream
+
+    def detach(self, stream: DeviceStream) -> None:
+        if self._streams.get(stream.device_id) is stream:
+            del self._streams[stream.device_id]
+        stream.close()
+
+    def stored(self, envelopes: list[StoredEnvelope]) -> None:
+        streams = self._streams
+        for envelope in envelopes:
+            stream = streams.get(envelope.to_device)
+            if stream is not None:
+                stream.offer(envelope)

@@ -1,0 +1,107 @@
+"""Every error the relay can report to a client, and the one exception that carries them.
+
+    RelayError                  root: carries a stable wire `code` and a human `message`
+    └── ConfigError             the relay's own configuration is unusable (never sent to clients)
+
+Handlers raise `RelayError(Code.X)`; the Socket.IO edge turns it into
+`{"ok": false, "error": {"code": ..., "message": ...}}`. Codes are part of the protocol
+(PROTOCOL.md, "Error codes"): never rename one, only add.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """Wire error codes. The value is what the client sees."""
+
+    # framing and dispatch
+    MALFORMED = "malformed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNKNOWN_EVENT = "unknown_event"
+    NOT_AUTHENTICATED = "not_authenticated"
+    ALREADY_AUTHENTICATED = "already_authenticated"
+    # authentication and registration
+    NO_CHALLENGE = "no_challenge"
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_DEVICE = "unknown_device"
+    DEVICE_REVOKED = "device_revoked"
+    DEVICE_EXISTS = "device_exists"
+    ACCOUNT_DISABLED = "account_disabled"
+    INVITE_INVALID = "invite_invalid"
+    INVITE_EXPIRED = "invite_expired"
+    INVITE_USED = "invite_used"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    TOO_MANY_CONNECTIONS = "too_many_connections"
+    # envelopes
+    NOT_PERMITTED = "not_permitted"
+    ENVELOPE_TOO_LARGE = "envelope_too_large"
+    TOO_MANY_ENVELOPES = "too_many_envelopes"
+    MAILBOX_FULL = "mailbox_full"
+    RATE_LIMITED = "rate_limited"
+    BAD_ACK = "bad_ack"
+    # accounts and cases
+    UNKNOWN_ACCOUNT = "unknown_account"
+    UNKNOWN_CASE = "unknown_case"
+    LAST_ADMIN = "last_admin"
+    # the relay itself
+    UNAVAILABLE = "unavailable"
+    INTERNAL_ERROR = "internal_error"
+
+
+# What the person (or the developer of a client) should do, in one sentence each.
+MESSAGES: dict[Code, str] = {
+    Code.MALFORMED: "The event's data does not match the protocol; see PROTOCOL.md.",
+    Code.PAYLOAD_TOO_LARGE: "The event is larger than the relay accepts; send fewer envelopes.",
+    Code.UNKNOWN_EVENT: "The relay does not know this event; check the protocol version.",
+    Code.NOT_AUTHENTICATED: "Authenticate first: ask for a challenge, then send auth.",
+    Code.ALREADY_AUTHENTICATED: "This connection is already authenticated.",
+    Code.NO_CHALLENGE: "Ask for a fresh challenge first; each one can be used once.",
+    Code.BAD_SIGNATURE: "The signature does not match this connection's challenge.",
+    Code.UNKNOWN_DEVICE: "No active device with this key is known.",
+    Code.DEVICE_REVOKED: "This device was revoked and can never sign in again.",
+    Code.DEVICE_EXISTS: "This device key is already registered; sign in with auth instead.",
+    Code.ACCOUNT_DISABLED: "This account is disabled; ask your organisation's administrator.",
+    Code.INVITE_INVALID: "This invite is not valid; ask for a new one.",
+    Code.INVITE_EXPIRED: "This invite has expired; ask for a new one.",
+    Code.INVITE_USED: "This invite was already used; ask for a new one.",
+    Code.TOO_MANY_ATTEMPTS: "Too many attempts; wait a minute and try again.",
+    Code.TOO_MANY_CONNECTIONS: "This account has too many open connections; close one first.",
+    Code.NOT_PERMITTED: (
+        "You may not do this (you share no case with this person, or lack the role)."
+    ),
+    Code.ENVELOPE_TOO_LARGE: "The envelope is larger than the relay accepts.",
+    Code.TOO_MANY_ENVELOPES: "Too many envelopes in one event; split the batch.",
+    Code.MAILBOX_FULL: "The recipient's mailbox is full; try again later.",
+    Code.RATE_LIMITED: "You are sending too fast; wait and resend with the same id.",
+    Code.BAD_ACK: "The acknowledgement names an envelope that was not delivered.",
+    Code.UNKNOWN_ACCOUNT: "No such account in your organisation.",
+    Code.UNKNOWN_CASE: "No such case, or you are not on it.",
+    Code.LAST_ADMIN: "This is the organisation's last active administrator.",
+    Code.UNAVAILABLE: "The relay cannot store data right now; nothing was accepted. Retry later.",
+    Code.INTERNAL_ERROR: "The relay hit a bug; nothing was accepted. Retry, and tell the operator.",
+}
+
+
+class RelayError(Exception):
+    """An error reported to the client with a stable code; carries no user data."""
+
+    def __init__(self, code: Code, message: str | None = None, **details: object) -> None:
+        self.code = code
+        self.message = message or MESSAGES[code]
+        self.details = details
+        super().__init__(f"{code}: {self.message}")
+
+    def to_wire(self) -> dict[str, object]:
+        return {"code": str(self.code), "message": self.message, **self.details}
+
+
+class ConfigError(RelayError):
+    """The relay's configuration cannot be used; the message says which option and why."""
+
+    def __init__(self, message: str) -> None:
+        self.code = Code.INTERNAL_ERROR
+        self.message = message
+        self.details = {}
+        Exception.__init__(self, message)

@@ -1,0 +1,70 @@
+"""admin_accounts, admin_set_account_status, admin_revoke_device: an organisation's admin
+manages accounts and devices. Every change takes effect on live connections at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relay.connection import Connection
+from relay.context import RelayContext
+from relay.errors import Code, RelayError
+from relay.ids import DEVICE_ID, SERVER_ID
+from relay.notify import drop_devices
+from relay.storage.base import DeviceRecord
+from relay.validate import choice_field, require_object, text_field
+
+ACCOUNT_STATUSES = ("active", "disabled", "revoked")
+
+
+def _admin(conn: Connection) -> DeviceRecord:
+    if conn.device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    if conn.device.role != "admin":
+        raise RelayError(Code.NOT_PERMITTED)
+    return conn.device
+
+
+async def on_admin_accounts(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    admin = _admin(conn)
+    accounts = await ctx.storage.list_accounts(admin.org_id)
+    return {
+        "ok": True,
+        "accounts": [
+            {
+                "id": a.id,
+                "role": a.role,
+                "status": a.status,
+                "created_at": a.created_at,
+                "devices": [
+                    {"id": device_id, "status": status, "online": device_id in ctx.by_device}
+                    for device_id, status in a.devices
+                ],
+            }
+            for a in accounts
+        ],
+    }
+
+
+async def on_admin_set_account_status(
+    ctx: RelayContext,
+    conn: Connection,
+    data: Any,
+) -> dict[str, Any]:
+    admin = _admin(conn)
+    data = require_object(data)
+    account_id = text_field(data, "account", SERVER_ID)
+    status = choice_field(data, "status", ACCOUNT_STATUSES)
+    devices = await ctx.storage.set_account_status(admin.org_id, account_id, status)
+    ctx.forget_permissions()
+    if status != "active":
+        await drop_devices(ctx, devices, "account_" + status)
+    return {"ok": True, "account": account_id, "status": status}
+
+
+async def on_admin_revoke_device(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    admin = _admin(conn)
+    device_id = text_field(require_object(data), "device", DEVICE_ID)
+    await ctx.storage.revoke_device(admin.org_id, device_id)
+    ctx.forget_permissions()
+    await drop_devices(ctx, [device_id], "device_revoked")
+    return {"ok": True, "device": device_id}

@@ -1,0 +1,118 @@
+"""whoami, devices_list, case_list, colleagues_list, case_add_member, case_handover,
+invite_create: what workers and caregivers do besides sending envelopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relay.connection import Connection
+from relay.context import RelayContext
+from relay.errors import Code, RelayError
+from relay.ids import SERVER_ID
+from relay.invites import invite_link, new_token, token_hash
+from relay.notify import notify_case_members
+from relay.storage.base import ROLES, DeviceRecord
+from relay.validate import choice_field, require_object, text_field
+
+# Who may invite whom: a worker brings in caregivers (which opens a case); an admin anyone.
+INVITABLE_ROLES: dict[str, tuple[str, ...]] = {
+    "worker": ("caregiver",),
+    "admin": ROLES,
+}
+
+
+def _device(conn: Connection) -> DeviceRecord:
+    if conn.device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    return conn.device
+
+
+async def on_whoami(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = _device(conn)
+    return {
+        "ok": True,
+        "account": device.account_id,
+        "device": device.id,
+        "role": device.role,
+        "org": device.org_id,
+    }
+
+
+async def on_devices_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    """The active devices of an account the caller may send to (or of the caller itself)."""
+    device = _device(conn)
+    account_id = text_field(require_object(data), "account", SERVER_ID)
+    devices = await ctx.storage.account_devices(device.org_id, account_id)
+    if not devices:
+        raise RelayError(Code.UNKNOWN_ACCOUNT)
+    if not await ctx.may_send(device, devices[0]):
+        raise RelayError(Code.NOT_PERMITTED)
+    return {"ok": True, "account": account_id, "devices": devices}
+
+
+async def on_case_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = _device(conn)
+    cases = await ctx.storage.list_cases(device.account_id)
+    return {
+        "ok": True,
+        "cases": [
+            {
+                "id": case.id,
+                "caregiver": case.caregiver_id,
+                "members": [
+                    {"account": m.account_id, "role": m.role, "devices": list(m.devices)}
+                    for m in case.members
+                ],
+            }
+            for case in cases
+        ],
+    }
+
+
+async def on_colleagues_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = _device(conn)
+    if device.role not in ("worker", "admin"):
+        raise RelayError(Code.NOT_PERMITTED)
+    return {"ok": True, "workers": await ctx.storage.colleagues(device.org_id)}
+
+
+async def on_case_add_member(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = _device(conn)
+    data = require_object(data)
+    case_id = text_field(data, "case", SERVER_ID)
+    account_id = text_field(data, "account", SERVER_ID)
+    change = await ctx.storage.add_case_member(device, case_id, account_id, ctx.now())
+    ctx.forget_permissions()
+    await notify_case_members(ctx, change.case_id, change.members)
+    return {"ok": True, "case": change.case_id}
+
+
+async def on_case_handover(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = _device(conn)
+    data = require_object(data)
+    case_id = text_field(data, "case", SERVER_ID)
+    to_account = text_field(data, "to", SERVER_ID)
+    change = await ctx.storage.handover_case(device, case_id, to_account, ctx.now())
+    ctx.forget_permissions()
+    await notify_case_members(ctx, change.case_id, change.members)
+    return {"ok": True, "case": change.case_id}
+
+
+async def on_invite_create(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = _device(conn)
+    role = choice_field(require_object(data), "role", ROLES)
+    if role not in INVITABLE_ROLES.get(device.role, ()):
+        raise RelayError(Code.NOT_PERMITTED)
+    token = new_token()
+    now = ctx.now()
+    expires_at = now + ctx.config.invite_ttl_s
+    await ctx.storage.create_invite(
+        token_hash(token), device.org_id, role, device.account_id, now, expires_at
+    )
+    return {
+        "ok": True,
+        "role": role,
+        "token": token,
+        "expires_at": expires_at,
+        "link": invite_link(ctx.config.effective_public_url, token),
+    }

@@ -1,0 +1,147 @@
+"""challenge, auth, register: turning a fresh connection into an authenticated device."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from relay.auth import new_nonce, signature_valid
+from relay.connection import Connection
+from relay.context import RelayContext
+from relay.delivery import DeviceStream
+from relay.errors import Code, RelayError
+from relay.ids import DEVICE_ID, b64url, unb64url
+from relay.invites import token_hash
+from relay.limits import TokenBucket
+from relay.notify import drop_connection, emit_deliver, notify_case_members
+from relay.storage.base import DeviceRecord, StoredEnvelope
+from relay.validate import require_object, text_field
+
+log = logging.getLogger("steuntje.relay.session")
+
+PROTOCOL_VERSION = 1
+
+INVITE_PROBLEMS = frozenset(
+    {Code.INVITE_INVALID, Code.INVITE_EXPIRED, Code.INVITE_USED, Code.BAD_SIGNATURE, Code.MALFORMED}
+)
+
+
+async def on_challenge(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    conn.nonce = new_nonce()
+    return {
+        "ok": True,
+        "nonce": b64url(conn.nonce),
+        "relay": b64url(ctx.relay_id),
+        "protocol": PROTOCOL_VERSION,
+    }
+
+
+def _verified_device(conn: Connection, data: dict[str, Any], relay_id: bytes) -> str:
+    """The device id whose key signed this connection's challenge; consumes the challenge."""
+    nonce, conn.nonce = conn.nonce, None  # one use, whatever the outcome: no replay
+    if nonce is None:
+        raise RelayError(Code.NO_CHALLENGE)
+    device_id = text_field(data, "device", DEVICE_ID)
+    try:
+        signature = unb64url(text_field(data, "signature"))
+    except ValueError:
+        raise RelayError(Code.MALFORMED, "Field 'signature' must be base64url.") from None
+    if not signature_valid(unb64url(device_id), relay_id, nonce, signature):
+        raise RelayError(Code.BAD_SIGNATURE)
+    return device_id
+
+
+async def on_auth(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    data = require_object(data)
+    device_id = _verified_device(conn, data, ctx.relay_id)
+    record = await ctx.storage.device(device_id)
+    if record is None:
+        raise RelayError(Code.UNKNOWN_DEVICE)
+    if record.device_status == "revoked" or record.account_status == "revoked":
+        raise RelayError(Code.DEVICE_REVOKED)
+    if record.account_status == "disabled":
+        raise RelayError(Code.ACCOUNT_DISABLED)
+    await establish(ctx, conn, record)
+    return {"ok": True, **whoami(record)}
+
+
+async def on_register(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    data = require_object(data)
+    limits = ctx.config.limits
+    bucket = ctx.invite_buckets.setdefault(
+        conn.remote,
+        TokenBucket(
+            rate=limits.invite_attempts_per_minute / 60, burst=limits.invite_attempts_per_minute
+        ),
+    )
+    now = ctx.clock.now()
+    if bucket.retry_after(1, now) > 0:
+        raise RelayError(
+            Code.TOO_MANY_ATTEMPTS, retry_after_ms=int(bucket.retry_after(1, now) * 1000) + 1
+        )
+    try:
+        device_id = _verified_device(conn, data, ctx.relay_id)
+        try:
+            hashed = token_hash(text_field(data, "invite"))
+        except ValueError:
+            raise RelayError(Code.INVITE_INVALID) from None
+        registration = await ctx.storage.redeem_invite(hashed, device_id, ctx.now())
+    except RelayError as error:
+        if error.code in INVITE_PROBLEMS:
+            bucket.take(1, now)  # only failures count: a guesser fails, a real person does not
+        raise
+    ctx.forget_permissions()
+    record = DeviceRecord(
+        device_id,
+        registration.account_id,
+        registration.org_id,
+        registration.role,
+        "active",
+        "active",
+    )
+    await establish(ctx, conn, record)
+    if registration.case_id is not None:
+        await notify_case_members(ctx, registration.case_id, registration.case_members)
+    return {"ok": True, **whoami(record), "case": registration.case_id}
+
+
+def whoami(record: DeviceRecord) -> dict[str, Any]:
+    return {
+        "account": record.account_id,
+        "device": record.id,
+        "role": record.role,
+        "org": record.org_id,
+    }
+
+
+async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -> None:
+    """Bind the connection to the device and start delivering its mailbox."""
+    previous = ctx.by_device.get(record.id)
+    if previous is not None and previous is not conn:
+        # One connection per device: the newest wins (the old one is usually a dead socket).
+        await drop_connection(ctx, previous, "replaced")
+    if len(ctx.by_account[record.account_id]) >= ctx.config.limits.connections_per_account:
+        raise RelayError(Code.TOO_MANY_CONNECTIONS)
+    if conn.auth_timer is not None:
+        conn.auth_timer.cancel()
+        conn.auth_timer = None
+    limits = ctx.config.limits
+    conn.device = record
+    conn.send_bucket = TokenBucket(rate=limits.send_rate_per_s, burst=limits.send_burst)
+    ctx.by_device[record.id] = conn
+    ctx.by_account[record.account_id].add(conn.sid)
+
+    async def read(device_id: str, after: int, limit: int) -> list[StoredEnvelope]:
+        return await ctx.storage.read_mailbox(device_id, after, limit, ctx.now())
+
+    conn.stream = DeviceStream(
+        record.id,
+        partial(emit_deliver, ctx, conn.sid),
+        read,
+        window=limits.delivery_window,
+        batch=limits.drain_batch,
+        acked=record.acked_seq,
+    )
+    ctx.router.attach(conn.stream)
+    conn.stream.start()

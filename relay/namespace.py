@@ -1,0 +1,141 @@
+"""The Socket.IO edge: connection lifecycle and one dispatcher for every client event.
+
+The dispatcher is the only place that turns exceptions into replies, so no handler can
+leak a stack trace to a client: a `RelayError` becomes `{"ok": false, "error": {...}}`,
+anything else is a bug, logged by type and location only (never its message, which could
+hold user data), and answered with `internal_error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+
+from relay.connection import (
+    ACCEPTS,
+    FIRE_AND_FORGET,
+    SESSION_EVENTS,
+    TRANSITIONS,
+    Connection,
+    State,
+)
+from relay.context import RelayContext
+from relay.errors import Code, RelayError
+from relay.handlers import admin, cases, envelopes, session
+
+log = logging.getLogger("steuntje.relay")
+
+Handler = Callable[[RelayContext, Connection, Any], Awaitable[dict[str, Any]]]
+
+HANDLERS: dict[str, Handler] = {
+    "challenge": session.on_challenge,
+    "auth": session.on_auth,
+    "register": session.on_register,
+    "send": envelopes.on_send,
+    "ack": envelopes.on_ack,
+    "whoami": cases.on_whoami,
+    "devices_list": cases.on_devices_list,
+    "case_list": cases.on_case_list,
+    "colleagues_list": cases.on_colleagues_list,
+    "case_add_member": cases.on_case_add_member,
+    "case_handover": cases.on_case_handover,
+    "invite_create": cases.on_invite_create,
+    "admin_accounts": admin.on_admin_accounts,
+    "admin_set_account_status": admin.on_admin_set_account_status,
+    "admin_revoke_device": admin.on_admin_revoke_device,
+}
+
+
+class RelayNamespace(socketio.AsyncNamespace):
+    def __init__(self, ctx: RelayContext) -> None:
+        super().__init__("/")
+        self.ctx = ctx
+        self._background: set[asyncio.Future[None]] = set()
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event == "connect":
+            return self._connect(args[0], args[1])
+        if event == "disconnect":
+            self._disconnect(args[0])
+            return None
+        sid, payload = args[0], args[1:]
+        try:
+            return await self._dispatch(event, sid, payload)
+        except RelayError as error:
+            reply = {"ok": False, "error": error.to_wire()}
+        except Exception as exc:  # a bug: say where, never what (the message may hold data)
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            log.error(
+                "handler %s failed: %s at %s:%s",
+                event,
+                type(exc).__name__,
+                frame.filename.rsplit("/", 1)[-1],
+                frame.lineno,
+            )
+            reply = {"ok": False, "error": RelayError(Code.INTERNAL_ERROR).to_wire()}
+        if event in FIRE_AND_FORGET:
+            await self.ctx.sio.emit("relay_error", {"event": event, **reply}, to=sid)
+        return reply
+
+    async def _dispatch(self, event: str, sid: str, payload: tuple[Any, ...]) -> dict[str, Any]:
+        conn = self.ctx.connections.get(sid)
+        handler = HANDLERS.get(event)
+        if handler is None:
+            raise RelayError(Code.UNKNOWN_EVENT, event=event[:64])
+        if conn is None:
+            raise RelayError(Code.NOT_AUTHENTICATED)
+        if event not in ACCEPTS[conn.state]:
+            if event in SESSION_EVENTS:
+                raise RelayError(Code.ALREADY_AUTHENTICATED)
+            raise RelayError(Code.NOT_AUTHENTICATED)
+        data = payload[0] if len(payload) == 1 else None
+        if len(payload) > 1:
+            raise RelayError(Code.MALFORMED, "Send one argument (an object) per event.")
+        reply = await handler(self.ctx, conn, {} if data is None else data)
+        next_state = TRANSITIONS.get((conn.state, event))
+        if next_state is not None and conn.state is not State.CLOSED:
+            conn.state = next_state
+        return reply
+
+    def _connect(self, sid: str, environ: dict[str, Any]) -> bool:
+        if self.ctx.closing or not self.ctx.ready:
+            raise socketio.exceptions.ConnectionRefusedError("unavailable")
+        request = environ.get("aiohttp.request")
+        remote = (request.remote if request is not None else None) or ""
+        conn = Connection(sid, remote)
+        self.ctx.connections[sid] = conn
+        conn.auth_timer = asyncio.get_running_loop().call_later(
+            self.ctx.config.limits.auth_timeout_s, self._auth_timeout, sid
+        )
+        return True
+
+    def _auth_timeout(self, sid: str) -> None:
+        conn = self.ctx.connections.get(sid)
+        if conn is not None and conn.state is State.AWAITING_AUTH:
+            task = asyncio.ensure_future(self.ctx.sio.disconnect(sid))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    def _disconnect(self, sid: str) -> None:
+        ctx = self.ctx
+        conn = ctx.connections.pop(sid, None)
+        if conn is None:
+            return
+        conn.state = State.CLOSED
+        if conn.auth_timer is not None:
+            conn.auth_timer.cancel()
+        if conn.stream is not None:
+            ctx.router.detach(conn.stream)
+        if conn.device is not None:
+            if ctx.by_device.get(conn.device.id) is conn:
+                del ctx.by_device[conn.device.id]
+            sids = ctx.by_account.get(conn.device.account_id)
+            if sids is not None:
+                sids.discard(sid)
+                if not sids:
+                    del ctx.by_account[conn.device.account_id]

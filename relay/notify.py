@@ -1,0 +1,55 @@
+"""Events the relay pushes to clients: deliver, case_changed, and the notice before a
+connection is dropped (revoked / replaced / disabled)."""
+
+from __future__ import annotations
+
+from relay.connection import Connection
+from relay.context import RelayContext
+from relay.storage.base import StoredEnvelope
+
+MAX_DELIVER_BYTES = 1024 * 1024  # keep each deliver frame well under clients' frame limits
+
+
+async def emit_deliver(ctx: RelayContext, sid: str, envelopes: list[StoredEnvelope]) -> None:
+    start = 0
+    while start < len(envelopes):
+        end, size = start, 0
+        while end < len(envelopes) and (
+            end == start or size + len(envelopes[end].body) <= MAX_DELIVER_BYTES
+        ):
+            size += len(envelopes[end].body)
+            end += 1
+        chunk = envelopes[start:end]
+        await ctx.sio.emit(
+            "deliver",
+            {
+                "envelopes": [
+                    {"seq": e.seq, "id": e.envelope_id, "from": e.from_device, "size": len(e.body)}
+                    for e in chunk
+                ],
+                "bodies": b"".join(e.body for e in chunk),
+            },
+            to=sid,
+        )
+        start = end
+
+
+async def drop_connection(ctx: RelayContext, conn: Connection, reason: str) -> None:
+    """Tell the client why, then disconnect it at once."""
+    await ctx.sio.emit("revoked", {"reason": reason}, to=conn.sid)
+    await ctx.sio.disconnect(conn.sid)
+
+
+async def drop_devices(ctx: RelayContext, device_ids: list[str], reason: str) -> None:
+    for device_id in device_ids:
+        conn = ctx.by_device.get(device_id)
+        if conn is not None:
+            await drop_connection(ctx, conn, reason)
+
+
+async def notify_case_members(ctx: RelayContext, case_id: str, accounts: tuple[str, ...]) -> None:
+    """Tell the connected devices of a case's members that its membership changed, so their
+    apps refresh `case_list`. Carries only the case id."""
+    for account_id in accounts:
+        for sid in list(ctx.by_account.get(account_id, ())):
+            await ctx.sio.emit("case_changed", {"case": case_id}, to=sid)

@@ -1,0 +1,80 @@
+"""Running the relay as a process: bind, announce, serve until SIGTERM/SIGINT, shut down
+cleanly (stop accepting, commit what is in flight, close the database)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+
+from aiohttp import web
+
+from relay import __version__
+from relay.app import CONTEXT, create_app
+from relay.config import RelayConfig
+from relay.invites import invite_link, new_token, token_hash
+from relay.storage.base import Storage
+from relay.storage.sqlite import SQLiteStorage
+
+log = logging.getLogger("steuntje.relay")
+
+
+async def create_invite(
+    storage: Storage, org_id: str, role: str, now: int, ttl_s: int, public_url: str
+) -> str:
+    """A fresh one-time invite link; only the token's hash is stored."""
+    token = new_token()
+    await storage.create_invite(token_hash(token), org_id, role, None, now, now + ttl_s)
+    return invite_link(public_url, token)
+
+
+async def invite_offline(config: RelayConfig, role: str, ttl_s: int, now: int) -> str:
+    """For `steuntje admin invite`: write an invite straight into the database (safe while
+    the relay runs: SQLite serialises the two writers)."""
+    storage = SQLiteStorage(config.database_path, config.sqlite_synchronous)
+    await storage.open()
+    try:
+        _, org_id = await storage.installation(now)
+        return await create_invite(storage, org_id, role, now, ttl_s, config.effective_public_url)
+    finally:
+        await storage.close()
+
+
+async def serve(config: RelayConfig, say: Callable[[str], None] = print) -> None:
+    app = create_app(config)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=10)
+    await runner.setup()  # opens the database and migrates it
+    site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
+    await site.start()
+    port = runner.addresses[0][1] if runner.addresses else config.port
+    if config.port == 0:
+        config = replace(config, port=port)
+    ctx = app[CONTEXT]
+    ctx.config = config  # the real port is known only now (port 0 = pick a free one)
+    url = config.effective_public_url
+    say(f"Steuntje relay {__version__} listening on http://{_host(config.host)}:{port}")
+    say(f"  database: {config.database_path.resolve()}")
+    say(f"  open the web app at {url}/")
+    if await ctx.storage.account_count() == 0:
+        link = await create_invite(
+            ctx.storage, ctx.org_id, "admin", ctx.now(), config.admin_invite_ttl_s, url
+        )
+        hours = config.admin_invite_ttl_s // 3600
+        say(f"No accounts yet. Admin invite (valid {hours} hours, works once):\n  {link}")
+    sys.stdout.flush()
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    log.info("stopping: refusing new work, committing what is in flight")
+    await runner.cleanup()
+    say("Steuntje relay stopped cleanly.")
+
+
+def _host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,186 @@
+"""The narrow storage interface every backend implements, and the records it speaks in.
+
+The relay never hands a backend anything but routing data and opaque ciphertext bytes.
+Time is always a parameter (`now`, Unix seconds): backends never read the clock.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Protocol
+
+ROLES = ("admin", "worker", "officer", "caregiver")
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRecord:
+    id: str
+    account_id: str
+    org_id: str
+    role: str
+    device_status: str  # active | revoked
+    account_status: str  # active | disabled | revoked
+    acked_seq: int = 0  # how far this device has acknowledged its mailbox
+
+
+@dataclass(frozen=True, slots=True)
+class NewEnvelope:
+    from_device: str
+    envelope_id: str
+    to_device: str
+    body: bytes
+    expires_at: int
+
+    def __repr__(self) -> str:  # never show the ciphertext, even in a traceback
+        return f"NewEnvelope(id={self.envelope_id!r}, bytes={len(self.body)})"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEnvelope:
+    to_device: str
+    seq: int
+    from_device: str
+    envelope_id: str
+    body: bytes
+
+    def __repr__(self) -> str:
+        return f"StoredEnvelope(seq={self.seq}, bytes={len(self.body)})"
+
+
+class StoreOutcome(enum.Enum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # this sender already sent this id: same acknowledgement, no delivery
+    MAILBOX_FULL = "mailbox_full"
+    UNKNOWN_DEVICE = "unknown_device"  # recipient gone (revoked) between check and commit
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    outcome: StoreOutcome
+    envelope: StoredEnvelope | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    account_id: str
+    device_id: str
+    org_id: str
+    role: str
+    case_id: str | None
+    case_members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMember:
+    account_id: str
+    role: str
+    devices: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    id: str
+    caregiver_id: str
+    members: tuple[CaseMember, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    id: str
+    role: str
+    status: str
+    created_at: int
+    devices: tuple[tuple[str, str], ...] = field(default=())  # (device id, status)
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChange:
+    """What a case change did, so the relay can tell every member's connections."""
+
+    case_id: str
+    members: tuple[str, ...]  # account ids on the case after the change, plus anyone removed
+
+
+class Storage(Protocol):
+    """What the relay needs from a database. One transaction per method unless stated."""
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+
+    async def installation(self, now: int) -> tuple[bytes, str]:
+        """(relay id, organisation id) of this installation, both created on first use."""
+        ...
+
+    async def account_count(self) -> int: ...
+
+    async def create_invite(
+        self,
+        token_hash: bytes,
+        org_id: str,
+        role: str,
+        created_by: str | None,
+        now: int,
+        expires_at: int,
+    ) -> None: ...
+
+    async def redeem_invite(self, token_hash: bytes, device_id: str, now: int) -> Registration:
+        """Atomically: check the invite, mark it used, create account + device (+ case).
+        Raises RelayError(invite_invalid | invite_expired | invite_used | device_exists)."""
+        ...
+
+    async def device(self, device_id: str) -> DeviceRecord | None: ...
+
+    async def may_send(self, sender: DeviceRecord, to_device: str) -> bool | None:
+        """True if allowed, False if not permitted, None if no active device has that id."""
+        ...
+
+    async def apply_batch(
+        self,
+        stores: list[NewEnvelope],
+        acks: list[tuple[str, int]],
+        now: int,
+        mailbox_limit: int,
+    ) -> list[StoreResult]:
+        """One transaction: apply cumulative acks (delete), then store envelopes (with
+        dedup and mailbox limits). Durable when it returns. One result per store."""
+        ...
+
+    async def read_mailbox(
+        self,
+        device_id: str,
+        after_seq: int,
+        limit: int,
+        now: int,
+    ) -> list[StoredEnvelope]: ...
+
+    async def list_cases(self, account_id: str) -> list[CaseView]: ...
+    async def colleagues(self, org_id: str) -> list[str]: ...
+    async def account_devices(self, org_id: str, account_id: str) -> list[str]: ...
+
+    async def add_case_member(
+        self,
+        actor: DeviceRecord,
+        case_id: str,
+        account_id: str,
+        now: int,
+    ) -> MembershipChange: ...
+
+    async def handover_case(
+        self,
+        actor: DeviceRecord,
+        case_id: str,
+        to_account: str,
+        now: int,
+    ) -> MembershipChange: ...
+
+    async def list_accounts(self, org_id: str) -> list[AccountSummary]: ...
+
+    async def set_account_status(self, org_id: str, account_id: str, status: str) -> list[str]:
+        """Disable, enable or revoke an account; returns its device ids (revoking an account
+        revokes its devices and empties their mailboxes)."""
+        ...
+
+    async def revoke_device(self, org_id: str, device_id: str) -> str:
+        """Revoke a device for good and delete its mailbox; returns its account id."""
+        ...

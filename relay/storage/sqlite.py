@@ -1,0 +1,558 @@
+"""The embedded SQLite backend: one file, WAL mode, durable commits.
+
+Why plain `sqlite3` on two dedicated threads rather than aiosqlite: aiosqlite already runs
+every statement on one background thread, but makes each statement its own round trip to
+it. A group commit here is dozens of statements; running the whole transaction as one
+function on the writer thread costs one hop instead of one per statement. Reads (mailbox
+drains, permission checks) use a second connection on a second thread, which WAL lets
+run beside the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from relay.errors import Code, RelayError
+from relay.ids import new_id
+from relay.storage.base import (
+    AccountSummary,
+    CaseMember,
+    CaseView,
+    DeviceRecord,
+    MembershipChange,
+    NewEnvelope,
+    Registration,
+    StoredEnvelope,
+    StoreOutcome,
+    StoreResult,
+)
+from relay.storage.migrations import migrate_sqlite
+
+T = TypeVar("T")
+
+SYNC_MODES = ("full", "normal")
+
+
+class SQLiteStorage:
+    """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only
+    a process crash (see docs/performance.md for what each costs)."""
+
+    def __init__(self, path: Path, synchronous: str = "full") -> None:
+        if synchronous not in SYNC_MODES:
+            raise ValueError(f"synchronous must be one of {SYNC_MODES}")
+        self.path = path
+        self.synchronous = synchronous
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="sqlite-reader")
+        self._write_con: sqlite3.Connection | None = None
+        self._read_con: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"SQLiteStorage(path={str(self.path)!r})"
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        con.execute("PRAGMA busy_timeout = 10000")
+        con.execute("PRAGMA foreign_keys = ON")
+        con.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
+        return con
+
+    def _open_sync(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect()
+        mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise RuntimeError(f"could not switch {self.path} to WAL mode (got {mode})")
+        migrate_sqlite(con)
+        self._write_con = con
+
+    async def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._reader, fn, *args)
+
+    def _transaction(self, body: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `body` in one IMMEDIATE transaction on the writer connection."""
+        con = self._write_con
+        if con is None:
+            raise RuntimeError("storage used before open() or after close()")
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            result = body(con)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        return result
+
+    def _reader_con(self) -> sqlite3.Connection:
+        if self._read_con is None:
+            self._read_con = self._connect()
+        return self._read_con
+
+    async def open(self) -> None:
+        await self._write(self._open_sync)
+
+    async def close(self) -> None:
+        def close_writer() -> None:
+            if self._write_con is not None:
+                # Fold the WAL back into the main file so a stopped relay leaves one file.
+                self._write_con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._write_con.close()
+                self._write_con = None
+
+        def close_reader() -> None:
+            if self._read_con is not None:
+                self._read_con.close()
+                self._read_con = None
+
+        await self._read(close_reader)
+        await self._write(close_writer)
+        self._reader.shutdown(wait=True)
+        self._writer.shutdown(wait=True)
+
+    # -- organisation and invites ---------------------------------------------------------
+
+    async def installation(self, now: int) -> tuple[bytes, str]:
+        def get_or_create(con: sqlite3.Connection) -> tuple[bytes, str]:
+            row = con.execute("SELECT relay_id FROM installation").fetchone()
+            if row:
+                relay_id = row[0]
+            else:
+                relay_id = secrets.token_bytes(16)
+                con.execute(
+                    "INSERT INTO installation (relay_id, created_at) VALUES (?, ?)", (relay_id, now)
+                )
+            row = con.execute("SELECT id FROM organisations ORDER BY created_at LIMIT 1").fetchone()
+            if row:
+                return relay_id, row[0]
+            org_id = new_id("org")
+            con.execute("INSERT INTO organisations (id, created_at) VALUES (?, ?)", (org_id, now))
+            return relay_id, org_id
+
+        return await self._write(self._transaction, get_or_create)
+
+    async def account_count(self) -> int:
+        def count() -> int:
+            return self._reader_con().execute("SELECT count(*) FROM accounts").fetchone()[0]
+
+        return await self._read(count)
+
+    async def create_invite(
+        self,
+        token_hash: bytes,
+        org_id: str,
+        role: str,
+        created_by: str | None,
+        now: int,
+        expires_at: int,
+    ) -> None:
+        def insert(con: sqlite3.Connection) -> None:
+            con.execute(
+                "INSERT INTO invites (token_hash, org_id, role, created_by, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (token_hash, org_id, role, created_by, now, expires_at),
+            )
+
+        await self._write(self._transaction, insert)
+
+    async def redeem_invite(self, token_hash: bytes, device_id: str, now: int) -> Registration:
+        def redeem(con: sqlite3.Connection) -> Registration:
+            row = con.execute(
+                "SELECT org_id, role, created_by, expires_at, used_at FROM invites"
+                " WHERE token_hash = ?",
+                (token_hash,),
+            ).fetchone()
+            if row is None:
+                raise RelayError(Code.INVITE_INVALID)
+            org_id, role, created_by, expires_at, used_at = row
+            if used_at is not None:
+                raise RelayError(Code.INVITE_USED)
+            if expires_at <= now:
+                raise RelayError(Code.INVITE_EXPIRED)
+            if con.execute("SELECT 1 FROM devices WHERE id = ?", (device_id,)).fetchone():
+                raise RelayError(Code.DEVICE_EXISTS)
+            con.execute("UPDATE invites SET used_at = ? WHERE token_hash = ?", (now, token_hash))
+            account_id = new_id("acc")
+            con.execute(
+                "INSERT INTO accounts (id, org_id, role, created_at) VALUES (?, ?, ?, ?)",
+                (account_id, org_id, role, now),
+            )
+            con.execute(
+                "INSERT INTO devices (id, account_id, created_at) VALUES (?, ?, ?)",
+                (device_id, account_id, now),
+            )
+            case_id, members = None, ()
+            if role == "caregiver" and created_by is not None:
+                # A caregiver invite made by a worker opens the case linking the two.
+                case_id = new_id("case")
+                con.execute(
+                    "INSERT INTO cases (id, org_id, caregiver_id, created_at) VALUES (?, ?, ?, ?)",
+                    (case_id, org_id, account_id, now),
+                )
+                con.executemany(
+                    "INSERT INTO case_members (case_id, account_id, added_at) VALUES (?, ?, ?)",
+                    [(case_id, account_id, now), (case_id, created_by, now)],
+                )
+                members = (account_id, created_by)
+            return Registration(account_id, device_id, org_id, role, case_id, members)
+
+        return await self._write(self._transaction, redeem)
+
+    # -- devices and permissions ----------------------------------------------------------
+
+    _DEVICE_SQL = (
+        "SELECT d.id, d.account_id, a.org_id, a.role, d.status, a.status, d.acked_seq"
+        " FROM devices d JOIN accounts a ON a.id = d.account_id WHERE d.id = ?"
+    )
+
+    async def device(self, device_id: str) -> DeviceRecord | None:
+        def lookup() -> DeviceRecord | None:
+            row = self._reader_con().execute(self._DEVICE_SQL, (device_id,)).fetchone()
+            return DeviceRecord(*row) if row else None
+
+        return await self._read(lookup)
+
+    async def may_send(self, sender: DeviceRecord, to_device: str) -> bool | None:
+        def check() -> bool | None:
+            con = self._reader_con()
+            row = con.execute(self._DEVICE_SQL, (to_device,)).fetchone()
+            if row is None:
+                return None
+            recipient = DeviceRecord(*row)
+            if recipient.device_status != "active" or recipient.account_status == "revoked":
+                return None
+            if recipient.org_id != sender.org_id:
+                return False
+            if recipient.account_id == sender.account_id or sender.role == "admin":
+                return True
+            shared = con.execute(
+                "SELECT 1 FROM case_members m1 JOIN case_members m2 ON m1.case_id = m2.case_id"
+                " WHERE m1.account_id = ? AND m2.account_id = ? LIMIT 1",
+                (sender.account_id, recipient.account_id),
+            ).fetchone()
+            return shared is not None
+
+        return await self._read(check)
+
+    # -- envelopes ------------------------------------------------------------------------
+
+    async def apply_batch(
+        self,
+        stores: list[NewEnvelope],
+        acks: list[tuple[str, int]],
+        now: int,
+        mailbox_limit: int,
+    ) -> list[StoreResult]:
+        def apply(con: sqlite3.Connection) -> list[StoreResult]:
+            # device id -> [mailbox_seq, acked_seq], read once per batch per device
+            counters: dict[str, list[int] | None] = {}
+
+            def counter(device_id: str) -> list[int] | None:
+                if device_id not in counters:
+                    row = con.execute(
+                        "SELECT mailbox_seq, acked_seq FROM devices"
+                        " WHERE id = ? AND status = 'active'",
+                        (device_id,),
+                    ).fetchone()
+                    counters[device_id] = list(row) if row else None
+                return counters[device_id]
+
+            for device_id, upto in acks:
+                con.execute(
+                    "DELETE FROM envelopes WHERE to_device = ? AND seq <= ?", (device_id, upto)
+                )
+                state = counter(device_id)
+                if state is not None and upto > state[1]:
+                    state[1] = upto
+
+            results: list[StoreResult] = []
+            rows = []
+            for env in stores:
+                state = counter(env.to_device)
+                if state is None:
+                    results.append(StoreResult(StoreOutcome.UNKNOWN_DEVICE))
+                    continue
+                if state[0] - state[1] >= mailbox_limit:
+                    results.append(StoreResult(StoreOutcome.MAILBOX_FULL))
+                    continue
+                inserted = con.execute(
+                    "INSERT OR IGNORE INTO sent_ids (from_device, envelope_id, expires_at)"
+                    " VALUES (?, ?, ?)",
+                    (env.from_device, env.envelope_id, env.expires_at),
+                ).rowcount
+                if not inserted:
+                    results.append(StoreResult(StoreOutcome.DUPLICATE))
+                    continue
+                state[0] += 1
+                stored = StoredEnvelope(
+                    env.to_device, state[0], env.from_device, env.envelope_id, env.body
+                )
+                rows.append(
+                    (
+                        env.to_device,
+                        state[0],
+                        env.from_device,
+                        env.envelope_id,
+                        env.body,
+                        now,
+                        env.expires_at,
+                    )
+                )
+                results.append(StoreResult(StoreOutcome.STORED, stored))
+
+            if rows:
+                con.executemany(
+                    "INSERT INTO envelopes (to_device, seq, from_device, envelope_id, body,"
+                    " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            con.executemany(
+                "UPDATE devices SET mailbox_seq = ?, acked_seq = ? WHERE id = ?",
+                [(s[0], s[1], d) for d, s in counters.items() if s is not None],
+            )
+            return results
+
+        return await self._write(self._transaction, apply)
+
+    async def read_mailbox(
+        self,
+        device_id: str,
+        after_seq: int,
+        limit: int,
+        now: int,
+    ) -> list[StoredEnvelope]:
+        def read() -> list[StoredEnvelope]:
+            rows = (
+                self._reader_con()
+                .execute(
+                    "SELECT seq, from_device, envelope_id, body FROM envelopes"
+                    " WHERE to_device = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?",
+                    (device_id, after_seq, now, limit),
+                )
+                .fetchall()
+            )
+            return [StoredEnvelope(device_id, seq, frm, eid, body) for seq, frm, eid, body in rows]
+
+        return await self._read(read)
+
+    # -- cases ----------------------------------------------------------------------------
+
+    async def list_cases(self, account_id: str) -> list[CaseView]:
+        def read() -> list[CaseView]:
+            con = self._reader_con()
+            cases = con.execute(
+                "SELECT c.id, c.caregiver_id FROM cases c JOIN case_members m ON m.case_id = c.id"
+                " WHERE m.account_id = ? ORDER BY c.created_at, c.id",
+                (account_id,),
+            ).fetchall()
+            views = []
+            for case_id, caregiver_id in cases:
+                members = []
+                for member_id, role in con.execute(
+                    "SELECT a.id, a.role FROM case_members m JOIN accounts a ON a.id = m.account_id"
+                    " WHERE m.case_id = ? AND a.status != 'revoked' ORDER BY m.added_at, a.id",
+                    (case_id,),
+                ):
+                    devices = tuple(
+                        r[0]
+                        for r in con.execute(
+                            "SELECT id FROM devices WHERE account_id = ? AND status = 'active'"
+                            " ORDER BY created_at, id",
+                            (member_id,),
+                        )
+                    )
+                    members.append(CaseMember(member_id, role, devices))
+                views.append(CaseView(case_id, caregiver_id, tuple(members)))
+            return views
+
+        return await self._read(read)
+
+    async def colleagues(self, org_id: str) -> list[str]:
+        def read() -> list[str]:
+            return [
+                r[0]
+                for r in self._reader_con().execute(
+                    "SELECT id FROM accounts"
+                    " WHERE org_id = ? AND role = 'worker' AND status = 'active'"
+                    " ORDER BY created_at, id",
+                    (org_id,),
+                )
+            ]
+
+        return await self._read(read)
+
+    async def account_devices(self, org_id: str, account_id: str) -> list[str]:
+        def read() -> list[str]:
+            return [
+                r[0]
+                for r in self._reader_con().execute(
+                    "SELECT d.id FROM devices d JOIN accounts a ON a.id = d.account_id"
+                    " WHERE a.id = ? AND a.org_id = ? AND d.status = 'active'"
+                    " ORDER BY d.created_at",
+                    (account_id, org_id),
+                )
+            ]
+
+        return await self._read(read)
+
+    @staticmethod
+    def _worker_case_check(con: sqlite3.Connection, actor: DeviceRecord, case_id: str) -> None:
+        """The actor must be a worker on this case in their own organisation."""
+        on_case = con.execute(
+            "SELECT 1 FROM cases c JOIN case_members m ON m.case_id = c.id"
+            " WHERE c.id = ? AND c.org_id = ? AND m.account_id = ?",
+            (case_id, actor.org_id, actor.account_id),
+        ).fetchone()
+        if not on_case:
+            raise RelayError(Code.UNKNOWN_CASE)
+        if actor.role != "worker":
+            raise RelayError(Code.NOT_PERMITTED)
+
+    @staticmethod
+    def _active_worker(con: sqlite3.Connection, org_id: str, account_id: str) -> None:
+        row = con.execute(
+            "SELECT role FROM accounts WHERE id = ? AND org_id = ? AND status = 'active'",
+            (account_id, org_id),
+        ).fetchone()
+        if row is None:
+            raise RelayError(Code.UNKNOWN_ACCOUNT)
+        if row[0] != "worker":
+            raise RelayError(Code.NOT_PERMITTED, "Only a support worker can join a case team.")
+
+    @staticmethod
+    def _members(con: sqlite3.Connection, case_id: str) -> tuple[str, ...]:
+        return tuple(
+            r[0]
+            for r in con.execute(
+                "SELECT account_id FROM case_members WHERE case_id = ?", (case_id,)
+            )
+        )
+
+    async def add_case_member(
+        self,
+        actor: DeviceRecord,
+        case_id: str,
+        account_id: str,
+        now: int,
+    ) -> MembershipChange:
+        def add(con: sqlite3.Connection) -> MembershipChange:
+            self._worker_case_check(con, actor, case_id)
+            self._active_worker(con, actor.org_id, account_id)
+            con.execute(
+                "INSERT OR IGNORE INTO case_members (case_id, account_id, added_at)"
+                " VALUES (?, ?, ?)",
+                (case_id, account_id, now),
+            )
+            return MembershipChange(case_id, self._members(con, case_id))
+
+        return await self._write(self._transaction, add)
+
+    async def handover_case(
+        self,
+        actor: DeviceRecord,
+        case_id: str,
+        to_account: str,
+        now: int,
+    ) -> MembershipChange:
+        def handover(con: sqlite3.Connection) -> MembershipChange:
+            self._worker_case_check(con, actor, case_id)
+            if to_account == actor.account_id:
+                raise RelayError(Code.MALFORMED, "A case cannot be handed over to yourself.")
+            self._active_worker(con, actor.org_id, to_account)
+            con.execute(
+                "INSERT OR IGNORE INTO case_members (case_id, account_id, added_at)"
+                " VALUES (?, ?, ?)",
+                (case_id, to_account, now),
+            )
+            con.execute(
+                "DELETE FROM case_members WHERE case_id = ? AND account_id = ?",
+                (case_id, actor.account_id),
+            )
+            return MembershipChange(case_id, (*self._members(con, case_id), actor.account_id))
+
+        return await self._write(self._transaction, handover)
+
+    # -- administration -------------------------------------------------------------------
+
+    async def list_accounts(self, org_id: str) -> list[AccountSummary]:
+        def read() -> list[AccountSummary]:
+            con = self._reader_con()
+            accounts = con.execute(
+                "SELECT id, role, status, created_at FROM accounts WHERE org_id = ?"
+                " ORDER BY created_at, id",
+                (org_id,),
+            ).fetchall()
+            summaries = []
+            for account_id, role, status, created_at in accounts:
+                devices = tuple(
+                    con.execute(
+                        "SELECT id, status FROM devices WHERE account_id = ?"
+                        " ORDER BY created_at, id",
+                        (account_id,),
+                    ).fetchall()
+                )
+                summaries.append(AccountSummary(account_id, role, status, created_at, devices))
+            return summaries
+
+        return await self._read(read)
+
+    async def set_account_status(self, org_id: str, account_id: str, status: str) -> list[str]:
+        def update(con: sqlite3.Connection) -> list[str]:
+            row = con.execute(
+                "SELECT role, status FROM accounts WHERE id = ? AND org_id = ?",
+                (account_id, org_id),
+            ).fetchone()
+            if row is None:
+                raise RelayError(Code.UNKNOWN_ACCOUNT)
+            role, current = row
+            if current == "revoked":
+                raise RelayError(Code.UNKNOWN_ACCOUNT, "This account was revoked for good.")
+            if role == "admin" and status != "active":
+                others = con.execute(
+                    "SELECT count(*) FROM accounts WHERE org_id = ? AND role = 'admin'"
+                    " AND status = 'active' AND id != ?",
+                    (org_id, account_id),
+                ).fetchone()[0]
+                if others == 0:
+                    raise RelayError(Code.LAST_ADMIN)
+            con.execute("UPDATE accounts SET status = ? WHERE id = ?", (status, account_id))
+            devices = [
+                r[0]
+                for r in con.execute("SELECT id FROM devices WHERE account_id = ?", (account_id,))
+            ]
+            if status == "revoked":
+                for device_id in devices:
+                    self._revoke_device_rows(con, device_id)
+            return devices
+
+        return await self._write(self._transaction, update)
+
+    @staticmethod
+    def _revoke_device_rows(con: sqlite3.Connection, device_id: str) -> None:
+        con.execute("UPDATE devices SET status = 'revoked' WHERE id = ?", (device_id,))
+        # Nobody can ever fetch these again: keeping them would only keep ciphertext around.
+        con.execute("DELETE FROM envelopes WHERE to_device = ?", (device_id,))
+
+    async def revoke_device(self, org_id: str, device_id: str) -> str:
+        def revoke(con: sqlite3.Connection) -> str:
+            row = con.execute(
+                "SELECT d.account_id FROM devices d JOIN accounts a ON a.id = d.account_id"
+                " WHERE d.id = ? AND a.org_id = ?",
+                (device_id, org_id),
+            ).fetchone()
+            if row is None:
+                raise RelayError(Code.UNKNOWN_DEVICE)
+            self._revoke_device_rows(con, device_id)
+            return row[0]
+
+        return await self._write(self._transaction, revoke)
