@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--admin-invite", default=None, metavar="LINK", help="an admin invite link for --url"
     )
+    bench.add_argument(
+        "--server-pid",
+        type=int,
+        default=None,
+        metavar="PID",
+        help="process id of the relay at --url, to report its CPU and memory",
+    )
     bench.add_argument("--pairs", type=int, default=50, help="sender/recipient pairs (50)")
     bench.add_argument("--messages", type=int, default=200, help="envelopes per sender (200)")
     bench.add_argument("--size", type=int, default=200, help="bytes per envelope (200)")

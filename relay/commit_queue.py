@@ -60,6 +60,14 @@ class CommitQueue:
             self._acks[device_id] = upto
             self._wakeup.set()
 
+    async def barrier(self) -> None:
+        """Return once everything queued before this call is committed (tests, shutdown)."""
+        if self._stopping:
+            if self._task is not None:
+                await self._task
+            return
+        await self.store([])
+
     async def stop(self) -> None:
         """Commit everything already queued, then stop."""
         self._stopping = True

@@ -30,6 +30,7 @@ AUTHENTICATED_EVENTS = frozenset(
         "case_handover",
         "colleagues_list",
         "invite_create",
+        "device_link_create",
         "admin_accounts",
         "admin_set_account_status",
         "admin_revoke_device",
@@ -65,6 +66,7 @@ class Connection:
     send_bucket: TokenBucket | None = None
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     auth_timer: asyncio.TimerHandle | None = None
+    closed: asyncio.Event = field(default_factory=asyncio.Event)  # set once fully torn down
 
     def __repr__(self) -> str:
         return f"Connection(state={self.state.value})"

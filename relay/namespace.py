@@ -45,6 +45,7 @@ HANDLERS: dict[str, Handler] = {
     "case_add_member": cases.on_case_add_member,
     "case_handover": cases.on_case_handover,
     "invite_create": cases.on_invite_create,
+    "device_link_create": cases.on_device_link_create,
     "admin_accounts": admin.on_admin_accounts,
     "admin_set_account_status": admin.on_admin_set_account_status,
     "admin_revoke_device": admin.on_admin_revoke_device,
@@ -139,3 +140,4 @@ class RelayNamespace(socketio.AsyncNamespace):
                 sids.discard(sid)
                 if not sids:
                     del ctx.by_account[conn.device.account_id]
+        conn.closed.set()

@@ -57,13 +57,13 @@ async def serve(config: RelayConfig, say: Callable[[str], None] = print) -> None
     url = config.effective_public_url
     say(f"Steuntje relay {__version__} listening on http://{_host(config.host)}:{port}")
     say(f"  database: {config.database_path.resolve()}")
-    say(f"  open the web app at {url}/")
     if await ctx.storage.account_count() == 0:
         link = await create_invite(
             ctx.storage, ctx.org_id, "admin", ctx.now(), config.admin_invite_ttl_s, url
         )
         hours = config.admin_invite_ttl_s // 3600
         say(f"No accounts yet. Admin invite (valid {hours} hours, works once):\n  {link}")
+    say(f"Open the web app at {url}/")  # the last line of the banner: tools wait for it
     sys.stdout.flush()
 
     stop = asyncio.Event()

@@ -116,3 +116,29 @@ async def on_invite_create(ctx: RelayContext, conn: Connection, data: Any) -> di
         "expires_at": expires_at,
         "link": invite_link(ctx.config.effective_public_url, token),
     }
+
+
+DEVICE_LINK_TTL_S = 15 * 60  # linking a new phone happens on the spot: keep the window short
+
+
+async def on_device_link_create(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    """An invite that adds one more device to the caller's own account (same role)."""
+    device = _device(conn)
+    token = new_token()
+    now = ctx.now()
+    expires_at = now + DEVICE_LINK_TTL_S
+    await ctx.storage.create_invite(
+        token_hash(token),
+        device.org_id,
+        device.role,
+        device.account_id,
+        now,
+        expires_at,
+        for_account=device.account_id,
+    )
+    return {
+        "ok": True,
+        "token": token,
+        "expires_at": expires_at,
+        "link": invite_link(ctx.config.effective_public_url, token),
+    }

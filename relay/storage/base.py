@@ -122,6 +122,7 @@ class Storage(Protocol):
         created_by: str | None,
         now: int,
         expires_at: int,
+        for_account: str | None = None,
     ) -> None: ...
 
     async def redeem_invite(self, token_hash: bytes, device_id: str, now: int) -> Registration:

@@ -155,12 +155,13 @@ class SQLiteStorage:
         created_by: str | None,
         now: int,
         expires_at: int,
+        for_account: str | None = None,
     ) -> None:
         def insert(con: sqlite3.Connection) -> None:
             con.execute(
-                "INSERT INTO invites (token_hash, org_id, role, created_by, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (token_hash, org_id, role, created_by, now, expires_at),
+                "INSERT INTO invites (token_hash, org_id, role, created_by, for_account,"
+                " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (token_hash, org_id, role, created_by, for_account, now, expires_at),
             )
 
         await self._write(self._transaction, insert)
@@ -168,13 +169,13 @@ class SQLiteStorage:
     async def redeem_invite(self, token_hash: bytes, device_id: str, now: int) -> Registration:
         def redeem(con: sqlite3.Connection) -> Registration:
             row = con.execute(
-                "SELECT org_id, role, created_by, expires_at, used_at FROM invites"
+                "SELECT org_id, role, created_by, for_account, expires_at, used_at FROM invites"
                 " WHERE token_hash = ?",
                 (token_hash,),
             ).fetchone()
             if row is None:
                 raise RelayError(Code.INVITE_INVALID)
-            org_id, role, created_by, expires_at, used_at = row
+            org_id, role, created_by, for_account, expires_at, used_at = row
             if used_at is not None:
                 raise RelayError(Code.INVITE_USED)
             if expires_at <= now:
@@ -182,6 +183,8 @@ class SQLiteStorage:
             if con.execute("SELECT 1 FROM devices WHERE id = ?", (device_id,)).fetchone():
                 raise RelayError(Code.DEVICE_EXISTS)
             con.execute("UPDATE invites SET used_at = ? WHERE token_hash = ?", (now, token_hash))
+            if for_account is not None:
+                return self._link_device(con, for_account, device_id, now)
             account_id = new_id("acc")
             con.execute(
                 "INSERT INTO accounts (id, org_id, role, created_at) VALUES (?, ?, ?, ?)",
@@ -207,6 +210,21 @@ class SQLiteStorage:
             return Registration(account_id, device_id, org_id, role, case_id, members)
 
         return await self._write(self._transaction, redeem)
+
+    @staticmethod
+    def _link_device(
+        con: sqlite3.Connection, account_id: str, device_id: str, now: int
+    ) -> Registration:
+        row = con.execute(
+            "SELECT org_id, role, status FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()
+        if row is None or row[2] != "active":
+            raise RelayError(Code.INVITE_INVALID)
+        con.execute(
+            "INSERT INTO devices (id, account_id, created_at) VALUES (?, ?, ?)",
+            (device_id, account_id, now),
+        )
+        return Registration(account_id, device_id, row[0], row[1], None)
 
     # -- devices and permissions ----------------------------------------------------------
 

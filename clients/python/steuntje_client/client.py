@@ -67,7 +67,7 @@ class RelayClient:
         self.envelopes: asyncio.Queue[Envelope] = asyncio.Queue()
         self.revoked: str | None = None
         self.case_changes: asyncio.Queue[str] = asyncio.Queue()
-        self.relay_errors: list[dict[str, Any]] = []
+        self.relay_errors: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._on_envelope = on_envelope
         self._sio = socketio.AsyncClient(reconnection=False)
         self._outgoing: list[tuple[str, str, bytes, asyncio.Future[str]]] = []
@@ -77,6 +77,9 @@ class RelayClient:
         self._ack_scheduled = False
         self._connection_max_seq = 0
         self._pending_sends: set[asyncio.Task[None]] = set()
+        self._ack_tasks: set[asyncio.Task[None]] = set()
+        self._lost: asyncio.Future[None] | None = None  # resolves when this connection drops
+        self._sio.on("disconnect", self._on_disconnect)
         self._sio.on("deliver", self._on_deliver)
         self._sio.on("revoked", self._on_revoked)
         self._sio.on("case_changed", self._on_case_changed)
@@ -103,6 +106,7 @@ class RelayClient:
         self._connection_max_seq = 0
         self._acked = 0
         self._ack_upto = 0
+        self._lost = asyncio.get_running_loop().create_future()
         await self._sio.connect(self.url, transports=["websocket"], wait_timeout=10)
         reply = await self.request("challenge")
         relay_id, nonce = unb64url(reply["relay"]), unb64url(reply["nonce"])
@@ -141,7 +145,10 @@ class RelayClient:
         return self.identity
 
     async def close(self) -> None:
+        """Send any acknowledgement still owed, then disconnect."""
         self._flush_acks()
+        if self._ack_tasks:
+            await asyncio.gather(*self._ack_tasks, return_exceptions=True)
         if self._sio.connected:
             await self._sio.disconnect()
 
@@ -157,8 +164,16 @@ class RelayClient:
         timeout: float = REQUEST_TIMEOUT_S,  # noqa: ASYNC109 (forwarded to socketio)
     ) -> dict[str, Any]:
         """Send one event and return its reply; raises RelayRefused on `ok: false`."""
+        # python-socketio keeps waiting for a reply after the connection drops; racing the
+        # call against `_lost` turns a dead connection into ConnectionLost at once.
+        call = asyncio.ensure_future(self._sio.call(event, data or {}, timeout=timeout))
+        waiters = (call,) if self._lost is None else (call, self._lost)
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        if not call.done():
+            call.cancel()
+            raise ConnectionLost(f"connection lost before the reply to {event}")
         try:
-            reply = await self._sio.call(event, data or {}, timeout=timeout)
+            reply = call.result()
         except (
             socketio.exceptions.TimeoutError,
             socketio.exceptions.BadNamespaceError,
@@ -174,6 +189,10 @@ class RelayClient:
 
     async def create_invite(self, role: str) -> dict[str, Any]:
         return await self.request("invite_create", {"role": role})
+
+    async def link_device(self) -> dict[str, Any]:
+        """An invite (valid 15 minutes) for another device of this same account."""
+        return await self.request("device_link_create")
 
     async def cases(self) -> list[dict[str, Any]]:
         return (await self.request("case_list"))["cases"]
@@ -288,13 +307,17 @@ class RelayClient:
         if self._ack_upto > self._acked and self._sio.connected:
             self._acked = self._ack_upto
             task = asyncio.get_running_loop().create_task(self._emit_ack(self._ack_upto))
-            self._pending_sends.add(task)
-            task.add_done_callback(self._pending_sends.discard)
+            self._ack_tasks.add(task)
+            task.add_done_callback(self._ack_tasks.discard)
 
     async def _emit_ack(self, upto: int) -> None:
         # If disconnected, the relay redelivers later and last_seq drops the copies.
         with contextlib.suppress(socketio.exceptions.SocketIOError):
             await self._sio.emit("ack", {"upto": upto})
+
+    async def _on_disconnect(self, *reason: Any) -> None:
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(None)
 
     async def _on_revoked(self, data: dict[str, Any]) -> None:
         self.revoked = str(data.get("reason", "revoked"))
@@ -303,4 +326,4 @@ class RelayClient:
         self.case_changes.put_nowait(str(data.get("case")))
 
     async def _on_relay_error(self, data: dict[str, Any]) -> None:
-        self.relay_errors.append(data)
+        self.relay_errors.put_nowait(data)

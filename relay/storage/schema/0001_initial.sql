@@ -36,11 +36,14 @@ CREATE TABLE devices (
 CREATE INDEX devices_by_account ON devices(account_id);
 
 -- Only the SHA-256 of an invite token is stored: the database alone cannot redeem it.
+-- An invite either creates a new account (for_account NULL) or links one more device to an
+-- existing account (for_account set: the account's own device asked for it).
 CREATE TABLE invites (
     token_hash  BLOB PRIMARY KEY,
     org_id      TEXT NOT NULL REFERENCES organisations(id),
     role        TEXT NOT NULL CHECK (role IN ('admin', 'worker', 'officer', 'caregiver')),
     created_by  TEXT REFERENCES accounts(id),
+    for_account TEXT REFERENCES accounts(id),
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,
     used_at     INTEGER

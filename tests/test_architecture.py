@@ -1,0 +1,66 @@
+"""The dependency rules of DESIGN.md, enforced: crypto depends on nothing of ours and does
+no I/O; the relay never imports code that handles secret keys; only the CLI and tests
+import the relay."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imports_of(folder: Path) -> dict[Path, set[str]]:
+    found: dict[Path, set[str]] = {}
+    for path in folder.rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+                names.add(node.module)
+        found[path] = names
+    return found
+
+
+def test_crypto_depends_on_nothing_of_ours_and_does_no_io():
+    for path, names in imports_of(ROOT / "crypto").items():
+        for name in names:
+            top = name.split(".")[0]
+            assert top not in {"relay", "audit", "retention", "steuntje_client"}, (path, name)
+            assert top not in {"asyncio", "socket", "aiohttp", "socketio", "sqlite3", "logging"}, (
+                path,
+                name,
+            )
+
+
+def test_the_relay_never_touches_secret_keys_or_the_e2e_layer():
+    for path, names in imports_of(ROOT / "relay").items():
+        for name in names:
+            assert not name.startswith("crypto"), (path, name)
+            assert name not in {
+                "nacl.signing.SigningKey",
+                "nacl.public.PrivateKey",
+                "nacl.public",
+            }, (path, name)
+
+
+def test_only_the_cli_and_tests_import_the_relay():
+    for folder in ("crypto", "audit", "retention", "clients/python"):
+        for path, names in imports_of(ROOT / folder).items():
+            assert not any(n.split(".")[0] == "relay" for n in names), path
+
+
+def test_the_client_library_exports_a_small_explicit_surface():
+    import steuntje_client
+
+    assert sorted(steuntje_client.__all__) == [
+        "ClientError",
+        "ConnectionLost",
+        "DeviceKey",
+        "Envelope",
+        "RelayClient",
+        "RelayRefused",
+        "parse_invite",
+    ]

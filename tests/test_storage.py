@@ -1,0 +1,92 @@
+"""The SQLite backend on its own: schema migration, group-commit semantics, and that a
+database is the same after reopening."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from relay.storage.base import NewEnvelope, StoreOutcome
+from relay.storage.migrations import latest_version, migrate_sqlite
+from relay.storage.sqlite import SQLiteStorage
+
+NOW = 1_790_000_000
+
+
+def test_migrations_run_once_and_record_the_version(tmp_path):
+    con = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    assert migrate_sqlite(con) == latest_version()
+    assert migrate_sqlite(con) == latest_version()  # idempotent
+    assert con.execute("PRAGMA user_version").fetchone()[0] == latest_version()
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"accounts", "devices", "envelopes", "invites", "sent_ids"} <= tables
+
+
+def test_a_newer_database_is_refused(tmp_path):
+    con = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    con.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    try:
+        migrate_sqlite(con)
+    except RuntimeError as error:
+        assert "newer than this relay" in str(error)
+    else:
+        raise AssertionError("a database from a newer relay must not be opened")
+
+
+async def registered(storage: SQLiteStorage, device: str) -> None:
+    from relay.invites import new_token, token_hash
+
+    _, org = await storage.installation(NOW)
+    token = new_token()
+    await storage.create_invite(token_hash(token), org, "worker", None, NOW, NOW + 60)
+    await storage.redeem_invite(token_hash(token), device, NOW)
+
+
+async def test_apply_batch_numbers_dedups_limits_and_survives_reopening(tmp_path):
+    storage = SQLiteStorage(tmp_path / "db.sqlite3")
+    await storage.open()
+    a, b = "A" * 43, "B" * 43
+    await registered(storage, a)
+    await registered(storage, b)
+
+    def env(eid: str, to: str = b) -> NewEnvelope:
+        return NewEnvelope(a, eid, to, eid.encode(), NOW + 100)
+
+    results = await storage.apply_batch(
+        [env("one-0001"), env("two-0002"), env("one-0001"), env("x-000001", "C" * 43)],
+        [],
+        NOW,
+        mailbox_limit=3,
+    )
+    assert [r.outcome for r in results] == [
+        StoreOutcome.STORED,
+        StoreOutcome.STORED,
+        StoreOutcome.DUPLICATE,
+        StoreOutcome.UNKNOWN_DEVICE,
+    ]
+    assert [r.envelope.seq for r in results[:2]] == [1, 2]
+    full = await storage.apply_batch([env("three-03"), env("four-004")], [], NOW, 3)
+    assert [r.outcome for r in full] == [StoreOutcome.STORED, StoreOutcome.MAILBOX_FULL]
+    await storage.apply_batch([], [(b, 2)], NOW, 3)
+    await storage.close()
+
+    reopened = SQLiteStorage(tmp_path / "db.sqlite3")
+    await reopened.open()
+    left = await reopened.read_mailbox(b, 0, 10, NOW)
+    assert [(e.seq, e.body) for e in left] == [(3, b"three-03")]
+    assert await reopened.read_mailbox(b, 0, 10, NOW + 100) == []  # expired: hidden at once
+    again = await reopened.apply_batch([env("two-0002"), env("five-005")], [], NOW, 3)
+    assert [r.outcome for r in again] == [StoreOutcome.DUPLICATE, StoreOutcome.STORED]
+    assert again[1].envelope.seq == 4  # numbers never go back, even after deletes
+    await reopened.close()
+
+
+async def test_the_database_is_in_wal_mode_and_closing_folds_the_wal(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    storage = SQLiteStorage(path)
+    await storage.open()
+    await storage.installation(NOW)
+    await storage.close()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
