@@ -9,7 +9,7 @@ from pathlib import Path
 import socketio
 from aiohttp import web
 
-from relay import __version__
+from relay import __version__, housekeeping
 from relay.clock import Clock, SystemClock
 from relay.commit_queue import CommitQueue
 from relay.config import RelayConfig
@@ -97,7 +97,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     )
     ctx.commits.start()
     ctx.ready = True
-    yield
+    async with housekeeping.running(ctx, ctx.config.purge_interval_s):
+        yield
     ctx.ready = False
     await ctx.commits.stop()
     await ctx.storage.close()

@@ -46,6 +46,7 @@ class RelayConfig:
     envelope_ttl_s: int = 14 * DAY  # undelivered envelopes expire after this
     invite_ttl_s: int = 7 * DAY  # invites made over the socket or the CLI
     admin_invite_ttl_s: int = 1 * DAY  # the bootstrap admin invite printed on first start
+    purge_interval_s: float = 3600.0  # how often expired data is deleted (hidden at once)
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -79,7 +80,7 @@ class RelayConfig:
                     raise ConfigError(
                         f"{name} must look like https://steuntje.example.nl (got {value!r})"
                     )
-        for name in ("envelope_ttl_s", "invite_ttl_s", "admin_invite_ttl_s"):
+        for name in ("envelope_ttl_s", "invite_ttl_s", "admin_invite_ttl_s", "purge_interval_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive number of seconds")
         if self.envelope_ttl_s > 90 * DAY:

@@ -147,6 +147,10 @@ class Storage(Protocol):
         dedup and mailbox limits). Durable when it returns. One result per store."""
         ...
 
+    async def purge_expired(self, now: int, invite_grace_s: int) -> dict[str, int]:
+        """Delete expired envelopes, sent ids, and invites past their grace period."""
+        ...
+
     async def read_mailbox(
         self,
         device_id: str,

@@ -363,6 +363,24 @@ class SQLiteStorage:
 
         return await self._read(read)
 
+    async def purge_expired(self, now: int, invite_grace_s: int) -> dict[str, int]:
+        """Delete what has outlived its lifetime (retention/lifetimes.py); returns counts."""
+
+        def purge(con: sqlite3.Connection) -> dict[str, int]:
+            return {
+                "envelopes": con.execute(
+                    "DELETE FROM envelopes WHERE expires_at <= ?", (now,)
+                ).rowcount,
+                "sent_ids": con.execute(
+                    "DELETE FROM sent_ids WHERE expires_at <= ?", (now,)
+                ).rowcount,
+                "invites": con.execute(
+                    "DELETE FROM invites WHERE expires_at <= ?", (now - invite_grace_s,)
+                ).rowcount,
+            }
+
+        return await self._write(self._transaction, purge)
+
     # -- cases ----------------------------------------------------------------------------
 
     async def list_cases(self, account_id: str) -> list[CaseView]:

@@ -1,0 +1,103 @@
+"""How long the relay keeps each thing it can see, and why it needs it at all.
+
+This table is the source for PROTOCOL.md's "What the relay stores" and is checked against
+the database schema by a test: a new table or column without an entry here fails the
+suite. Issue 5 turns the fixed lifetimes into per-organisation policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class Lifetime:
+    table: str
+    columns: tuple[str, ...]
+    why: str
+    lifetime: str
+    purged_by: str
+
+
+LIFETIMES: tuple[Lifetime, ...] = (
+    Lifetime(
+        "installation",
+        ("relay_id", "created_at"),
+        "devices sign the relay id into every challenge, so a signature is useless elsewhere",
+        "as long as the installation",
+        "never (not personal data)",
+    ),
+    Lifetime(
+        "organisations",
+        ("id", "created_at"),
+        "every account, case and invite belongs to one organisation",
+        "as long as the organisation uses Steuntje",
+        "an operator",
+    ),
+    Lifetime(
+        "accounts",
+        ("id", "org_id", "role", "status", "created_at"),
+        "who may sign in, with which role; no name, e-mail or phone number",
+        "until the account is erased (issue 5); revoked accounts stay as tombstones",
+        "erasure (issue 5)",
+    ),
+    Lifetime(
+        "devices",
+        ("id", "account_id", "status", "mailbox_seq", "acked_seq", "created_at"),
+        "a device's public key authenticates it and addresses its mailbox",
+        "until its account is erased; revoked keys stay so they can never sign in again",
+        "erasure (issue 5)",
+    ),
+    Lifetime(
+        "invites",
+        (
+            "token_hash",
+            "org_id",
+            "role",
+            "created_by",
+            "for_account",
+            "created_at",
+            "expires_at",
+            "used_at",
+        ),
+        "a one-time invite must be checked once, and a reused one recognised",
+        "until 7 days after it expires (used or not)",
+        "the hourly expiry purge",
+    ),
+    Lifetime(
+        "cases",
+        ("id", "org_id", "caregiver_id", "created_at"),
+        "who may send to whom: a caregiver and the workers on their case",
+        "until the case is closed and its retention ends (issue 5)",
+        "retention (issue 5)",
+    ),
+    Lifetime(
+        "case_members",
+        ("case_id", "account_id", "added_at"),
+        "the case team: routing permission only",
+        "while the account is on the case",
+        "hand-over, erasure",
+    ),
+    Lifetime(
+        "envelopes",
+        ("to_device", "seq", "from_device", "envelope_id", "body", "created_at", "expires_at"),
+        "store-and-forward: ciphertext waiting for an offline device",
+        "until the recipient acknowledges it, at most 14 days (hidden at once at expiry)",
+        "acknowledgement; the hourly expiry purge",
+    ),
+    Lifetime(
+        "sent_ids",
+        ("from_device", "envelope_id", "expires_at"),
+        "a resend after a lost acknowledgement must not be delivered twice",
+        "as long as the envelope could have waited (14 days)",
+        "the hourly expiry purge",
+    ),
+)
+
+INVITE_GRACE_S = 7 * DAY  # keep spent invites this long after expiry to answer invite_used
+
+
+def by_table() -> dict[str, Lifetime]:
+    return {entry.table: entry for entry in LIFETIMES}
