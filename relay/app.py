@@ -15,6 +15,7 @@ from relay.commit_queue import CommitQueue
 from relay.config import RelayConfig
 from relay.context import RelayContext
 from relay.delivery import Router
+from relay.logs import quiet_client_faults, transport_logger
 from relay.namespace import RelayNamespace
 from relay.storage.sqlite import SQLiteStorage
 
@@ -61,6 +62,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Application:
     config = config.validated()
     clock = clock or SystemClock()
+    quiet_client_faults()
     limits = config.limits
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -69,8 +71,8 @@ def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Applicati
         # Frames up to twice the event limit are read and answered with payload_too_large;
         # larger ones close the connection (WebSocket 1009) without being buffered.
         max_http_buffer_size=2 * limits.max_event_bytes,
-        logger=False,
-        engineio_logger=False,
+        logger=transport_logger(),
+        engineio_logger=transport_logger(),
     )
     storage = SQLiteStorage(config.database_path, config.sqlite_synchronous)
     ctx = RelayContext(config=config, clock=clock, storage=storage, sio=sio, router=Router())

@@ -2,7 +2,8 @@
 signs it with its Ed25519 key.
 
 The signed bytes bind three things, so a signature is good for exactly one use:
-  domain label  "steuntje-auth-v1\\0"   (never valid as any other Steuntje signature)
+  domain label  "steuntje/v1/sig/auth-challenge\\0"  (the label family of docs/e2e.md §12,
+                so this signature is never valid as any other Steuntje signature)
   relay id      16 bytes, random per installation (a signature for relay A is useless at B,
                 given the client checks the id it was registered with)
   nonce         32 fresh random bytes, held only by this connection and consumed on first use
@@ -16,7 +17,7 @@ import secrets
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-AUTH_DOMAIN = b"steuntje-auth-v1\x00"
+AUTH_DOMAIN = b"steuntje/v1/sig/auth-challenge\x00"
 NONCE_BYTES = 32
 RELAY_ID_BYTES = 16
 

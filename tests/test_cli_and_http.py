@@ -151,6 +151,13 @@ async def test_logs_hold_no_tokens_keys_ids_or_ciphertext(relay_process):
         await RelayClient(url, DeviceKey.generate()).register(invite["token"])  # reused
     for client in (admin, worker, caregiver):
         await client.close()
+    async with aiohttp.ClientSession() as session:  # garbage must not be quoted either
+        for junk in ("garbage-GEHEIM", '42["send" GEHEIM', b"\x00 GEHEIM"):
+            async with session.ws_connect(f"{url}/socket.io/?EIO=4&transport=websocket") as ws:
+                await ws.receive()
+                await ws.send_str("40")
+                await ws.receive()
+                await (ws.send_bytes(junk) if isinstance(junk, bytes) else ws.send_str(junk))
     assert await relay_process.terminate() == 0
     banner_end = next(
         i
@@ -159,7 +166,9 @@ async def test_logs_hold_no_tokens_keys_ids_or_ciphertext(relay_process):
     )
     logs = "".join(relay_process.stdout_lines[banner_end + 1 :]) + relay_process.stderr_text()
     assert "stopping" in logs  # the log is being written at all
+    assert "Traceback" not in logs and " ERROR " not in logs
     forbidden = [
+        "GEHEIM",
         secret.decode(),
         invite["token"],
         caregiver_invite["token"],

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from nacl.signing import SigningKey
 
-AUTH_DOMAIN = b"steuntje-auth-v1\x00"
+AUTH_DOMAIN = b"steuntje/v1/sig/auth-challenge\x00"  # docs/e2e.md §2.6, PROTOCOL.md §4.1
 
 
 def b64url(raw: bytes) -> str:
