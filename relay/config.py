@@ -32,6 +32,7 @@ class Limits:
     invite_attempts_per_minute: int = 10  # too_many_attempts (per remote address, in memory)
     auth_timeout_s: float = 30.0  # an unauthenticated connection is closed after this
     delivery_window: int = 2_048  # envelopes in flight to one device before it must ack
+    delivery_window_bytes: int = 4 * 1024 * 1024  # bytes in flight to one device, likewise
     drain_batch: int = 256  # envelopes per `deliver` event when draining a mailbox
 
 

@@ -8,14 +8,17 @@ Each authenticated connection has one `DeviceStream`, a two-state machine:
 DRAINING reads the mailbox from the database after `cursor` in batches; LIVE receives
 envelopes straight from the commit queue, never touching the database. Either way the
 device sees every envelope once per connection, in sequence order, with at most `window`
-unacknowledged. A single pump task does all sending, so deliveries cannot overtake each
-other. Envelopes offered in the same event-loop tick go out as one `deliver` event.
+envelopes and about `window_bytes` bytes unacknowledged (so a client that never
+acknowledges pins a bounded amount of relay memory). A single pump task does all
+sending, so deliveries cannot overtake each other. Envelopes offered in the same
+event-loop tick go out as one `deliver` event.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from relay.storage.base import StoredEnvelope
@@ -38,12 +41,16 @@ class DeviceStream:
         window: int,
         batch: int,
         acked: int = 0,
+        window_bytes: int = 4 * 1024 * 1024,
     ) -> None:
         self.device_id = device_id
         self._emit = emit
         self._read = read
         self._window = window
+        self._window_bytes = window_bytes
         self._batch = batch
+        self._unacked: deque[tuple[int, int]] = deque()  # (seq, body size) sent, not acked
+        self._unacked_bytes = 0
         self.cursor = acked  # highest seq sent (or known acknowledged) on this connection
         self.acked = acked
         self.mode = Mode.DRAINING
@@ -57,7 +64,15 @@ class DeviceStream:
 
     @property
     def in_flight(self) -> int:
-        return max(0, self.cursor - self.acked)
+        return len(self._unacked)
+
+    def _window_open(self) -> bool:
+        return len(self._unacked) < self._window and self._unacked_bytes < self._window_bytes
+
+    def _sent(self, envelopes: list[StoredEnvelope]) -> None:
+        for envelope in envelopes:
+            self._unacked.append((envelope.seq, len(envelope.body)))
+            self._unacked_bytes += len(envelope.body)
 
     def start(self) -> None:
         self._ensure_pump()
@@ -71,8 +86,9 @@ class DeviceStream:
         """A newly committed envelope for this device (called in sequence order)."""
         if self.closed or envelope.seq <= self.cursor:
             return  # already sent by a drain read that saw the commit first
-        if self.mode is Mode.LIVE and self.in_flight < self._window:
+        if self.mode is Mode.LIVE and self._window_open():
             self._outbox.append(envelope)
+            self._sent([envelope])
             self.cursor = envelope.seq
         else:
             self.mode = Mode.DRAINING
@@ -80,6 +96,8 @@ class DeviceStream:
         self._ensure_pump()
 
     def acknowledged(self, upto: int) -> None:
+        while self._unacked and self._unacked[0][0] <= upto:
+            self._unacked_bytes -= self._unacked.popleft()[1]
         if upto > self.acked:
             self.acked = upto
             if self.mode is Mode.DRAINING:
@@ -97,20 +115,33 @@ class DeviceStream:
                     await self._emit(batch)
                 elif self.mode is Mode.DRAINING:
                     room = min(self._batch, self._window - self.in_flight)
-                    if room <= 0:
+                    if room <= 0 or not self._window_open():
                         return  # the next acknowledgement restarts the pump
                     self._dirty = False
-                    rows = await self._read(self.device_id, self.cursor, room)
-                    rows = [row for row in rows if row.seq > self.cursor]
+                    read = await self._read(self.device_id, self.cursor, room)
+                    fresh = [row for row in read if row.seq > self.cursor]
+                    rows = self._within_byte_budget(fresh)
                     if rows:
                         self.cursor = rows[-1].seq
+                        self._sent(rows)
                         await self._emit(rows)
-                    if len(rows) < room and not self._dirty:
+                    caught_up = len(read) < room and len(rows) == len(fresh)
+                    if caught_up and not self._dirty:
                         self.mode = Mode.LIVE
                 else:
                     return
         finally:
             self._pump = None
+
+    def _within_byte_budget(self, rows: list[StoredEnvelope]) -> list[StoredEnvelope]:
+        """The prefix to send now: like a live push, each envelope goes while the bytes
+        unacknowledged before it are under the window (so one large envelope always fits)."""
+        budget = self._window_bytes - self._unacked_bytes
+        for index, row in enumerate(rows):
+            if budget <= 0:
+                return rows[:index]
+            budget -= len(row.body)
+        return rows
 
 
 class Router:

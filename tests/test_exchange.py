@@ -126,6 +126,26 @@ async def test_a_device_that_does_not_acknowledge_gets_at_most_a_window(small_re
     assert [e.seq for e in first + rest] == list(range(1, 9))
 
 
+async def test_the_delivery_window_also_counts_bytes(small_relay):
+    relay = await small_relay(delivery_window_bytes=1000, max_envelope_bytes=2000)
+    _, worker, caregiver = await relay.onboard()
+    key = caregiver.key
+    await caregiver.close()
+    await asyncio.gather(*(worker.send(key.device_id, bytes([i]) * 400) for i in range(6)))
+    await worker.send(key.device_id, b"L" * 1500)  # larger than the whole window
+    slow = relay.client(key)
+    slow._flush_acks = lambda: None
+    await slow.connect()
+    first = await receive(slow, 3)  # 0 + 400 + 800 bytes were under 1000 before each
+    assert relay.ctx.by_device[key.device_id].stream.in_flight == 3
+    assert slow.envelopes.empty()
+    await slow.request("ack", {"upto": first[-1].seq})
+    second = await receive(slow, 3)
+    await slow.request("ack", {"upto": second[-1].seq})
+    (large,) = await receive(slow, 1)
+    assert large.body == b"L" * 1500 and [e.seq for e in first + second] == list(range(1, 7))
+
+
 async def test_live_delivery_while_mailbox_drains_keeps_order(small_relay):
     relay = await small_relay(drain_batch=16)
     _, worker, caregiver = await relay.onboard()

@@ -142,6 +142,7 @@ async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -
         window=limits.delivery_window,
         batch=limits.drain_batch,
         acked=record.acked_seq,
+        window_bytes=limits.delivery_window_bytes,
     )
     ctx.router.attach(conn.stream)
     conn.stream.start()
