@@ -41,6 +41,9 @@ class Code(StrEnum):
     MAILBOX_FULL = "mailbox_full"
     RATE_LIMITED = "rate_limited"
     BAD_ACK = "bad_ack"
+    # prekeys
+    NO_PREKEYS = "no_prekeys"
+    TOO_MANY_PREKEYS = "too_many_prekeys"
     # accounts and cases
     UNKNOWN_ACCOUNT = "unknown_account"
     UNKNOWN_CASE = "unknown_case"
@@ -76,6 +79,8 @@ MESSAGES: dict[Code, str] = {
     Code.MAILBOX_FULL: "The recipient's mailbox is full; try again later.",
     Code.RATE_LIMITED: "You are sending too fast; wait and resend with the same id.",
     Code.BAD_ACK: "The acknowledgement names an envelope that was not delivered.",
+    Code.NO_PREKEYS: "This device has published no prekeys yet; try again once it has been online.",
+    Code.TOO_MANY_PREKEYS: "The relay already holds the most one-time prekeys a device may have.",
     Code.UNKNOWN_ACCOUNT: "No such account in your organisation.",
     Code.UNKNOWN_CASE: "No such case, or you are not on it.",
     Code.LAST_ADMIN: "This is the organisation's last active administrator.",

@@ -26,7 +26,7 @@ from relay.connection import (
 )
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
-from relay.handlers import admin, cases, envelopes, session
+from relay.handlers import admin, cases, envelopes, prekeys, session
 
 log = logging.getLogger("steuntje.relay")
 
@@ -46,6 +46,9 @@ HANDLERS: dict[str, Handler] = {
     "case_handover": cases.on_case_handover,
     "invite_create": cases.on_invite_create,
     "device_link_create": cases.on_device_link_create,
+    "prekeys_upload": prekeys.on_prekeys_upload,
+    "prekeys_fetch": prekeys.on_prekeys_fetch,
+    "prekeys_status": prekeys.on_prekeys_status,
     "admin_accounts": admin.on_admin_accounts,
     "admin_set_account_status": admin.on_admin_set_account_status,
     "admin_revoke_device": admin.on_admin_revoke_device,

@@ -47,6 +47,15 @@ async def drop_devices(ctx: RelayContext, device_ids: list[str], reason: str) ->
             await drop_connection(ctx, conn, reason)
 
 
+async def notify_devices_changed(ctx: RelayContext, account_id: str) -> None:
+    """An account gained or lost a device: its correspondents must re-read its device list
+    (and show a safety-number change), and so must its own other devices."""
+    accounts = (*await ctx.storage.correspondents(account_id), account_id)
+    for other in accounts:
+        for sid in list(ctx.by_account.get(other, ())):
+            await ctx.sio.emit("devices_changed", {"account": account_id}, to=sid)
+
+
 async def notify_case_members(ctx: RelayContext, case_id: str, accounts: tuple[str, ...]) -> None:
     """Tell the connected devices of a case's members that its membership changed, so their
     apps refresh `case_list`. Carries only the case id."""

@@ -94,6 +94,20 @@ LIFETIMES: tuple[Lifetime, ...] = (
         "as long as the envelope could have waited (14 days)",
         "the hourly expiry purge",
     ),
+    Lifetime(
+        "signed_prekeys",
+        ("device_id", "bundle", "updated_at"),
+        "others start encrypted sessions with a device while it is offline (X3DH)",
+        "while the device is active; replaced on rotation, deleted on revocation",
+        "rotation, revocation",
+    ),
+    Lifetime(
+        "one_time_prekeys",
+        ("device_id", "key_id", "public_key"),
+        "forward secrecy for the first message of a session (X3DH)",
+        "until handed to one fetcher (then deleted at once), or the device is revoked",
+        "fetch, revocation",
+    ),
 )
 
 INVITE_GRACE_S = 7 * DAY  # keep spent invites this long after expiry to answer invite_used

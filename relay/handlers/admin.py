@@ -9,7 +9,7 @@ from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID, SERVER_ID
-from relay.notify import drop_devices
+from relay.notify import drop_devices, notify_devices_changed
 from relay.storage.base import DeviceRecord
 from relay.validate import choice_field, require_object, text_field
 
@@ -58,13 +58,16 @@ async def on_admin_set_account_status(
     ctx.forget_permissions()
     if status != "active":
         await drop_devices(ctx, devices, "account_" + status)
+    if status == "revoked":
+        await notify_devices_changed(ctx, account_id)
     return {"ok": True, "account": account_id, "status": status}
 
 
 async def on_admin_revoke_device(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     admin = _admin(conn)
     device_id = text_field(require_object(data), "device", DEVICE_ID)
-    await ctx.storage.revoke_device(admin.org_id, device_id)
+    account_id = await ctx.storage.revoke_device(admin.org_id, device_id)
     ctx.forget_permissions()
     await drop_devices(ctx, [device_id], "device_revoked")
+    await notify_devices_changed(ctx, account_id)
     return {"ok": True, "device": device_id}

@@ -11,10 +11,16 @@ from relay.connection import Connection
 from relay.context import RelayContext
 from relay.delivery import DeviceStream
 from relay.errors import Code, RelayError
+from relay.handlers.prekeys import LOW_WATER, tell_prekeys_low
 from relay.ids import DEVICE_ID, b64url, unb64url
 from relay.invites import token_hash
 from relay.limits import TokenBucket
-from relay.notify import drop_connection, emit_deliver, notify_case_members
+from relay.notify import (
+    drop_connection,
+    emit_deliver,
+    notify_case_members,
+    notify_devices_changed,
+)
 from relay.storage.base import DeviceRecord, StoredEnvelope
 from relay.validate import require_object, text_field
 
@@ -63,6 +69,9 @@ async def on_auth(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
     if record.account_status == "disabled":
         raise RelayError(Code.ACCOUNT_DISABLED)
     await establish(ctx, conn, record)
+    has_signed, one_time = await ctx.storage.prekey_status(record.id)
+    if has_signed and one_time <= LOW_WATER:
+        await tell_prekeys_low(ctx, record.id, one_time)
     return {"ok": True, **whoami(record)}
 
 
@@ -103,6 +112,8 @@ async def on_register(ctx: RelayContext, conn: Connection, data: Any) -> dict[st
     await establish(ctx, conn, record)
     if registration.case_id is not None:
         await notify_case_members(ctx, registration.case_id, registration.case_members)
+    if registration.linked:
+        await notify_devices_changed(ctx, registration.account_id)
     return {"ok": True, **whoami(record), "case": registration.case_id}
 
 

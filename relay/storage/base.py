@@ -69,6 +69,7 @@ class Registration:
     role: str
     case_id: str | None
     case_members: tuple[str, ...] = ()
+    linked: bool = False  # True: a further device of an existing account
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,25 @@ class Storage(Protocol):
         limit: int,
         now: int,
     ) -> list[StoredEnvelope]: ...
+
+    async def upload_prekeys(
+        self,
+        device_id: str,
+        signed: bytes | None,
+        one_time: list[tuple[int, bytes]],
+        now: int,
+        max_one_time: int,
+    ) -> int:
+        """Store a device's signed prekey part and add one-time prekeys; returns how many
+        one-time prekeys it now has. Raises RelayError(too_many_prekeys) over the cap."""
+        ...
+
+    async def fetch_prekeys(self, device_id: str) -> tuple[bytes, tuple[int, bytes] | None, int]:
+        """Atomically take one one-time prekey. Raises RelayError(no_prekeys)."""
+        ...
+
+    async def prekey_status(self, device_id: str) -> tuple[bool, int]: ...
+    async def correspondents(self, account_id: str) -> list[str]: ...
 
     async def list_cases(self, account_id: str) -> list[CaseView]: ...
     async def colleagues(self, org_id: str) -> list[str]: ...

@@ -224,7 +224,7 @@ class SQLiteStorage:
             "INSERT INTO devices (id, account_id, created_at) VALUES (?, ?, ?)",
             (device_id, account_id, now),
         )
-        return Registration(account_id, device_id, row[0], row[1], None)
+        return Registration(account_id, device_id, row[0], row[1], None, linked=True)
 
     # -- devices and permissions ----------------------------------------------------------
 
@@ -380,6 +380,91 @@ class SQLiteStorage:
             }
 
         return await self._write(self._transaction, purge)
+
+    # -- prekeys -------------------------------------------------------------------------
+
+    async def upload_prekeys(
+        self,
+        device_id: str,
+        signed: bytes | None,
+        one_time: list[tuple[int, bytes]],
+        now: int,
+        max_one_time: int,
+    ) -> int:
+        def upload(con: sqlite3.Connection) -> int:
+            if signed is not None:
+                con.execute(
+                    "INSERT INTO signed_prekeys (device_id, bundle, updated_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (device_id) DO UPDATE SET bundle = excluded.bundle,"
+                    " updated_at = excluded.updated_at",
+                    (device_id, signed, now),
+                )
+            con.executemany(
+                "INSERT OR REPLACE INTO one_time_prekeys (device_id, key_id, public_key)"
+                " VALUES (?, ?, ?)",
+                [(device_id, key_id, key) for key_id, key in one_time],
+            )
+            count = self._one_time_count(con, device_id)
+            if count > max_one_time:
+                raise RelayError(Code.TOO_MANY_PREKEYS, limit=max_one_time)
+            return count
+
+        return await self._write(self._transaction, upload)
+
+    @staticmethod
+    def _one_time_count(con: sqlite3.Connection, device_id: str) -> int:
+        return con.execute(
+            "SELECT count(*) FROM one_time_prekeys WHERE device_id = ?", (device_id,)
+        ).fetchone()[0]
+
+    async def fetch_prekeys(self, device_id: str) -> tuple[bytes, tuple[int, bytes] | None, int]:
+        """(signed part, one one-time prekey or None, one-time prekeys left). The one-time
+        prekey is deleted in the same transaction: two fetchers never get the same one."""
+
+        def fetch(con: sqlite3.Connection) -> tuple[bytes, tuple[int, bytes] | None, int]:
+            row = con.execute(
+                "SELECT bundle FROM signed_prekeys WHERE device_id = ?", (device_id,)
+            ).fetchone()
+            if row is None:
+                raise RelayError(Code.NO_PREKEYS)
+            one_time = con.execute(
+                "DELETE FROM one_time_prekeys WHERE device_id = ? AND key_id ="
+                " (SELECT min(key_id) FROM one_time_prekeys WHERE device_id = ?)"
+                " RETURNING key_id, public_key",
+                (device_id, device_id),
+            ).fetchone()
+            remaining = self._one_time_count(con, device_id)
+            return row[0], (tuple(one_time) if one_time else None), remaining
+
+        return await self._write(self._transaction, fetch)
+
+    async def prekey_status(self, device_id: str) -> tuple[bool, int]:
+        """(has a signed prekey, one-time prekeys left)."""
+
+        def read() -> tuple[bool, int]:
+            con = self._reader_con()
+            signed = con.execute(
+                "SELECT 1 FROM signed_prekeys WHERE device_id = ?", (device_id,)
+            ).fetchone()
+            return signed is not None, self._one_time_count(con, device_id)
+
+        return await self._read(read)
+
+    async def correspondents(self, account_id: str) -> list[str]:
+        """Accounts that share a case with this one (who must hear of its device changes)."""
+
+        def read() -> list[str]:
+            return [
+                r[0]
+                for r in self._reader_con().execute(
+                    "SELECT DISTINCT m2.account_id FROM case_members m1"
+                    " JOIN case_members m2 ON m1.case_id = m2.case_id"
+                    " WHERE m1.account_id = ? AND m2.account_id != ?",
+                    (account_id, account_id),
+                )
+            ]
+
+        return await self._read(read)
 
     # -- cases ----------------------------------------------------------------------------
 
@@ -576,8 +661,11 @@ class SQLiteStorage:
     @staticmethod
     def _revoke_device_rows(con: sqlite3.Connection, device_id: str) -> None:
         con.execute("UPDATE devices SET status = 'revoked' WHERE id = ?", (device_id,))
-        # Nobody can ever fetch these again: keeping them would only keep ciphertext around.
+        # Nobody can ever fetch these again: keeping them would only keep ciphertext around,
+        # and nobody may start a session with a revoked device.
         con.execute("DELETE FROM envelopes WHERE to_device = ?", (device_id,))
+        con.execute("DELETE FROM signed_prekeys WHERE device_id = ?", (device_id,))
+        con.execute("DELETE FROM one_time_prekeys WHERE device_id = ?", (device_id,))
 
     async def revoke_device(self, org_id: str, device_id: str) -> str:
         def revoke(con: sqlite3.Connection) -> str:

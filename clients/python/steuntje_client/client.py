@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import inspect
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,8 @@ class RelayClient:
         self.envelopes: asyncio.Queue[Envelope] = asyncio.Queue()
         self.revoked: str | None = None
         self.case_changes: asyncio.Queue[str] = asyncio.Queue()
+        self.device_changes: asyncio.Queue[str] = asyncio.Queue()  # account ids
+        self.prekeys_low: asyncio.Queue[int] = asyncio.Queue()  # one-time prekeys left
         self.relay_errors: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._on_envelope = on_envelope
         self._sio = socketio.AsyncClient(reconnection=False)
@@ -84,6 +86,8 @@ class RelayClient:
         self._sio.on("revoked", self._on_revoked)
         self._sio.on("case_changed", self._on_case_changed)
         self._sio.on("relay_error", self._on_relay_error)
+        self._sio.on("devices_changed", self._on_devices_changed)
+        self._sio.on("prekeys_low", self._on_prekeys_low)
 
     def __repr__(self) -> str:
         return f"RelayClient(device={self.key.device_id!r}, connected={self.connected})"
@@ -193,6 +197,28 @@ class RelayClient:
     async def link_device(self) -> dict[str, Any]:
         """An invite (valid 15 minutes) for another device of this same account."""
         return await self.request("device_link_create")
+
+    async def upload_prekeys(
+        self,
+        signed: bytes | None,
+        one_time: Sequence[tuple[int, bytes]] = (),
+    ) -> int:
+        """Publish this device's signed prekey part (docs/e2e.md §2.5, bytes 0..229) and
+        one-time prekeys; returns how many one-time prekeys the relay now holds."""
+        data: dict[str, Any] = {
+            "one_time_ids": [key_id for key_id, _ in one_time],
+            "one_time_keys": b"".join(key for _, key in one_time),
+        }
+        if signed is not None:
+            data["signed"] = signed
+        return (await self.request("prekeys_upload", data))["one_time"]
+
+    async def fetch_prekeys(self, device_id: str) -> bytes:
+        """A prekey bundle (docs/e2e.md §2.5) for `device_id`; verify it before use."""
+        return (await self.request("prekeys_fetch", {"device": device_id}))["bundle"]
+
+    async def prekey_status(self) -> dict[str, Any]:
+        return await self.request("prekeys_status")
 
     async def cases(self) -> list[dict[str, Any]]:
         return (await self.request("case_list"))["cases"]
@@ -324,6 +350,12 @@ class RelayClient:
 
     async def _on_case_changed(self, data: dict[str, Any]) -> None:
         self.case_changes.put_nowait(str(data.get("case")))
+
+    async def _on_devices_changed(self, data: dict[str, Any]) -> None:
+        self.device_changes.put_nowait(str(data.get("account")))
+
+    async def _on_prekeys_low(self, data: dict[str, Any]) -> None:
+        self.prekeys_low.put_nowait(int(data.get("one_time", 0)))
 
     async def _on_relay_error(self, data: dict[str, Any]) -> None:
         self.relay_errors.put_nowait(data)

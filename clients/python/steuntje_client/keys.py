@@ -45,6 +45,10 @@ class DeviceKey:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(b64url(bytes(self._signing_key)) + "\n")
 
+    def key_bytes(self) -> bytes:
+        """The raw 32-byte Ed25519 public key (the device id, undecoded)."""
+        return bytes(self._signing_key.verify_key)
+
     def sign_challenge(self, relay_id: bytes, nonce: bytes) -> bytes:
         return self._signing_key.sign(AUTH_DOMAIN + relay_id + nonce).signature
 

@@ -1,0 +1,90 @@
+"""prekeys_upload, prekeys_fetch, prekeys_status: the directory that lets a device start an
+end-to-end encrypted session with another device that is offline (X3DH, docs/e2e.md §3).
+
+The relay stores public keys as opaque bytes and checks nothing about them: the fetching
+client verifies every signature against the identity it expects, so a lying relay can
+withhold keys but never substitute them unnoticed.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from relay.connection import Connection
+from relay.context import RelayContext
+from relay.errors import Code, RelayError
+from relay.ids import DEVICE_ID
+from relay.validate import require_object, text_field
+
+MAX_SIGNED_BYTES = 512  # the v1 signed part is 229 bytes; room for a later version
+MAX_UPLOAD = 100  # one-time prekeys per upload
+MAX_STORED = 500  # one-time prekeys per device
+LOW_WATER = 10  # at or below this, the device is told to upload more
+KEY_BYTES = 32
+MAX_KEY_ID = 2**32 - 2
+
+
+def _parse_one_time(data: dict[str, Any]) -> list[tuple[int, bytes]]:
+    ids, keys = data.get("one_time_ids", []), data.get("one_time_keys", b"")
+    if not isinstance(ids, list) or not isinstance(keys, bytes):
+        raise RelayError(Code.MALFORMED, "one_time_ids must be a list, one_time_keys binary.")
+    if len(ids) > MAX_UPLOAD:
+        raise RelayError(Code.TOO_MANY_PREKEYS, limit=MAX_UPLOAD)
+    if len(keys) != KEY_BYTES * len(ids):
+        raise RelayError(Code.MALFORMED, "one_time_keys must hold 32 bytes per id.")
+    for key_id in ids:
+        if isinstance(key_id, bool) or not isinstance(key_id, int) or not 1 <= key_id <= MAX_KEY_ID:
+            raise RelayError(Code.MALFORMED, "one-time prekey ids are whole numbers 1..2^32-2.")
+    if len(set(ids)) != len(ids):
+        raise RelayError(Code.MALFORMED, "one-time prekey ids must be distinct.")
+    return [(key_id, keys[i * KEY_BYTES : (i + 1) * KEY_BYTES]) for i, key_id in enumerate(ids)]
+
+
+async def on_prekeys_upload(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = conn.device
+    if device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    data = require_object(data)
+    signed = data.get("signed")
+    if signed is not None and (
+        not isinstance(signed, bytes) or not 0 < len(signed) <= MAX_SIGNED_BYTES
+    ):
+        raise RelayError(Code.MALFORMED, "signed must be binary, at most 512 bytes.")
+    one_time = _parse_one_time(data)
+    count = await ctx.storage.upload_prekeys(device.id, signed, one_time, ctx.now(), MAX_STORED)
+    return {"ok": True, "one_time": count}
+
+
+async def on_prekeys_fetch(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    """One bundle for a device the caller may send to, with one one-time prekey if any are
+    left (taken for good: no two fetchers ever get the same one)."""
+    device = conn.device
+    if device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    target = text_field(require_object(data), "device", DEVICE_ID)
+    allowed = await ctx.may_send(device, target)
+    if allowed is None:
+        raise RelayError(Code.UNKNOWN_DEVICE)
+    if not allowed:
+        raise RelayError(Code.NOT_PERMITTED)
+    signed, one_time, remaining = await ctx.storage.fetch_prekeys(target)
+    # The v1 bundle (docs/e2e.md §2.5) ends with u32 one-time id (0 = none) and the key.
+    tail = struct.pack(">I", one_time[0]) + one_time[1] if one_time else struct.pack(">I", 0)
+    if one_time is not None and remaining <= LOW_WATER:
+        await tell_prekeys_low(ctx, target, remaining)
+    return {"ok": True, "device": target, "bundle": signed + tail}
+
+
+async def on_prekeys_status(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = conn.device
+    if device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    signed, count = await ctx.storage.prekey_status(device.id)
+    return {"ok": True, "signed": signed, "one_time": count, "low_water": LOW_WATER}
+
+
+async def tell_prekeys_low(ctx: RelayContext, device_id: str, remaining: int) -> None:
+    conn = ctx.by_device.get(device_id)
+    if conn is not None:
+        await ctx.sio.emit("prekeys_low", {"one_time": remaining}, to=conn.sid)
