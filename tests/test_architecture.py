@@ -60,7 +60,10 @@ def test_the_client_library_exports_a_small_explicit_surface():
         "ConnectionLost",
         "DeviceKey",
         "Envelope",
+        "Message",
+        "Received",
         "RelayClient",
         "RelayRefused",
+        "SecureClient",
         "parse_invite",
     ]

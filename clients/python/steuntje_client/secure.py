@@ -1,0 +1,275 @@
+"""`SecureClient`: end-to-end encrypted messaging on top of `RelayClient`.
+
+Every message is encrypted separately for every active device of the recipient account and
+for the sender's own other devices (pairwise fan-out, docs/e2e.md), with one Double Ratchet
+session per peer device. Sessions start from prekey bundles fetched from the relay, which
+are verified against the device id the relay routes to: the relay can withhold keys, never
+substitute them. The relay sees only ciphertext, padded to size buckets.
+
+    client = SecureClient(url, DeviceKeys.generate(now), folder=Path("~/.steuntje"))
+    await client.register(invite_link)          # also publishes prekeys
+    await client.send_text(account_id, "Ik denk aan je")
+    message = await client.messages.get()       # Received(kind="text", …)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crypto import DecryptionError, DeviceKeys, PrekeyBundle, Session, accept_session
+from crypto import start_session as x3dh_start
+from crypto.envelope import TYPE_INITIAL
+from steuntje_client.client import Envelope, RelayClient
+from steuntje_client.errors import ClientError
+from steuntje_client.keys import DeviceKey, b64url
+from steuntje_client.messages import InvalidMessage, Message, decode, encode
+from steuntje_client.session_store import SessionStore
+
+ONE_TIME_PREKEYS = 100  # published at registration and topped up to this when low
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A decrypted message and the device that sent it (as the relay routed it)."""
+
+    message: Message
+    sender_device: str
+    seq: int
+
+    @property
+    def kind(self) -> str:
+        return self.message.kind
+
+    def __repr__(self) -> str:
+        return f"Received(kind={self.kind!r}, seq={self.seq})"
+
+
+class UntrustedBundle(ClientError):
+    """The relay handed out a prekey bundle that does not belong to the device asked for."""
+
+
+class SecureClient:
+    def __init__(
+        self,
+        url: str,
+        keys: DeviceKeys,
+        *,
+        folder: Path | None = None,
+        clock: Callable[[], float] = time.time,
+        last_seq: int = 0,
+    ) -> None:
+        self.keys = keys
+        self._folder = folder
+        self._clock = clock
+        self.sessions = SessionStore(folder / "sessions" if folder else None)
+        self.relay = RelayClient(
+            url,
+            DeviceKey.from_seed(keys.identity.signing_seed),
+            on_envelope=self._on_envelope,
+            last_seq=last_seq,
+        )
+        self.messages: asyncio.Queue[Received] = asyncio.Queue()
+        self.prekeys_published: asyncio.Queue[int] = asyncio.Queue()  # relay's count after
+        self.dropped = 0  # envelopes that did not decrypt or validate (counted, never logged)
+        # One-time prekey ids up to this were uploaded once. Never upload one twice: the
+        # relay may already have handed it to someone.
+        self._uploaded_upto = self._load_marker()
+        self._starting: dict[str, asyncio.Lock] = {}
+        self._housekeeping: set[asyncio.Task[None]] = set()
+
+    def __repr__(self) -> str:
+        return f"SecureClient(device={self.device_id!r}, sessions={self.sessions!r})"
+
+    @property
+    def device_id(self) -> str:
+        return self.relay.device_id
+
+    @property
+    def account_id(self) -> str:
+        return self.relay.account_id
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    # -- session with the relay ---------------------------------------------------------
+
+    async def register(self, invite: str) -> dict[str, Any]:
+        identity = await self.relay.register(invite)
+        await self.publish_prekeys()
+        self._watch_prekeys()
+        return identity
+
+    async def connect(self) -> dict[str, Any]:
+        identity = await self.relay.connect()
+        self._watch_prekeys()
+        return identity
+
+    async def close(self) -> None:
+        for task in self._housekeeping:
+            task.cancel()
+        await self.relay.close()
+        self._save_keys()
+
+    async def publish_prekeys(self) -> int:
+        """Upload the signed prekey part, and new one-time prekeys so that the relay holds
+        ONE_TIME_PREKEYS. Asks the relay's count first, so a late `prekeys_low` notice
+        never makes it publish too many. Returns the relay's count."""
+        relay_has = (await self.relay.prekey_status())["one_time"]
+        if self.keys.needs_rotation(self._now()):
+            self.keys.rotate_signed_prekey(self._now())
+        fresh = [
+            (key_id, key.public_key)
+            for key_id, key in self.keys.one_time_prekeys.items()
+            if key_id > self._uploaded_upto
+        ]
+        missing = ONE_TIME_PREKEYS - relay_has - len(fresh)
+        if missing > 0:
+            fresh += self.keys.add_one_time_prekeys(missing)
+        self._save_keys()  # the new private keys exist on disk before the relay hands them out
+        signed = self.keys.bundle().to_bytes()[:229]  # docs/e2e.md §2.5: the signed part
+        count = 0
+        for start in range(0, max(len(fresh), 1), 100):
+            count = await self.relay.upload_prekeys(signed, fresh[start : start + 100])
+        if fresh:
+            self._uploaded_upto = max(key_id for key_id, _ in fresh)
+            self._save_marker()
+        self.prekeys_published.put_nowait(count)
+        return count
+
+    def _watch_prekeys(self) -> None:
+        async def top_up() -> None:
+            while True:
+                await self.relay.prekeys_low.get()
+                await self.publish_prekeys()
+
+        task = asyncio.get_running_loop().create_task(top_up())
+        self._housekeeping.add(task)
+        task.add_done_callback(self._housekeeping.discard)
+
+    def _load_marker(self) -> int:
+        path = self._folder / "prekeys-uploaded" if self._folder else None
+        return int(path.read_text()) if path is not None and path.exists() else 0
+
+    def _save_marker(self) -> None:
+        if self._folder is not None:
+            (self._folder / "prekeys-uploaded").write_text(str(self._uploaded_upto))
+
+    @classmethod
+    def open(cls, url: str, folder: Path, **options: Any) -> SecureClient:
+        """The device stored in `folder`, or a new one (keys created and saved there)."""
+        path = folder / "device.keys"
+        keys = (
+            DeviceKeys.from_bytes(path.read_bytes())
+            if path.exists()
+            else (DeviceKeys.generate(int(time.time()), one_time_prekeys=0))
+        )
+        return cls(url, keys, folder=folder, **options)
+
+    def _save_keys(self) -> None:
+        if self._folder is None:
+            return
+        self._folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self._folder / "device.keys"
+        descriptor = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(self.keys.to_bytes())
+        os.replace(path.with_suffix(".tmp"), path)
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def send(self, account_id: str, kind: str, **fields: Any) -> Message:
+        """Encrypt one message for every device of `account_id` and our own other devices."""
+        message = Message(kind, fields, account_id, self._now())
+        plaintext = encode(message)
+        targets = await self.relay.devices_of(account_id)
+        if account_id != self.account_id:
+            own = await self.relay.devices_of(self.account_id)
+            targets += [device for device in own if device != self.device_id]
+        envelopes = await asyncio.gather(*(self._encrypt_for(d, plaintext) for d in targets))
+        await asyncio.gather(
+            *(
+                self.relay.send(device, envelope)
+                for device, envelope in zip(targets, envelopes, strict=True)
+            )
+        )
+        return message
+
+    async def send_text(self, account_id: str, text: str) -> Message:
+        return await self.send(account_id, "text", text=text)
+
+    async def send_nudge(self, account_id: str, emoji: str, template: str) -> Message:
+        return await self.send(account_id, "nudge", emoji=emoji, template=template)
+
+    async def send_checkin(self, account_id: str, question: str, scale: int = 5) -> Message:
+        return await self.send(account_id, "checkin", question=question, scale=scale)
+
+    async def answer_checkin(self, account_id: str, checkin_id: str, answer: int) -> Message:
+        return await self.send(account_id, "checkin_answer", checkin=checkin_id, answer=answer)
+
+    async def call_me(self, account_id: str) -> Message:
+        return await self.send(account_id, "call_me")
+
+    async def _encrypt_for(self, device_id: str, plaintext: bytes) -> bytes:
+        session = self.sessions.current(device_id)
+        if session is not None:
+            envelope = session.encrypt(plaintext, self._now())
+            self.sessions.save(device_id)
+            return envelope
+        lock = self._starting.setdefault(device_id, asyncio.Lock())
+        async with lock:  # two sends to a new device must not start two sessions
+            session = self.sessions.current(device_id)
+            if session is not None:
+                envelope = session.encrypt(plaintext, self._now())
+                self.sessions.save(device_id)
+                return envelope
+            bundle = PrekeyBundle.from_bytes(await self.relay.fetch_prekeys(device_id))
+            if b64url(bundle.identity.signing_key) != device_id:
+                raise UntrustedBundle("the relay's bundle belongs to another device")
+            session, envelope = x3dh_start(self.keys, bundle, self._now(), plaintext=plaintext)
+            self.sessions.promote(device_id, session)
+            return envelope
+
+    # -- receiving ----------------------------------------------------------------------
+
+    def _on_envelope(self, envelope: Envelope) -> None:
+        try:
+            plaintext = self._decrypt(envelope.sender, envelope.body)
+            message = decode(plaintext)
+        except (DecryptionError, InvalidMessage):
+            self.dropped += 1  # a replay, a forgery or garbage: drop it (and it is acked)
+            return
+        self.messages.put_nowait(Received(message, envelope.sender, envelope.seq))
+
+    def _decrypt(self, sender: str, body: bytes) -> bytes:
+        """docs/e2e.md §7.4: route to the right session, or accept a new one."""
+        now = self._now()
+        candidates = self.sessions.candidates(sender)
+        if len(body) > 1 and body[1] == TYPE_INITIAL:
+            matching = [s for s in candidates if s.matches(body)]
+            if matching:
+                plaintext = matching[0].decrypt(body, now)
+                self.sessions.promote(sender, matching[0])
+                return plaintext
+            session, plaintext = accept_session(self.keys, body, now)
+            if b64url(session.peer_identity.signing_key) != sender:
+                raise DecryptionError  # signed by someone other than the routed sender
+            self.sessions.promote(sender, session)
+            self._save_keys()  # its one-time prekey is now gone for good
+            return plaintext
+        for session in candidates:
+            try:
+                plaintext = session.decrypt(body, now)
+            except DecryptionError:
+                continue
+            self.sessions.promote(sender, session)
+            return plaintext
+        raise DecryptionError
+
+    def session_with(self, device_id: str) -> Session | None:
+        return self.sessions.current(device_id)
