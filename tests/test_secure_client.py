@@ -71,6 +71,23 @@ async def test_a_message_reaches_every_device_of_both_accounts(relay):
     await close_all(worker, caregiver, tablet, admin)
 
 
+async def test_both_sides_see_the_same_safety_number_and_a_new_device_changes_it(relay):
+    admin, worker, caregiver = await secure_pair(relay)
+    assert worker.safety_number(caregiver.device_id, caregiver.account_id) is None
+    await worker.send_text(caregiver.account_id, "hallo")
+    await next_message(caregiver)
+    mine = worker.safety_number(caregiver.device_id, caregiver.account_id)
+    theirs = caregiver.safety_number(worker.device_id, worker.account_id)
+    assert mine == theirs and len(mine) == 60 and mine.isdigit()
+    tablet = SecureClient(relay.url, DeviceKeys.generate(NOW))
+    await tablet.register((await caregiver.relay.link_device())["link"])
+    assert await asyncio.wait_for(worker.relay.device_changes.get(), WAIT) == caregiver.account_id
+    await worker.send_text(caregiver.account_id, "ook voor de tablet")
+    await next_message(tablet)
+    assert worker.safety_number(tablet.device_id, caregiver.account_id) not in (None, mine)
+    await close_all(worker, caregiver, tablet, admin)
+
+
 async def test_sessions_survive_a_restart_without_a_new_key_exchange(relay, tmp_path):
     admin, worker, caregiver = await secure_pair(relay, tmp_path)
     await worker.send_text(caregiver.account_id, "eerste")

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crypto import DecryptionError, DeviceKeys, PrekeyBundle, Session, accept_session
+from crypto import (
+    DecryptionError,
+    DeviceKeys,
+    PrekeyBundle,
+    Session,
+    accept_session,
+    safety_number,
+)
 from crypto import start_session as x3dh_start
 from crypto.envelope import TYPE_INITIAL
 from steuntje_client.client import Envelope, RelayClient
@@ -273,3 +280,16 @@ class SecureClient:
 
     def session_with(self, device_id: str) -> Session | None:
         return self.sessions.current(device_id)
+
+    def safety_number(self, device_id: str, account_id: str) -> str | None:
+        """The 60-digit number both people see for this device pair (docs/e2e.md §9), or
+        None before a session exists. It changes when the peer's device (key) changes."""
+        session = self.sessions.current(device_id)
+        if session is None:
+            return None
+        return safety_number(
+            self.keys.identity.public.encode(),
+            self.account_id.encode(),
+            session.peer_identity.encode(),
+            account_id.encode(),
+        )
