@@ -113,7 +113,10 @@ class CommitQueue:
             stored = [r.envelope for r in results if r.outcome is StoreOutcome.STORED]
             self.stored += len(stored)
             if stored:
-                self._on_stored(stored)  # type: ignore[arg-type]
+                try:
+                    self._on_stored(stored)  # type: ignore[arg-type]
+                except Exception as exc:  # a bug in delivery must not stop the commits
+                    log.error("delivery after commit failed: %s", type(exc).__name__)
             offset = 0
             for batch, future in taken:
                 if not future.done():

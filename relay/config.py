@@ -30,6 +30,8 @@ class Limits:
     send_burst: int = 2_000  # rate_limited (envelopes a quiet device may send at once)
     connections_per_account: int = 10  # too_many_connections
     invite_attempts_per_minute: int = 10  # too_many_attempts (per remote address, in memory)
+    prekey_fetches_per_minute: int = 60  # too_many_attempts (per connection): stops a member
+    # from draining another device's one-time prekeys; a real client fetches once per session
     auth_timeout_s: float = 30.0  # an unauthenticated connection is closed after this
     delivery_window: int = 2_048  # envelopes in flight to one device before it must ack
     delivery_window_bytes: int = 4 * 1024 * 1024  # bytes in flight to one device, likewise

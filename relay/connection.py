@@ -67,6 +67,7 @@ class Connection:
     device: DeviceRecord | None = None
     stream: DeviceStream | None = None
     send_bucket: TokenBucket | None = None
+    fetch_bucket: TokenBucket | None = None
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     auth_timer: asyncio.TimerHandle | None = None
     closed: asyncio.Event = field(default_factory=asyncio.Event)  # set once fully torn down

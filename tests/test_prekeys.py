@@ -74,6 +74,21 @@ async def test_the_device_is_told_when_its_one_time_prekeys_run_low(relay):
     assert await asyncio.wait_for(again.prekeys_low.get(), WAIT) == 10
 
 
+async def test_fetching_prekeys_in_a_loop_is_limited(relay):
+    worker, _, caregiver, caregiver_keys = await crypto_onboard(relay)
+    await publish(caregiver, caregiver_keys)
+    for _ in range(40):
+        await worker.fetch_prekeys(caregiver.device_id)
+    others = await asyncio.gather(
+        *(worker.fetch_prekeys(caregiver.device_id) for _ in range(30)), return_exceptions=True
+    )
+    refused = [r for r in others if isinstance(r, RelayRefused)]
+    assert len(refused) == 10 and {r.code for r in refused} == {"too_many_attempts"}
+    assert (await caregiver.prekey_status())["one_time"] == 0  # 20 published, 60 fetches
+    relay.clock.advance(60)
+    await worker.fetch_prekeys(caregiver.device_id)
+
+
 async def test_prekeys_are_only_handed_to_those_who_may_send(relay):
     worker, _, caregiver, caregiver_keys = await crypto_onboard(relay)
     stranger = relay.client()

@@ -90,3 +90,41 @@ async def test_the_database_is_in_wal_mode_and_closing_folds_the_wal(tmp_path):
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     wal = path.with_name(path.name + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+async def test_a_failing_delivery_callback_does_not_stop_the_commit_queue(tmp_path):
+    from relay.clock import FakeClock
+    from relay.commit_queue import CommitQueue
+
+    storage = SQLiteStorage(tmp_path / "db.sqlite3")
+    await storage.open()
+    a, b = "A" * 43, "B" * 43
+    await registered(storage, a)
+    await registered(storage, b)
+
+    def broken_delivery(envelopes):  # stands in for a bug in delivery code
+        raise RuntimeError("boom")
+
+    queue = CommitQueue(storage, FakeClock(NOW), 10, broken_delivery)
+    queue.start()
+    first = await queue.store([NewEnvelope(a, "first-01", b, b"1", NOW + 100)])
+    second = await queue.store([NewEnvelope(a, "second-2", b, b"2", NOW + 100)])
+    assert [r.outcome for r in first + second] == [StoreOutcome.STORED, StoreOutcome.STORED]
+    await queue.stop()
+    await storage.close()
+
+
+def test_idle_invite_buckets_are_forgotten_busy_ones_kept():
+    from types import SimpleNamespace
+
+    from relay.clock import FakeClock
+    from relay.handlers.session import forget_idle_buckets
+    from relay.limits import TokenBucket
+
+    clock = FakeClock(NOW)
+    busy, idle = TokenBucket(rate=1, burst=10), TokenBucket(rate=1, burst=10)
+    busy.take(5, NOW)
+    idle.take(0, NOW)
+    ctx = SimpleNamespace(clock=clock, invite_buckets={"busy": busy, "idle": idle})
+    forget_idle_buckets(ctx)
+    assert set(ctx.invite_buckets) == {"busy"}

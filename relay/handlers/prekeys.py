@@ -63,6 +63,11 @@ async def on_prekeys_fetch(ctx: RelayContext, conn: Connection, data: Any) -> di
     if device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
     target = text_field(require_object(data), "device", DEVICE_ID)
+    bucket, now = conn.fetch_bucket, ctx.clock.now()
+    if bucket is not None and not bucket.take(1, now):
+        raise RelayError(
+            Code.TOO_MANY_ATTEMPTS, retry_after_ms=int(bucket.retry_after(1, now) * 1000) + 1
+        )
     allowed = await ctx.may_send(device, target)
     if allowed is None:
         raise RelayError(Code.UNKNOWN_DEVICE)

@@ -27,6 +27,23 @@ from relay.validate import require_object, text_field
 log = logging.getLogger("steuntje.relay.session")
 
 PROTOCOL_VERSION = 1
+INVITE_BUCKETS_MAX = 10_000  # addresses remembered for invite-attempt limits
+
+
+def forget_idle_buckets(ctx: RelayContext) -> None:
+    """Drop the buckets of addresses that are back to a full budget: they hold nothing worth
+    remembering, and keeping every address ever seen would grow without bound."""
+    now = ctx.clock.now()
+    full = [
+        address
+        for address, bucket in ctx.invite_buckets.items()
+        if bucket.retry_after(bucket.burst, now) == 0
+    ]
+    for address in full:
+        del ctx.invite_buckets[address]
+    if len(ctx.invite_buckets) >= INVITE_BUCKETS_MAX:  # a flood from many addresses
+        ctx.invite_buckets.clear()
+
 
 INVITE_PROBLEMS = frozenset(
     {Code.INVITE_INVALID, Code.INVITE_EXPIRED, Code.INVITE_USED, Code.BAD_SIGNATURE, Code.MALFORMED}
@@ -78,6 +95,8 @@ async def on_auth(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
 async def on_register(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     data = require_object(data)
     limits = ctx.config.limits
+    if len(ctx.invite_buckets) >= INVITE_BUCKETS_MAX:
+        forget_idle_buckets(ctx)
     bucket = ctx.invite_buckets.setdefault(
         conn.remote,
         TokenBucket(
@@ -140,6 +159,8 @@ async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -
     limits = ctx.config.limits
     conn.device = record
     conn.send_bucket = TokenBucket(rate=limits.send_rate_per_s, burst=limits.send_burst)
+    per_minute = limits.prekey_fetches_per_minute
+    conn.fetch_bucket = TokenBucket(rate=per_minute / 60, burst=per_minute)
     ctx.by_device[record.id] = conn
     ctx.by_account[record.account_id].add(conn.sid)
 
