@@ -1,0 +1,570 @@
+"""`steuntje bench`: throughput, latency and memory of a relay, measured end to end.
+
+One process is both load generator and receiver: it starts a relay as a subprocess (so its
+CPU and memory can be read apart from ours), registers pairs of devices through real invites
+(admin -> worker invite -> worker -> caregiver invite -> caregiver, which opens the case that
+lets the two write to each other), and has every worker send envelopes to its caregiver.
+
+Each body starts with a header: send time (ns, this process's monotonic clock), pair index,
+sequence number. The receiver computes latency from it and counts envelopes the relay
+acknowledged but never delivered (lost) and envelopes that arrived twice (duplicated).
+After its last envelope each sender sends a *fence*: the relay delivers a device's mailbox
+in order, so once every fence is in, anything missing is lost, with no grace period to wait.
+
+Metric definitions follow the anchors' harness; docs/performance.md lists them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import resource
+import signal
+import struct
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psutil
+from socketio.exceptions import SocketIOError
+
+from steuntje_client import bench_report as report
+from steuntje_client.client import Envelope, RelayClient
+from steuntje_client.errors import ClientError
+from steuntje_client.keys import DeviceKey
+
+T = TypeVar("T")
+
+HEADER = struct.Struct("<QII")  # send time (ns), pair index, sequence number
+FENCE_SEQ = 0xFFFF_FFFF  # a sequence number no data envelope uses
+REGISTER_CONCURRENCY = 50  # registrations in flight: enough to overlap, few enough to finish
+CLOSE_CONCURRENCY = 200
+QUIET_TIMEOUT_S = 30.0  # nothing delivered for this long: stop waiting, the rest is lost
+RELAY_START_TIMEOUT_S = 30.0
+RELAY_STOP_TIMEOUT_S = 20.0
+SEND_BURST = 2_000  # the relay's default per-device burst; more per sender gets rate_limited
+
+
+class BenchError(Exception):
+    """The benchmark could not run (the relay did not start, registration failed, ...)."""
+
+
+def now_ns() -> int:
+    """The benchmark's one clock: monotonic, and valid for latency because the same
+    process stamps an envelope when sending and reads the stamp when receiving."""
+    return time.perf_counter_ns()
+
+
+# -- the relay under test ------------------------------------------------------------------
+
+
+@dataclass
+class Relay:
+    url: str
+    admin_invite: str
+    pid: int | None
+
+
+async def _read_announcement(stdout: asyncio.StreamReader) -> tuple[str, str]:
+    """The URL and the admin invite link from `steuntje serve`'s first lines."""
+    url = invite = None
+    while url is None or invite is None:
+        line = (await stdout.readline()).decode(errors="replace")
+        if not line:
+            raise BenchError("the relay exited while starting")
+        if "listening on " in line:
+            url = line.split("listening on ", 1)[1].split()[0]
+        elif "#invite=" in line:
+            invite = line.strip()
+    return url, invite
+
+
+@asynccontextmanager
+async def spawned_relay(sqlite_sync: str) -> AsyncIterator[Relay]:
+    """Run `python -m relay serve` on a fresh temporary folder; SIGTERM it on exit."""
+    with tempfile.TemporaryDirectory(prefix="steuntje-bench-") as folder:
+        log_path = Path(folder) / "relay.log"
+        with log_path.open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                *(sys.executable, "-m", "relay", "serve", "--host", "127.0.0.1", "--port", "0"),
+                *("--data", folder, "--sqlite-sync", sqlite_sync, "--log-level", "WARNING"),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log,
+            )
+            try:
+                try:
+                    async with asyncio.timeout(RELAY_START_TIMEOUT_S):
+                        url, invite = await _read_announcement(process.stdout)  # type: ignore[arg-type]
+                except (TimeoutError, BenchError):
+                    raise BenchError(_relay_failure(log_path)) from None
+                report.say(f"relay pid {process.pid} at {url} (data in {folder})")
+                yield Relay(url, invite, process.pid)
+            finally:
+                await _stop(process)
+
+
+def _relay_failure(log_path: Path) -> str:
+    tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+    return "the relay did not start:\n  " + "\n  ".join(tail or ["(no output)"])
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM, then wait; SIGKILL only if the relay does not stop in time."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(RELAY_STOP_TIMEOUT_S):
+                await process.wait()
+        except TimeoutError:
+            report.say(f"relay pid {process.pid} did not stop in time; killing it")
+            process.kill()
+            await process.wait()
+    if process.stdout is not None:
+        await process.stdout.read()  # "stopped cleanly", so the pipe closes without a warning
+
+
+class ServerMeter:
+    """CPU and memory of the relay process, via psutil (all threads: SQLite runs on two)."""
+
+    def __init__(self, pid: int | None) -> None:
+        self._process = psutil.Process(pid) if pid else None
+
+    def cpu_seconds(self) -> float | None:
+        if self._process is None:
+            return None
+        times = self._process.cpu_times()
+        return times.user + times.system
+
+    def rss_bytes(self) -> int | None:
+        return None if self._process is None else self._process.memory_info().rss
+
+    def peak_rss_bytes(self) -> int | None:
+        """The kernel's high-water mark (VmHWM) where there is one, as the anchors report;
+        psutil has no portable peak, so elsewhere the current RSS stands in."""
+        if self._process is None:
+            return None
+        with suppress(OSError):
+            for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        return self.rss_bytes()
+
+
+def loadgen_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# -- devices -------------------------------------------------------------------------------
+
+
+class ClientPool:
+    """Every client the benchmark creates, so that all of them are closed at the end."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.clients: list[RelayClient] = []
+
+    async def register(self, invite: str, on_envelope: Any = None) -> RelayClient:
+        client = RelayClient(self.url, DeviceKey.generate(), on_envelope=on_envelope)
+        self.clients.append(client)
+        await client.register(invite)
+        return client
+
+    async def close(self) -> None:
+        clients, self.clients = self.clients, []
+        await bounded((client.close for client in clients), CLOSE_CONCURRENCY, ignore=(Exception,))
+
+
+@asynccontextmanager
+async def client_pool(url: str) -> AsyncIterator[ClientPool]:
+    pool = ClientPool(url)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+async def bounded(
+    factories: Iterable[Callable[[], Awaitable[T]]],
+    limit: int,
+    progress: report.Progress | None = None,
+    ignore: tuple[type[BaseException], ...] = (),
+) -> list[T | None]:
+    """Run the coroutines `factories` make, at most `limit` at a time, in order of results."""
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(factory: Callable[[], Awaitable[T]]) -> T | None:
+        async with semaphore:
+            try:
+                result = await factory()
+            except ignore:
+                return None
+        if progress is not None:
+            progress.advance()
+        return result
+
+    return await asyncio.gather(*(one(factory) for factory in factories))
+
+
+@dataclass(frozen=True)
+class Pair:
+    index: int
+    sender: RelayClient  # a worker
+    recipient: RelayClient  # the caregiver of the worker's case
+
+
+async def register_pair(
+    pool: ClientPool, admin: RelayClient, index: int, on_envelope: Callable[[Envelope], None]
+) -> Pair:
+    worker = await pool.register((await admin.create_invite("worker"))["token"])
+    caregiver_invite = (await worker.create_invite("caregiver"))["token"]
+    caregiver = await pool.register(caregiver_invite, on_envelope)
+    return Pair(index, worker, caregiver)
+
+
+async def register_pairs(
+    pool: ClientPool, admin: RelayClient, count: int, on_envelope: Callable[[Envelope], None]
+) -> list[Pair]:
+    progress = report.Progress("pairs registered", count, now_ns)
+    pairs = await bounded(
+        (lambda i=i: register_pair(pool, admin, i, on_envelope) for i in range(count)),
+        REGISTER_CONCURRENCY,
+        progress,
+    )
+    return [pair for pair in pairs if pair is not None]  # all of them: failures raise
+
+
+async def hold_idle_connections(
+    pool: ClientPool, admin: RelayClient, count: int, meter: ServerMeter
+) -> dict[str, Any]:
+    """Register `count` accounts, one device each, and keep their connections open (one
+    account per connection: the relay allows 10 connections per account)."""
+    before = meter.rss_bytes()
+
+    async def one() -> RelayClient:
+        return await pool.register((await admin.create_invite("worker"))["token"])
+
+    progress = report.Progress("idle connections", count, now_ns)
+    await bounded((one for _ in range(count)), REGISTER_CONCURRENCY, progress)
+    after = meter.rss_bytes()
+    per_connection = None
+    if before is not None and after is not None:
+        per_connection = round((after - before) / count / 1024, 2)
+    return {"connections": count, "rss_per_connection_kib": per_connection}
+
+
+# -- sending and receiving ------------------------------------------------------------------
+
+
+class Receipts:
+    """What the recipients saw: first arrivals with their latency, duplicates, fences."""
+
+    def __init__(self, fences_expected: int) -> None:
+        self.seen: set[tuple[int, int]] = set()
+        self.latencies_ns: list[int] = []
+        self.duplicated = 0
+        self.malformed = 0
+        self.last_ns = 0
+        self.fences_expected = fences_expected
+        self.fences = 0
+        self.fenced = asyncio.Event()
+        self.progress: report.Progress | None = None
+
+    def on_envelope(self, envelope: Envelope) -> None:
+        received_ns = now_ns()
+        if len(envelope.body) < HEADER.size:
+            self.malformed += 1
+            return
+        sent_ns, pair, seq = HEADER.unpack_from(envelope.body)
+        if seq == FENCE_SEQ:
+            self.fences += 1
+            self._check_fenced()
+            return
+        if (pair, seq) in self.seen:
+            self.duplicated += 1
+            return
+        self.seen.add((pair, seq))
+        self.latencies_ns.append(received_ns - sent_ns)
+        self.last_ns = received_ns
+        if self.progress is not None:
+            self.progress.advance()
+
+    def fence_not_sent(self) -> None:
+        self.fences_expected -= 1
+        self._check_fenced()
+
+    def _check_fenced(self) -> None:
+        if self.fences >= self.fences_expected:
+            self.fenced.set()
+
+    async def wait_fenced(self) -> None:
+        """Until every fence arrived, or nothing arrived for QUIET_TIMEOUT_S."""
+        while not self.fenced.is_set():
+            count = len(self.seen) + self.fences
+            with suppress(TimeoutError):
+                async with asyncio.timeout(QUIET_TIMEOUT_S):
+                    await self.fenced.wait()
+            if not self.fenced.is_set() and len(self.seen) + self.fences == count:
+                report.say(f"no delivery for {QUIET_TIMEOUT_S:g} s: counting the rest as lost")
+                return
+
+
+@dataclass
+class Tally:
+    """What the senders got acknowledged."""
+
+    accepted: set[tuple[int, int]] = field(default_factory=set)
+    refused: int = 0
+    first_error: str | None = None
+    last_accept_ns: int = 0
+
+
+class Pacer:
+    """Spreads `rate` envelopes/s evenly over all senders; rate 0 = as fast as possible.
+
+    A paced envelope is stamped with the time it was *due*, not when it left: if the load
+    generator or a full window delays it, that delay counts as latency (no coordinated
+    omission)."""
+
+    def __init__(self, rate: float, senders: int, start_ns: int) -> None:
+        self._interval_ns = 1e9 / rate if rate > 0 else 0.0
+        self._senders = senders
+        self._start_ns = start_ns
+
+    async def stamp(self, sender: int, seq: int) -> int:
+        if not self._interval_ns:
+            return now_ns()
+        due_ns = self._start_ns + int((seq * self._senders + sender) * self._interval_ns)
+        delay_ns = due_ns - now_ns()
+        if delay_ns > 0:
+            await asyncio.sleep(delay_ns / 1e9)  # pacing to a schedule, not synchronisation
+        return due_ns
+
+
+async def send_pair(
+    pair: Pair,
+    args: argparse.Namespace,
+    pacer: Pacer,
+    tally: Tally,
+    receipts: Receipts,
+    progress: report.Progress,
+) -> None:
+    """`args.messages` envelopes from the pair's worker to its caregiver, at most
+    `args.inflight` unacknowledged, then the fence."""
+    padding = os.urandom(args.size - HEADER.size)
+    to = pair.recipient.device_id
+    sequence = iter(range(args.messages))
+
+    async def lane() -> None:
+        for seq in sequence:
+            body = HEADER.pack(await pacer.stamp(pair.index, seq), pair.index, seq) + padding
+            try:
+                await pair.sender.send(to, body)
+            except ClientError as error:
+                tally.refused += 1
+                tally.first_error = tally.first_error or str(error)
+                continue
+            tally.accepted.add((pair.index, seq))
+            tally.last_accept_ns = now_ns()
+            progress.advance()
+
+    await asyncio.gather(*(lane() for _ in range(args.inflight)))
+    try:
+        await pair.sender.send(to, HEADER.pack(now_ns(), pair.index, FENCE_SEQ) + padding)
+    except ClientError:
+        receipts.fence_not_sent()
+
+
+async def send_all(
+    pairs: list[Pair], args: argparse.Namespace, receipts: Receipts, start_ns: int
+) -> Tally:
+    tally = Tally()
+    pacer = Pacer(args.rate, len(pairs), start_ns)
+    progress = report.Progress("envelopes accepted", len(pairs) * args.messages, now_ns)
+    await asyncio.gather(*(send_pair(p, args, pacer, tally, receipts, progress) for p in pairs))
+    if tally.refused:
+        report.say(f"{tally.refused} sends refused, first: {tally.first_error}")
+    return tally
+
+
+# -- one run --------------------------------------------------------------------------------
+
+
+@dataclass
+class Window:
+    """The start of a measurement: when, and how much CPU each side had used by then."""
+
+    meter: ServerMeter
+    start_ns: int
+    server_cpu_s: float | None
+    loadgen_cpu_s: float
+
+    @classmethod
+    def open(cls, meter: ServerMeter) -> Window:
+        return cls(meter, now_ns(), meter.cpu_seconds(), loadgen_cpu_seconds())
+
+    def resources(self) -> dict[str, Any]:
+        """Server CPU and peak RSS, and our own CPU, since the window opened."""
+        return report.resource_figures(
+            self.server_cpu_s,
+            self.meter.cpu_seconds(),
+            self.meter.peak_rss_bytes(),
+            loadgen_cpu_seconds() - self.loadgen_cpu_s,
+        )
+
+
+def run_figures(window: Window, tally: Tally, receipts: Receipts) -> dict[str, Any]:
+    return report.run_figures(
+        accepted=tally.accepted,
+        refused=tally.refused,
+        seen=receipts.seen,
+        duplicated=receipts.duplicated,
+        latencies_ns=receipts.latencies_ns,
+        start_ns=window.start_ns,
+        last_accept_ns=tally.last_accept_ns,
+        last_receive_ns=receipts.last_ns,
+    )
+
+
+async def online_run(
+    pairs: list[Pair], args: argparse.Namespace, receipts: Receipts, meter: ServerMeter
+) -> dict[str, Any]:
+    """Recipients connected throughout: throughput and end-to-end latency."""
+    window = Window.open(meter)
+    tally = await send_all(pairs, args, receipts, window.start_ns)
+    await receipts.wait_fenced()
+    return {**run_figures(window, tally, receipts), **window.resources()}
+
+
+async def offline_run(
+    pairs: list[Pair], args: argparse.Namespace, receipts: Receipts, meter: ServerMeter
+) -> dict[str, Any]:
+    """Recipients offline while everything is stored, then all connect at once and drain.
+    Latency here includes the time an envelope waited in its mailbox."""
+    await bounded((pair.recipient.close for pair in pairs), CLOSE_CONCURRENCY)
+    window = Window.open(meter)
+    tally = await send_all(pairs, args, receipts, window.start_ns)
+    drain = Window.open(meter)
+    receipts.progress = report.Progress("envelopes drained", len(tally.accepted), now_ns)
+    await bounded((pair.recipient.connect for pair in pairs), REGISTER_CONCURRENCY)
+    await receipts.wait_fenced()
+    result = {**run_figures(window, tally, receipts), **window.resources()}
+    drain_seconds = max(0, receipts.last_ns - drain.start_ns) / 1e9
+    result["drain_per_s"] = report.rate(len(receipts.seen), drain_seconds)
+    result["server_cpu_drain_s"] = drain.resources()["server_cpu_s"]
+    return result
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep the load generator's long-lived objects (thousands of clients with
+    --connections) out of the garbage collector's scans while measuring: a full collection
+    over them pauses this process long enough to show up as latency the relay did not cause."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+async def measure_run(
+    args: argparse.Namespace, url: str, admin: RelayClient, meter: ServerMeter
+) -> dict[str, Any]:
+    """Register this run's devices, hold the idle connections, run the workload, close all."""
+    receipts = Receipts(fences_expected=args.pairs)  # one fence per sender
+    async with client_pool(url) as pool:
+        pairs = await register_pairs(pool, admin, args.pairs, receipts.on_envelope)
+        idle = {}
+        if args.connections:
+            idle = await hold_idle_connections(pool, admin, args.connections, meter)
+        mode = "offline" if args.offline else "online"
+        report.say(f"sending {args.pairs} x {args.messages} envelopes ({mode})")
+        workload = offline_run if args.offline else online_run
+        with frozen_heap():
+            result = await workload(pairs, args, receipts, meter)
+        report.say("closing connections")
+    return {**result, **idle}
+
+
+async def bench_all(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """`args.runs` runs: each on a fresh relay, or all on the relay at `--url`."""
+    runs: list[dict[str, Any]] = []
+    if args.url:
+        async with client_pool(args.url) as pool:
+            admin = await pool.register(args.admin_invite)
+            meter = ServerMeter(args.server_pid)
+            for number in range(1, args.runs + 1):
+                report.say(f"run {number}/{args.runs} on {args.url}")
+                runs.append(await measure_run(args, args.url, admin, meter))
+        return runs
+    for number in range(1, args.runs + 1):
+        report.say(f"run {number}/{args.runs}: starting a relay")
+        async with spawned_relay(args.sqlite_sync) as relay, client_pool(relay.url) as pool:
+            admin = await pool.register(relay.admin_invite)
+            runs.append(await measure_run(args, relay.url, admin, ServerMeter(relay.pid)))
+        report.say(f"run {number}/{args.runs}: relay stopped")
+    return runs
+
+
+# -- command line ---------------------------------------------------------------------------
+
+
+def raise_file_limit() -> int:
+    """Lift the soft limit on open files to the hard one (the relay we start inherits it):
+    every connection costs a descriptor on each side."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def check_args(args: argparse.Namespace, file_limit: int) -> str | None:
+    """The first problem with the options, in words a person can act on, or None."""
+    for name in ("pairs", "messages", "inflight", "runs"):
+        if getattr(args, name) < 1:
+            return f"--{name} must be at least 1"
+    if not HEADER.size <= args.size <= 64 * 1024:
+        return f"--size must be between {HEADER.size} and 65536 bytes"
+    if args.rate < 0 or args.connections < 0:
+        return "--rate and --connections cannot be negative"
+    if bool(args.url) != bool(args.admin_invite):
+        return "--url and --admin-invite go together"
+    if args.server_pid and not args.url:
+        return "--server-pid is for --url; a relay the bench starts is measured anyway"
+    descriptors = args.connections + 2 * args.pairs + 64
+    if descriptors > file_limit:
+        return f"this needs about {descriptors} open files; the limit is {file_limit}"
+    return None
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """Entry point of `steuntje bench`. 0 if nothing was lost or duplicated, 1 if something
+    was (or the bench could not run), 2 for bad options."""
+    problem = check_args(args, raise_file_limit())
+    if problem:
+        print(f"steuntje bench: {problem}", file=sys.stderr)
+        return 2
+    if args.messages + 1 > SEND_BURST and (args.rate == 0 or args.rate / args.pairs > 100):
+        report.say("note: above the relay's per-device burst, expect rate_limited refusals")
+    try:
+        runs = asyncio.run(bench_all(args))
+    except (BenchError, ClientError, SocketIOError, OSError) as error:
+        print(f"steuntje bench: {error}", file=sys.stderr)
+        return 1
+    keys = report.result_keys(args.offline, args.connections)
+    summary = report.summarise(runs, keys)
+    if args.json:
+        print(report.json_line(summary))
+    else:
+        print(report.table(summary, keys, report.heading(args)))
+    return 0 if not summary["lost"] and not summary["duplicated"] else 1
