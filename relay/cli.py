@@ -142,6 +142,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--runs", type=int, default=1, help="repeat and report medians")
     bench.add_argument("--sqlite-sync", choices=("full", "normal"), default="full")
+    bench.add_argument(
+        "--no-crypto",
+        dest="crypto",
+        action="store_false",
+        help="send opaque bytes: measure the relay alone, without the "
+        "end-to-end encryption every real device does (on by default)",
+    )
+    bench.add_argument(
+        "--crypto-micro",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also time ratchet encrypt+decrypt and X3DH setups on one core",
+    )
     bench.add_argument("--json", action="store_true", help="print one JSON object last")
     return parser
 

@@ -59,13 +59,23 @@ def assert_complete(result: dict) -> None:
 @pytest.mark.timeout(30)
 def test_online_bench_prints_one_json_object_with_the_required_keys() -> None:
     result = run_bench()
-    assert set(result) == REQUIRED_KEYS | {"runs"}
+    assert set(result) == REQUIRED_KEYS | {"runs", "crypto"}
+    assert result["crypto"] is True  # devices encrypt, as real ones do
     assert_complete(result)
+
+
+@pytest.mark.timeout(30)
+def test_no_crypto_measures_the_relay_alone_and_micro_adds_crypto_figures() -> None:
+    result = run_bench("--no-crypto", "--crypto-micro", "0.3")
+    assert result["crypto"] is False
+    assert_complete(result)
+    micro = result["crypto_micro"]
+    assert micro["ratchet_encrypt_decrypt_per_s"] > 0 and micro["x3dh_setups_per_s"] > 0
 
 
 @pytest.mark.timeout(30)
 def test_offline_bench_adds_the_drain_rate() -> None:
     result = run_bench("--offline")
-    assert set(result) == REQUIRED_KEYS | {"drain_per_s", "runs"}
+    assert set(result) == REQUIRED_KEYS | {"drain_per_s", "runs", "crypto"}
     assert_complete(result)
     assert result["drain_per_s"] > 0

@@ -36,6 +36,8 @@ import psutil
 from socketio.exceptions import SocketIOError
 
 from steuntje_client import bench_report as report
+from steuntje_client import crypto_bench
+from steuntje_client.bench_crypto import Decrypting, establish, new_device
 from steuntje_client.client import Envelope, RelayClient
 from steuntje_client.errors import ClientError
 from steuntje_client.keys import DeviceKey
@@ -172,8 +174,10 @@ class ClientPool:
         self.url = url
         self.clients: list[RelayClient] = []
 
-    async def register(self, invite: str, on_envelope: Any = None) -> RelayClient:
-        client = RelayClient(self.url, DeviceKey.generate(), on_envelope=on_envelope)
+    async def register(
+        self, invite: str, on_envelope: Any = None, key: DeviceKey | None = None
+    ) -> RelayClient:
+        client = RelayClient(self.url, key or DeviceKey.generate(), on_envelope=on_envelope)
         self.clients.append(client)
         await client.register(invite)
         return client
@@ -214,28 +218,50 @@ async def bounded(
     return await asyncio.gather(*(one(factory) for factory in factories))
 
 
+def plain(body: bytes) -> bytes:
+    return body
+
+
 @dataclass(frozen=True)
 class Pair:
     index: int
     sender: RelayClient  # a worker
     recipient: RelayClient  # the caregiver of the worker's case
+    seal: Callable[[bytes], bytes] = plain  # the sender's end-to-end encryption, or none
 
 
 async def register_pair(
-    pool: ClientPool, admin: RelayClient, index: int, on_envelope: Callable[[Envelope], None]
+    pool: ClientPool,
+    admin: RelayClient,
+    index: int,
+    on_envelope: Callable[[Envelope], None],
+    decrypting: Decrypting | None,
 ) -> Pair:
-    worker = await pool.register((await admin.create_invite("worker"))["token"])
+    if decrypting is None:
+        worker = await pool.register((await admin.create_invite("worker"))["token"])
+        caregiver_invite = (await worker.create_invite("caregiver"))["token"]
+        caregiver = await pool.register(caregiver_invite, on_envelope)
+        return Pair(index, worker, caregiver)
+    worker_keys, worker_key = new_device()
+    caregiver_keys, caregiver_key = new_device()
+    worker_invite = (await admin.create_invite("worker"))["token"]
+    worker = await pool.register(worker_invite, key=worker_key)
     caregiver_invite = (await worker.create_invite("caregiver"))["token"]
-    caregiver = await pool.register(caregiver_invite, on_envelope)
-    return Pair(index, worker, caregiver)
+    caregiver = await pool.register(caregiver_invite, decrypting, key=caregiver_key)
+    seal = await establish(worker, worker_keys, caregiver, caregiver_keys, decrypting)
+    return Pair(index, worker, caregiver, seal)
 
 
 async def register_pairs(
-    pool: ClientPool, admin: RelayClient, count: int, on_envelope: Callable[[Envelope], None]
+    pool: ClientPool,
+    admin: RelayClient,
+    count: int,
+    on_envelope: Callable[[Envelope], None],
+    decrypting: Decrypting | None = None,
 ) -> list[Pair]:
     progress = report.Progress("pairs registered", count, now_ns)
     pairs = await bounded(
-        (lambda i=i: register_pair(pool, admin, i, on_envelope) for i in range(count)),
+        (lambda i=i: register_pair(pool, admin, i, on_envelope, decrypting) for i in range(count)),
         REGISTER_CONCURRENCY,
         progress,
     )
@@ -365,7 +391,8 @@ async def send_pair(
 
     async def lane() -> None:
         for seq in sequence:
-            body = HEADER.pack(await pacer.stamp(pair.index, seq), pair.index, seq) + padding
+            stamp = await pacer.stamp(pair.index, seq)
+            body = pair.seal(HEADER.pack(stamp, pair.index, seq) + padding)
             try:
                 await pair.sender.send(to, body)
             except ClientError as error:
@@ -378,7 +405,8 @@ async def send_pair(
 
     await asyncio.gather(*(lane() for _ in range(args.inflight)))
     try:
-        await pair.sender.send(to, HEADER.pack(now_ns(), pair.index, FENCE_SEQ) + padding)
+        fence = pair.seal(HEADER.pack(now_ns(), pair.index, FENCE_SEQ) + padding)
+        await pair.sender.send(to, fence)
     except ClientError:
         receipts.fence_not_sent()
 
@@ -481,8 +509,9 @@ async def measure_run(
 ) -> dict[str, Any]:
     """Register this run's devices, hold the idle connections, run the workload, close all."""
     receipts = Receipts(fences_expected=args.pairs)  # one fence per sender
+    decrypting = Decrypting(receipts.on_envelope, {}) if args.crypto else None
     async with client_pool(url) as pool:
-        pairs = await register_pairs(pool, admin, args.pairs, receipts.on_envelope)
+        pairs = await register_pairs(pool, admin, args.pairs, receipts.on_envelope, decrypting)
         idle = {}
         if args.connections:
             idle = await hold_idle_connections(pool, admin, args.connections, meter)
@@ -492,7 +521,9 @@ async def measure_run(
         with frozen_heap():
             result = await workload(pairs, args, receipts, meter)
         report.say("closing connections")
-    return {**result, **idle}
+    if decrypting is not None and decrypting.failed:
+        report.say(f"{decrypting.failed} envelopes did not decrypt")
+    return {**result, **idle, "crypto": args.crypto}
 
 
 async def bench_all(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -563,8 +594,14 @@ def run_cli(args: argparse.Namespace) -> int:
         return 1
     keys = report.result_keys(args.offline, args.connections)
     summary = report.summarise(runs, keys)
+    summary = {**summary, "crypto": args.crypto}
+    if args.crypto_micro:
+        report.say(f"crypto micro-benchmark ({args.crypto_micro:g} s on one core)")
+        summary["crypto_micro"] = crypto_bench.run(args.crypto_micro)
     if args.json:
         print(report.json_line(summary))
     else:
         print(report.table(summary, keys, report.heading(args)))
+        for name, value in summary.get("crypto_micro", {}).items():
+            print(f"crypto micro-benchmark {name}: {value}")
     return 0 if not summary["lost"] and not summary["duplicated"] else 1

@@ -228,7 +228,8 @@ def heading(args: argparse.Namespace) -> str:
     mode = "offline recipients" if args.offline else "online recipients"
     pace = f", offered {args.rate:g}/s" if args.rate else ""
     target = args.url or f"a fresh relay (SQLite synchronous={args.sqlite_sync})"
+    crypto = "end-to-end encrypted" if args.crypto else "not encrypted (--no-crypto)"
     return (
-        f"steuntje bench: {args.pairs} pairs x {args.messages} envelopes of {args.size} bytes, "
-        f"{args.inflight} in flight{pace}, {mode}, {args.runs} run(s) on {target}"
+        f"steuntje bench: {args.pairs} pairs x {args.messages} envelopes of {args.size} bytes "
+        f"({crypto}), {args.inflight} in flight{pace}, {mode}, {args.runs} run(s) on {target}"
     )
