@@ -20,7 +20,7 @@ Steuntje: an end-to-end encrypted messaging relay for social-care casework.
 The relay stores and forwards opaque envelopes; it never sees message content."""
 
 
-def _add_relay_options(parser: argparse.ArgumentParser) -> None:
+def _add_relay_options(parser: argparse.ArgumentParser, public_url: bool = True) -> None:
     parser.add_argument(
         "--data",
         type=Path,
@@ -28,6 +28,8 @@ def _add_relay_options(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="folder for the SQLite database (default ./data, or $STEUNTJE_DATA)",
     )
+    if not public_url:
+        return
     parser.add_argument(
         "--public-url",
         default=None,
@@ -94,6 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="hours until the invite stops working (default 24)",
     )
     _add_relay_options(invite)
+
+    retention = commands.add_parser("retention", help="delete what has outlived its lifetime")
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", metavar="ACTION", required=True
+    )
+    purge = retention_commands.add_parser(
+        "purge",
+        help="run the expiry purge once and print counts",
+        description="Delete expired envelopes, their dedup ids and spent invites now, in "
+        "small batches, then truncate the write-ahead log so no copy remains. The relay "
+        "does this every hour by itself; this runs it once (also while the relay runs).",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
+    _add_relay_options(purge, public_url=False)
 
     bench = commands.add_parser(
         "bench",
@@ -203,12 +219,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Invite for a new {args.role} (works once, valid {args.expires_in:g} hours):")
             print(link)
             return 0
+        if args.command == "retention" and args.retention_command == "purge":
+            from relay.maintenance import purge
+
+            asyncio.run(purge(_config(args), int(time.time()), args.dry_run))
+            return 0
         if args.command == "bench":
             from steuntje_client.bench import run_cli
 
             return run_cli(args)
     except ConfigError as error:
         print(f"steuntje: {error.message}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as error:
+        print(f"steuntje: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -7,6 +7,7 @@ Time is always a parameter (`now`, Unix seconds): backends never read the clock.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -148,8 +149,17 @@ class Storage(Protocol):
         dedup and mailbox limits). Durable when it returns. One result per store."""
         ...
 
-    async def purge_expired(self, now: int, invite_grace_s: int) -> dict[str, int]:
-        """Delete expired envelopes, sent ids, and invites past their grace period."""
+    async def purge_expired(
+        self,
+        now: int,
+        invite_grace_s: int,
+        *,
+        dry_run: bool = False,
+        batch: int = 1_000,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> dict[str, int]:
+        """Delete expired envelopes, sent ids, and invites past their grace period, in
+        batches; leave no copy in a write-ahead log. Counts only, if dry_run."""
         ...
 
     async def read_mailbox(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,17 +38,40 @@ from relay.storage.migrations import migrate_sqlite
 T = TypeVar("T")
 
 SYNC_MODES = ("full", "normal")
+PURGE_BATCH = 1_000  # rows per purge transaction: small, so live commits interleave
+
+# kind -> (count of what expired, delete of one batch of it); each takes (cutoff[, limit]).
+_PURGES: dict[str, tuple[str, str]] = {
+    "envelopes": (
+        "SELECT count(*) FROM envelopes WHERE expires_at <= ?",
+        "DELETE FROM envelopes WHERE rowid IN"
+        " (SELECT rowid FROM envelopes WHERE expires_at <= ? LIMIT ?)",
+    ),
+    "sent_ids": (
+        "SELECT count(*) FROM sent_ids WHERE expires_at <= ?",
+        "DELETE FROM sent_ids WHERE (from_device, envelope_id) IN"
+        " (SELECT from_device, envelope_id FROM sent_ids WHERE expires_at <= ? LIMIT ?)",
+    ),
+    "invites": (
+        "SELECT count(*) FROM invites WHERE expires_at <= ?",
+        "DELETE FROM invites WHERE rowid IN"
+        " (SELECT rowid FROM invites WHERE expires_at <= ? LIMIT ?)",
+    ),
+}
 
 
 class SQLiteStorage:
     """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only
     a process crash (see docs/performance.md for what each costs)."""
 
-    def __init__(self, path: Path, synchronous: str = "full") -> None:
+    def __init__(self, path: Path, synchronous: str = "full", secure_delete: bool = True) -> None:
         if synchronous not in SYNC_MODES:
             raise ValueError(f"synchronous must be one of {SYNC_MODES}")
         self.path = path
         self.synchronous = synchronous
+        # Deleted rows are overwritten with zeros, not just unlinked (per connection, so it
+        # is set on every one). Off only in the test that proves why it must be on.
+        self.secure_delete = secure_delete
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="sqlite-reader")
         self._write_con: sqlite3.Connection | None = None
@@ -63,6 +87,7 @@ class SQLiteStorage:
         con.execute("PRAGMA busy_timeout = 10000")
         con.execute("PRAGMA foreign_keys = ON")
         con.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
+        con.execute(f"PRAGMA secure_delete = {'ON' if self.secure_delete else 'OFF'}")
         return con
 
     def _open_sync(self) -> None:
@@ -363,23 +388,59 @@ class SQLiteStorage:
 
         return await self._read(read)
 
-    async def purge_expired(self, now: int, invite_grace_s: int) -> dict[str, int]:
-        """Delete what has outlived its lifetime (retention/lifetimes.py); returns counts."""
+    async def purge_expired(
+        self,
+        now: int,
+        invite_grace_s: int,
+        *,
+        dry_run: bool = False,
+        batch: int = PURGE_BATCH,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> dict[str, int]:
+        """Delete what has outlived its lifetime (retention/lifetimes.py), `batch` rows per
+        transaction so live traffic commits in between; then fold and truncate the WAL, so
+        no copy of a deleted row is left in it. Returns counts (what would go, if dry_run)."""
+        cutoffs = {"envelopes": now, "sent_ids": now, "invites": now - invite_grace_s}
+        counts: dict[str, int] = {}
+        for kind, (count_sql, delete_sql) in _PURGES.items():
+            if dry_run:
+                counts[kind] = await self._read(self._count, count_sql, cutoffs[kind])
+                continue
+            counts[kind] = 0
+            while True:
+                deleted = await self._write(
+                    self._transaction,
+                    lambda con, sql=delete_sql, cutoff=cutoffs[kind]: (
+                        con.execute(sql, (cutoff, batch)).rowcount
+                    ),
+                )
+                counts[kind] += deleted
+                if progress is not None and deleted:
+                    progress(kind, counts[kind])
+                if deleted < batch:
+                    break
+        if not dry_run:
+            # Always, not only when something expired: acknowledged envelopes were deleted
+            # (and zeroed) in the database, but their earlier copies linger in the WAL.
+            await self.truncate_wal()
+        return counts
 
-        def purge(con: sqlite3.Connection) -> dict[str, int]:
-            return {
-                "envelopes": con.execute(
-                    "DELETE FROM envelopes WHERE expires_at <= ?", (now,)
-                ).rowcount,
-                "sent_ids": con.execute(
-                    "DELETE FROM sent_ids WHERE expires_at <= ?", (now,)
-                ).rowcount,
-                "invites": con.execute(
-                    "DELETE FROM invites WHERE expires_at <= ?", (now - invite_grace_s,)
-                ).rowcount,
-            }
+    def _count(self, sql: str, cutoff: int) -> int:
+        return self._reader_con().execute(sql, (cutoff,)).fetchone()[0]
 
-        return await self._write(self._transaction, purge)
+    async def truncate_wal(self, attempts: int = 50) -> bool:
+        """Copy the WAL into the database and cut it to zero bytes. A reader in the middle of
+        a query can block this; retry briefly. True once the WAL is empty."""
+
+        def truncate() -> bool:
+            for _ in range(attempts):
+                busy, _, _ = self._write_con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return True
+                time.sleep(0.02)  # on the writer thread: lets the reader finish its query
+            return False
+
+        return await self._write(truncate)
 
     # -- prekeys -------------------------------------------------------------------------
 
