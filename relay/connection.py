@@ -34,6 +34,8 @@ AUTHENTICATED_EVENTS = frozenset(
         "prekeys_upload",
         "prekeys_fetch",
         "prekeys_status",
+        "account_export",
+        "account_erase",
         "admin_accounts",
         "admin_set_account_status",
         "admin_revoke_device",

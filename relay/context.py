@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import socketio
 
@@ -37,6 +40,7 @@ class RelayContext:
     # (sender account, recipient device) -> True / False / None (no such device).
     # Cleared whenever membership, accounts or devices change.
     permissions: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __repr__(self) -> str:
         return f"RelayContext(connections={len(self.connections)})"
@@ -52,6 +56,12 @@ class RelayContext:
             self.permissions.clear()
         self.permissions[key] = allowed
         return allowed
+
+    def in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as a task the context keeps a reference to until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     def forget_permissions(self) -> None:
         self.permissions.clear()

@@ -26,7 +26,7 @@ from relay.connection import (
 )
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
-from relay.handlers import admin, cases, envelopes, prekeys, session
+from relay.handlers import admin, cases, envelopes, gdpr, prekeys, session
 
 log = logging.getLogger("steuntje.relay")
 
@@ -49,6 +49,8 @@ HANDLERS: dict[str, Handler] = {
     "prekeys_upload": prekeys.on_prekeys_upload,
     "prekeys_fetch": prekeys.on_prekeys_fetch,
     "prekeys_status": prekeys.on_prekeys_status,
+    "account_export": gdpr.on_account_export,
+    "account_erase": gdpr.on_account_erase,
     "admin_accounts": admin.on_admin_accounts,
     "admin_set_account_status": admin.on_admin_set_account_status,
     "admin_revoke_device": admin.on_admin_revoke_device,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 ROLES = ("admin", "worker", "officer", "caregiver")
 
@@ -188,6 +188,14 @@ class Storage(Protocol):
 
     async def prekey_status(self, device_id: str) -> tuple[bool, int]: ...
     async def correspondents(self, account_id: str) -> list[str]: ...
+
+    async def account_export(self, account_id: str) -> dict[str, Any]:
+        """Everything stored about the account; others appear only as counts."""
+        ...
+
+    async def erase_account(self, account_id: str) -> tuple[list[str], list[str], list[str]]:
+        """Delete the account and all held about it; (devices, correspondents, closed cases)."""
+        ...
 
     async def list_cases(self, account_id: str) -> list[CaseView]: ...
     async def colleagues(self, org_id: str) -> list[str]: ...

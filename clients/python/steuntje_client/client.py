@@ -220,6 +220,14 @@ class RelayClient:
     async def prekey_status(self) -> dict[str, Any]:
         return await self.request("prekeys_status")
 
+    async def export(self) -> dict[str, Any]:
+        """Everything the relay holds about this account: `export` (JSON) and `html`."""
+        return await self.request("account_export")
+
+    async def erase_account(self) -> None:
+        """Delete this account and everything the relay holds about it (caregivers)."""
+        await self.request("account_erase", {"confirm": self.account_id})
+
     async def cases(self) -> list[dict[str, Any]]:
         return (await self.request("case_list"))["cases"]
 

@@ -1,0 +1,79 @@
+"""The readable page of a GDPR access export (Art. 15/20), in plain Dutch (B1).
+
+Every value is escaped: the page is built from data, never from markup a client sent.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from typing import Any
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;font-size:1.125rem;line-height:1.5;max-width:42rem;"
+    "margin:2rem auto;padding:0 1rem;color:#1a1a1a}h1,h2{line-height:1.25}"
+    "table{border-collapse:collapse}td,th{border:1px solid #767676;padding:.25rem .5rem;"
+    "text-align:left}"
+)
+
+
+def _when(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    return datetime.fromtimestamp(seconds, UTC).strftime("%d-%m-%Y %H:%M UTC")
+
+
+def _row(label: str, value: object) -> str:
+    return f"<tr><th scope='row'>{html.escape(label)}</th><td>{html.escape(str(value))}</td></tr>"
+
+
+def render(export: dict[str, Any], generated_at: int) -> str:
+    account = export["account"]
+    parts = [
+        "<!doctype html><html lang='nl'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>Wat Steuntje over u bewaart</title><style>{STYLE}</style></head><body><main>",
+        "<h1>Wat Steuntje over u bewaart</h1>",
+        f"<p>Gemaakt op {html.escape(_when(generated_at))}. Dit is alles wat de server van "
+        "Steuntje over u heeft. Uw berichten zelf kan de server niet lezen: die zijn "
+        "versleuteld en staan alleen op uw telefoon of computer.</p>",
+        "<h2>Uw account</h2><table>",
+        _row("Nummer", account["id"]),
+        _row("Rol", account["role"]),
+        _row("Status", account["status"]),
+        _row("Gemaakt op", _when(account["created_at"])),
+        "</table>",
+        f"<h2>Uw apparaten ({len(export['devices'])})</h2>",
+        "<p>Een apparaat is een telefoon, tablet of computer waarmee u Steuntje gebruikt.</p>",
+        "<table><tr><th scope='col'>Sleutel</th><th scope='col'>Status</th>"
+        "<th scope='col'>Toegevoegd op</th></tr>",
+        *(
+            f"<tr><td>{html.escape(d['id'][:12])}…</td><td>{html.escape(d['status'])}</td>"
+            f"<td>{html.escape(_when(d['created_at']))}</td></tr>"
+            for d in export["devices"]
+        ),
+        "</table>",
+        "<h2>Berichten die nog op u wachten</h2>",
+        f"<p>{len(export['envelopes_waiting_for_you'])} versleutelde berichten wachten tot uw "
+        "apparaat ze ophaalt. Daarna worden ze gewist. Na 14 dagen worden ze ook gewist als "
+        "niemand ze heeft opgehaald.</p>",
+        "<h2>Berichten die u stuurde en die nog wachten</h2>",
+        f"<p>{export['envelopes_you_sent_still_waiting']} versleutelde berichten van u zijn nog "
+        "niet opgehaald door de ontvanger.</p>",
+        f"<h2>Uw dossiers ({len(export['cases'])})</h2>",
+        "<p>Een dossier verbindt u met uw ondersteuner. Wie er in uw dossier staat, ziet u in "
+        "de app.</p><table><tr><th scope='col'>Dossier</th><th scope='col'>Sinds</th>"
+        "<th scope='col'>Mensen</th></tr>",
+        *(
+            f"<tr><td>{html.escape(c['id'])}</td><td>{html.escape(_when(c['you_joined_at']))}"
+            f"</td><td>{c['members']}</td></tr>"
+            for c in export["cases"]
+        ),
+        "</table>",
+        "<h2>Wat u kunt doen</h2>",
+        "<p>U mag uw account laten wissen. Dan zijn uw apparaten, wachtende berichten aan u, "
+        "uw dossiers en sleutels weg. Berichten die u al stuurde, blijven bij de ontvanger tot "
+        "die ze ophaalt of tot ze na 14 dagen verlopen.</p>",
+        "</main></body></html>",
+    ]
+    return "".join(parts)

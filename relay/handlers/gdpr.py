@@ -1,0 +1,47 @@
+"""account_export, account_erase: a person's GDPR rights of access (Art. 15/20) and
+erasure (Art. 17), from their own device."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relay.connection import Connection, State
+from relay.context import RelayContext
+from relay.errors import Code, RelayError
+from relay.export_page import render
+from relay.notify import drop_connection, drop_devices
+from relay.validate import require_object, text_field
+
+# Workers, officers and admins are employees: their accounts are the organisation's to close.
+SELF_ERASABLE_ROLES = ("caregiver",)
+
+
+async def on_account_export(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = conn.device
+    if device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    export = await ctx.storage.account_export(device.account_id)
+    return {"ok": True, "export": export, "html": render(export, ctx.now())}
+
+
+async def on_account_erase(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = conn.device
+    if device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    if device.role not in SELF_ERASABLE_ROLES:
+        raise RelayError(Code.NOT_PERMITTED, "Ask your organisation's administrator.")
+    confirm = text_field(require_object(data), "confirm")
+    if confirm != device.account_id:
+        raise RelayError(Code.MALFORMED, "Field 'confirm' must repeat your account id.")
+    devices, others, closed_cases = await ctx.storage.erase_account(device.account_id)
+    ctx.forget_permissions()
+    for account_id in others:  # their apps drop the conversation and the device list
+        for sid in list(ctx.by_account.get(account_id, ())):
+            for case_id in closed_cases:
+                await ctx.sio.emit("case_changed", {"case": case_id}, to=sid)
+            await ctx.sio.emit("devices_changed", {"account": device.account_id}, to=sid)
+    await drop_devices(ctx, [d for d in devices if d != device.id], "account_erased")
+    conn.state = State.CLOSED  # nothing more from this connection: its account is gone
+    # Dropped on the next loop turn: the reply below is queued on the socket first.
+    ctx.in_background(drop_connection(ctx, conn, "account_erased"))
+    return {"ok": True, "erased": device.account_id}
