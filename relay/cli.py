@@ -110,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     _add_relay_options(purge, public_url=False)
+    retention_report = retention_commands.add_parser(
+        "report",
+        help="print what is kept how long and why (GDPR Art. 30)",
+        description="Print, for everything the relay stores, how long it is kept, why, the "
+        "suggested legal basis, what deletes it and the worst-case delay, from this relay's "
+        "configuration. Paste it into the record of processing.",
+    )
+    retention_report.add_argument("--format", choices=("text", "markdown", "json"), default="text")
 
     bench = commands.add_parser(
         "bench",
@@ -223,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
             from relay.maintenance import purge
 
             asyncio.run(purge(_config(args), int(time.time()), args.dry_run))
+            return 0
+        if args.command == "retention" and args.retention_command == "report":
+            from relay.maintenance import retention_report
+
+            print(retention_report(_config(args), args.format))
             return 0
         if args.command == "bench":
             from steuntje_client.bench import run_cli

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 
 from relay.config import RelayConfig
-from relay.storage.sqlite import SQLiteStorage
+from relay.storage.sqlite import PURGE_BATCH, SQLiteStorage
+from retention import EnvelopeLifetime, OrganisationPolicy, PurgeSchedule, report
 from retention.lifetimes import INVITE_GRACE_S
+from retention.report import COLUMNS
 
 
 def _progress(kind: str, count: int) -> None:
@@ -40,3 +43,37 @@ async def purge(
         return counts
     finally:
         await storage.close()
+
+
+def live_policy(config: RelayConfig) -> tuple[OrganisationPolicy, PurgeSchedule]:
+    """The policy and purge schedule this relay runs with today: the defaults, with the
+    configured envelope lifetime (per-organisation settings in the database: issue 5)."""
+    defaults = OrganisationPolicy()
+    configured = config.envelope_ttl_s
+    lifetime = EnvelopeLifetime(
+        configured,
+        defaults.envelope_lifetime.minimum,
+        max(defaults.envelope_lifetime.maximum, configured),
+    )
+    schedule = PurgeSchedule(interval=int(config.purge_interval_s), batch_size=PURGE_BATCH)
+    return replace(defaults, envelope_lifetime=lifetime), schedule
+
+
+def retention_report(config: RelayConfig, form: str) -> str:
+    """The GDPR Art. 30 table (erasure time limits) for this relay, as text, Markdown or
+    JSON: ready to paste into the organisation's record of processing."""
+    rows = [row.as_dict() for row in report(*live_policy(config))]
+    if form == "json":
+        import json
+
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+    if form == "markdown":
+        head = "| " + " | ".join(c.replace("_", " ") for c in COLUMNS) + " |"
+        rule = "|" + "---|" * len(COLUMNS)
+        body = ["| " + " | ".join(row[c].replace("|", "/") for c in COLUMNS) + " |" for row in rows]
+        return "\n".join([head, rule, *body])
+    blocks = []
+    for row in rows:
+        lines = [row["data"]] + [f"  {c.replace('_', ' ')}: {row[c]}" for c in COLUMNS[1:]]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

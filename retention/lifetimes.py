@@ -40,7 +40,7 @@ LIFETIMES: tuple[Lifetime, ...] = (
         "accounts",
         ("id", "org_id", "role", "status", "created_at"),
         "who may sign in, with which role; no name, e-mail or phone number",
-        "until the account is erased (issue 5); revoked accounts stay as tombstones",
+        "until the account is erased; revoked accounts stay as tombstones",
         "erasure (issue 5)",
     ),
     Lifetime(

@@ -49,6 +49,21 @@ def test_bad_configuration_stops_with_a_clear_message(args, message, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_the_retention_report_lists_every_stored_table_with_a_basis():
+    import json
+
+    from retention.lifetimes import LIFETIMES
+
+    result = steuntje("retention", "report", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    for entry in LIFETIMES:
+        row = next(r for r in rows if r["data"].startswith(entry.table + ":"))
+        assert row["kept_for"] and row["legal_basis"] and row["deleted_by"], entry.table
+    markdown = steuntje("retention", "report", "--format", "markdown").stdout
+    assert markdown.startswith("| data | kept for |") and markdown.count("\n") >= len(LIFETIMES)
+
+
 def test_an_unknown_role_is_refused_by_the_cli(tmp_path):
     result = steuntje("admin", "invite", "--role", "wizard", "--data", str(tmp_path))
     assert result.returncode == 2 and "invalid choice" in result.stderr

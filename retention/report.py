@@ -1,0 +1,219 @@
+"""The GDPR Art. 30 table: what the relay keeps, how long, why, and what deletes it.
+
+`steuntje retention report` prints `report(policy)`. Every table of retention/lifetimes.py
+gets a row (a test checks it), with the policy's numbers where the policy governs it; then
+the things that are not database tables (devices, the audit log, backups, keys).
+
+"Status" is honest about what the relay enforces today and what is still planned; change
+it here, in `_STATUS`, when the code that enforces a row lands. The legal basis is a
+suggestion: the organisation, as controller, confirms it in its own record of processing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from retention.delays import PurgeSchedule, crypto_shred_delay, worst_case_delay
+from retention.durations import describe, describe_at_most
+from retention.lifetimes import LIFETIMES, Lifetime
+from retention.policy import OFF, OrganisationPolicy
+
+COLUMNS = (
+    "data",
+    "kept_for",
+    "why",
+    "legal_basis",
+    "deleted_by",
+    "worst_case_delay",
+    "status",
+)
+
+_SERVICE = "Art. 6(1)(b) or (e) GDPR: providing the support service (the controller confirms)"
+_SECURITY = "Art. 32 GDPR (security)"
+_BASIS: dict[str, str] = {
+    "installation": "not personal data",
+    "organisations": "not personal data (identifies the organisation)",
+    "accounts": f"{_SERVICE}; {_SECURITY}: access control",
+    "devices": f"{_SERVICE}; {_SECURITY}: authentication",
+    "invites": f"{_SECURITY}: an invite works once; {_SERVICE}",
+    "cases": f"{_SERVICE}; Art. 9(2)(h) GDPR where a case reveals care needs",
+    "case_members": f"{_SERVICE}; Art. 9(2)(h) GDPR where a case reveals care needs",
+    "envelopes": f"{_SERVICE}; content is end-to-end encrypted, the relay cannot read it",
+    "sent_ids": f"{_SERVICE}; Art. 5(1)(d) GDPR: each message is delivered once",
+    "signed_prekeys": f"{_SECURITY}: end-to-end encryption",
+    "one_time_prekeys": f"{_SECURITY}: forward secrecy",
+}
+_STATUS: dict[str, str] = {
+    "installation": "enforced",
+    "organisations": "enforced (an operator removes an organisation)",
+    "accounts": "erasure by the caregiver: enforced; on an officer's request: planned",
+    "devices": "erasure by the caregiver: enforced; on an officer's request: planned",
+    "invites": "enforced with the default grace of 7 days; another grace: planned",
+    "cases": "closing cases and removing closed ones: planned",
+    "case_members": "hand-over: enforced; removal with a closed case: planned",
+    "envelopes": "enforced with one lifetime for all cases; per-case lifetimes: planned",
+    "sent_ids": "enforced with one lifetime for all cases; per-case lifetimes: planned",
+    "signed_prekeys": "enforced",
+    "one_time_prekeys": "enforced",
+}
+PLANNED = "planned"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    data: str
+    kept_for: str
+    why: str
+    legal_basis: str
+    deleted_by: str
+    worst_case_delay: str
+    status: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def _table_row(entry: Lifetime, org: OrganisationPolicy, purge: str, shred: str) -> ReportRow:
+    """One database table: lifetimes.py's reason, the policy's numbers where it governs."""
+    kept_for, deleted_by, delay = entry.lifetime, entry.purged_by, "-"
+    envelope = org.envelope_lifetime
+    if entry.table == "envelopes":
+        kept_for = (
+            "until the recipient device acknowledges it; undelivered, at most the case's"
+            f" envelope lifetime: {describe(envelope.default)} unless the case sets another,"
+            f" always within {describe(envelope.minimum)} to {describe(envelope.maximum)}"
+        )
+        deleted_by = "acknowledgement (at once); the purge job (hidden at the moment of expiry)"
+        delay = f"{purge} after expiry; in backups {shred} once crypto-shredding is built"
+    elif entry.table == "sent_ids":
+        kept_for = "as long as the envelope sent with it could have waited (the same lifetime)"
+        deleted_by, delay = "the purge job", f"{purge} after expiry"
+    elif entry.table == "invites":
+        kept_for = f"until {describe(org.invite_grace)} after it expires, used or not"
+        deleted_by, delay = "the purge job", f"{purge} after that"
+    elif entry.table == "cases":
+        kept_for = (
+            f"while the case is open; removed {describe(org.closed_case_lifetime)} after it"
+            " is closed, unless a legal hold covers it"
+        )
+        deleted_by, delay = "the purge job", f"{purge} after that"
+    elif entry.table == "case_members":
+        kept_for = (
+            "while the account is on the case; removed with a closed case"
+            f" ({describe(org.closed_case_lifetime)} after closing)"
+        )
+        deleted_by, delay = f"{entry.purged_by}; the purge job", f"{purge} after that"
+    return ReportRow(
+        data=f"{entry.table}: {', '.join(entry.columns)}",
+        kept_for=kept_for,
+        why=entry.why,
+        legal_basis=_BASIS.get(entry.table, "to be recorded by the controller"),
+        deleted_by=deleted_by,
+        worst_case_delay=delay,
+        status=_STATUS.get(entry.table, "see retention/lifetimes.py"),
+    )
+
+
+def _timer_text(org: OrganisationPolicy) -> str:
+    timer = org.disappearing_timer
+    default = "off" if timer.default == OFF else describe(timer.default)
+    off = ', or "off"' if timer.off_allowed else ""
+    return (
+        f"the case's disappearing timer: {default} unless the case sets another, always"
+        f" within {describe(timer.minimum)} to {describe(timer.maximum)}{off}"
+    )
+
+
+def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportRow]:
+    """What is kept outside the relay's tables, or in tables still being built."""
+    inactive = org.inactive_accounts
+    return [
+        ReportRow(
+            "messages on people's devices (plaintext, in the app)",
+            _timer_text(org),
+            "storage limitation on phones and laptops, per case",
+            "as envelopes; the timer carries out Art. 5(1)(e) GDPR (storage limitation)",
+            "each device, by the timer (the relay cannot: it never sees content)",
+            "when the app next runs after the timer ends",
+            PLANNED,
+        ),
+        ReportRow(
+            "server metadata: last-seen times, counters",
+            f"{describe(org.metadata_lifetime)} after last written",
+            "abuse prevention and operating the service",
+            f"{_SECURITY}; Art. 6(1)(f) GDPR",
+            "the purge job",
+            f"{purge} after that",
+            "none is stored yet; the limit applies when it is",
+        ),
+        ReportRow(
+            "inactive caregiver accounts",
+            f"flagged after {describe(inactive.flag_after)} without a connection, and told;"
+            f" removed {describe(inactive.remove_after)} after the flag unless they connect,"
+            " or a legal hold covers one of their cases",
+            "an account nobody uses should not keep existing",
+            "as accounts; removal carries out Art. 5(1)(e) GDPR (storage limitation)",
+            "the purge job (erasure, as on request)",
+            f"{purge} after the notice period",
+            PLANNED,
+        ),
+        ReportRow(
+            "audit log entries (who did what, pseudonymised; never content)",
+            f"the entry for {describe(org.audit_retention)}, then only its hash stays, so the"
+            " log can still be verified; longer while a legal hold covers its case",
+            "accountability: every access to personal data can be checked afterwards",
+            f"Art. 5(2) GDPR (accountability); {_SECURITY}; NEN 7513 (logging of access)",
+            "the purge job (removes the entry's body, keeps its Merkle leaf hash)",
+            f"{purge} after that",
+            PLANNED,
+        ),
+        ReportRow(
+            "legal holds (case, scope, reason, reference, dates)",
+            "while the hold is active; placing, reviews and lifting stay in the audit log",
+            "data needed for a legal claim or an investigation must not be purged",
+            "Art. 17(3)(e) GDPR (legal claims); Art. 6(1)(c) or (f) GDPR",
+            "the officer lifts it; it ends at its end date; reviewed at least once a year",
+            "-",
+            PLANNED,
+        ),
+        ReportRow(
+            "epoch keys (one per day; they encrypt envelope bodies at rest)",
+            "until the last envelope each can decrypt has expired, and no legal hold covers it",
+            "crypto-shredding: destroying a key makes every copy of that day's ciphertext,"
+            " in backups too, unreadable",
+            f"{_SECURITY}; Art. 17 GDPR (erasure reaches backups)",
+            "the purge job",
+            f"{purge} after the last envelope of the day expired",
+            PLANNED,
+        ),
+        ReportRow(
+            "copies of deleted rows inside the database file and its write-ahead log",
+            "none: deleted rows are overwritten with zeros (SQLite secure_delete) and the"
+            " write-ahead log is folded in and truncated after every purge",
+            "a deleted row must not be recoverable from the disk",
+            f"{_SECURITY}; Art. 17 GDPR",
+            "the database itself; the purge job truncates the write-ahead log",
+            f"{purge} after deletion",
+            "being built",
+        ),
+        ReportRow(
+            "database backups",
+            "as long as the operator keeps them; docs/deploy.md advises no longer than the"
+            " envelope lifetime",
+            "recovery after a disk or machine failure",
+            "Art. 32(1)(c) GDPR (restoring availability after an incident)",
+            "the operator's backup rotation; once crypto-shredding is built, destroying the"
+            " epoch keys makes expired ciphertext in backups unreadable",
+            f"today: until the backup is deleted; with crypto-shredding: {shred} after expiry",
+            PLANNED,
+        ),
+    ]
+
+
+def report(org: OrganisationPolicy, schedule: PurgeSchedule | None = None) -> list[ReportRow]:
+    """The Art. 30 table for one organisation's policy and the relay's purge schedule."""
+    schedule = schedule or PurgeSchedule()
+    purge = f"at most {describe_at_most(worst_case_delay(schedule))}"
+    shred = f"at most {describe_at_most(crypto_shred_delay(org, schedule))}"
+    rows = [_table_row(entry, org, purge, shred) for entry in LIFETIMES]
+    return rows + _other_rows(org, purge, shred)
