@@ -16,7 +16,7 @@ from relay.config import RelayConfig
 from relay.connection import Connection
 from relay.delivery import Router
 from relay.limits import TokenBucket
-from relay.storage.base import DeviceRecord, Storage
+from relay.storage.base import DeviceRecord, Route, Storage
 
 PERMISSION_CACHE_MAX = 100_000
 
@@ -39,23 +39,23 @@ class RelayContext:
     invite_buckets: dict[str, TokenBucket] = field(default_factory=dict)
     # (sender account, recipient device) -> True / False / None (no such device).
     # Cleared whenever membership, accounts or devices change.
-    permissions: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+    permissions: dict[tuple[str, str], Route | None] = field(default_factory=dict)
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __repr__(self) -> str:
         return f"RelayContext(connections={len(self.connections)})"
 
-    async def may_send(self, sender: DeviceRecord, to_device: str) -> bool | None:
+    async def may_send(self, sender: DeviceRecord, to_device: str) -> Route | None:
         key = (sender.account_id, to_device)
         try:
             return self.permissions[key]
         except KeyError:
             pass
-        allowed = await self.storage.may_send(sender, to_device)
+        route = await self.storage.may_send(sender, to_device)
         if len(self.permissions) >= PERMISSION_CACHE_MAX:
             self.permissions.clear()
-        self.permissions[key] = allowed
-        return allowed
+        self.permissions[key] = route
+        return route
 
     def in_background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` as a task the context keeps a reference to until it is done."""

@@ -48,6 +48,7 @@ class Code(StrEnum):
     UNKNOWN_ACCOUNT = "unknown_account"
     UNKNOWN_CASE = "unknown_case"
     LAST_ADMIN = "last_admin"
+    UNKNOWN_HOLD = "unknown_hold"
     # the relay itself
     UNAVAILABLE = "unavailable"
     INTERNAL_ERROR = "internal_error"
@@ -84,6 +85,7 @@ MESSAGES: dict[Code, str] = {
     Code.UNKNOWN_ACCOUNT: "No such account in your organisation.",
     Code.UNKNOWN_CASE: "No such case, or you are not on it.",
     Code.LAST_ADMIN: "This is the organisation's last active administrator.",
+    Code.UNKNOWN_HOLD: "No such active legal hold in your organisation.",
     Code.UNAVAILABLE: "The relay cannot store data right now; nothing was accepted. Retry later.",
     Code.INTERNAL_ERROR: "The relay hit a bug; nothing was accepted. Retry, and tell the operator.",
 }

@@ -14,13 +14,17 @@ import logging
 from collections.abc import AsyncIterator
 
 from relay.context import RelayContext
-from retention.lifetimes import INVITE_GRACE_S
+from relay.handlers.gdpr import erase_and_tell
+from retention.lifetimes import HOLD_RECORD_S, INVITE_GRACE_S
 
 log = logging.getLogger("steuntje.relay.housekeeping")
 
 
 async def purge_once(ctx: RelayContext) -> dict[str, int]:
-    counts = await ctx.storage.purge_expired(ctx.now(), INVITE_GRACE_S)
+    for account_id in await ctx.storage.erasures_due(ctx.now()):
+        await erase_and_tell(ctx, account_id)  # its legal hold has ended
+        log.info("carried out an erasure that waited for a legal hold")
+    counts = await ctx.storage.purge_expired(ctx.now(), INVITE_GRACE_S, HOLD_RECORD_S)
     if any(counts.values()):
         log.info("expiry purge removed %s", ", ".join(f"{n} {what}" for what, n in counts.items()))
     return counts

@@ -26,7 +26,7 @@ from relay.connection import (
 )
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
-from relay.handlers import admin, cases, envelopes, gdpr, prekeys, session
+from relay.handlers import admin, cases, envelopes, gdpr, holds, prekeys, session
 
 log = logging.getLogger("steuntje.relay")
 
@@ -51,6 +51,10 @@ HANDLERS: dict[str, Handler] = {
     "prekeys_status": prekeys.on_prekeys_status,
     "account_export": gdpr.on_account_export,
     "account_erase": gdpr.on_account_erase,
+    "legal_hold_place": holds.on_legal_hold_place,
+    "legal_hold_lift": holds.on_legal_hold_lift,
+    "legal_hold_list": holds.on_legal_hold_list,
+    "cases_all": holds.on_cases_all,
     "admin_accounts": admin.on_admin_accounts,
     "admin_set_account_status": admin.on_admin_set_account_status,
     "admin_revoke_device": admin.on_admin_revoke_device,

@@ -82,9 +82,20 @@ LIFETIMES: tuple[Lifetime, ...] = (
     ),
     Lifetime(
         "envelopes",
-        ("to_device", "seq", "from_device", "envelope_id", "body", "created_at", "expires_at"),
-        "store-and-forward: ciphertext waiting for an offline device",
-        "until the recipient acknowledges it, at most 14 days (hidden at once at expiry)",
+        (
+            "to_device",
+            "seq",
+            "from_device",
+            "envelope_id",
+            "body",
+            "created_at",
+            "expires_at",
+            "case_id",
+        ),
+        "store-and-forward: ciphertext waiting for an offline device; the case it travels in,"
+        " so a legal hold on that case can keep it",
+        "until the recipient acknowledges it, at most 14 days (hidden at once at expiry),"
+        " longer only under a legal hold",
         "acknowledgement; the hourly expiry purge",
     ),
     Lifetime(
@@ -108,9 +119,36 @@ LIFETIMES: tuple[Lifetime, ...] = (
         "until handed to one fetcher (then deleted at once), or the device is revoked",
         "fetch, revocation",
     ),
+    Lifetime(
+        "legal_holds",
+        (
+            "id",
+            "org_id",
+            "case_id",
+            "scope",
+            "reason",
+            "reference",
+            "placed_by",
+            "placed_at",
+            "review_at",
+            "ends_at",
+            "lifted_at",
+        ),
+        "an officer suspends purging for a case under a legal obligation (Art. 17(3)(b), (e))",
+        "while in force, then one year after it was lifted or ended",
+        "the hourly expiry purge",
+    ),
+    Lifetime(
+        "pending_erasures",
+        ("account_id", "requested_at"),
+        "an erasure asked for during a legal hold is carried out when the hold ends",
+        "until the erasure is carried out",
+        "the hourly job, once no hold covers the account",
+    ),
 )
 
 INVITE_GRACE_S = 7 * DAY  # keep spent invites this long after expiry to answer invite_used
+HOLD_RECORD_S = 365 * DAY  # how long the record of a lifted or ended hold stays
 
 
 def by_table() -> dict[str, Lifetime]:

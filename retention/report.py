@@ -42,6 +42,8 @@ _BASIS: dict[str, str] = {
     "sent_ids": f"{_SERVICE}; Art. 5(1)(d) GDPR: each message is delivered once",
     "signed_prekeys": f"{_SECURITY}: end-to-end encryption",
     "one_time_prekeys": f"{_SECURITY}: forward secrecy",
+    "legal_holds": "Art. 17(3)(e) GDPR (legal claims); Art. 6(1)(c) or (f) GDPR",
+    "pending_erasures": "Art. 17 GDPR, as limited by Art. 17(3) during a legal hold",
 }
 _STATUS: dict[str, str] = {
     "installation": "enforced",
@@ -55,6 +57,9 @@ _STATUS: dict[str, str] = {
     "sent_ids": "enforced with one lifetime for all cases; per-case lifetimes: planned",
     "signed_prekeys": "enforced",
     "one_time_prekeys": "enforced",
+    "legal_holds": "enforced: the purge skips held undelivered envelopes, erasure waits;"
+    " removing the record a year after the end: planned",
+    "pending_erasures": "enforced",
 }
 PLANNED = "planned"
 
@@ -168,15 +173,6 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             PLANNED,
         ),
         ReportRow(
-            "legal holds (case, scope, reason, reference, dates)",
-            "while the hold is active; placing, reviews and lifting stay in the audit log",
-            "data needed for a legal claim or an investigation must not be purged",
-            "Art. 17(3)(e) GDPR (legal claims); Art. 6(1)(c) or (f) GDPR",
-            "the officer lifts it; it ends at its end date; reviewed at least once a year",
-            "-",
-            PLANNED,
-        ),
-        ReportRow(
             "epoch keys (one per day; they encrypt envelope bodies at rest)",
             "until the last envelope each can decrypt has expired, and no legal hold covers it",
             "crypto-shredding: destroying a key makes every copy of that day's ciphertext,"
@@ -194,7 +190,7 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             f"{_SECURITY}; Art. 17 GDPR",
             "the database itself; the purge job truncates the write-ahead log",
             f"{purge} after deletion",
-            "being built",
+            "enforced (tested by scanning the raw files)",
         ),
         ReportRow(
             "database backups",

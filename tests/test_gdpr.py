@@ -63,6 +63,7 @@ async def test_erasure_leaves_nothing_of_the_account_on_disk(relay):
     await asyncio.wait_for(caregiver.wait_closed(), WAIT)
     assert caregiver.revoked == "account_erased"
     assert await asyncio.wait_for(worker_again.case_changes.get(), WAIT) == case["id"]
+    assert await asyncio.wait_for(worker_again.device_changes.get(), WAIT) == account
     assert await worker_again.cases() == []  # the conversation ends cleanly for the worker
     with pytest.raises(RelayRefused) as refused:
         await worker_again.send(tablet.device_id, b"komt nergens aan")

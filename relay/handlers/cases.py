@@ -45,7 +45,8 @@ async def on_devices_list(ctx: RelayContext, conn: Connection, data: Any) -> dic
     devices = await ctx.storage.account_devices(device.org_id, account_id)
     if not devices:
         raise RelayError(Code.UNKNOWN_ACCOUNT)
-    if not await ctx.may_send(device, devices[0]):
+    route = await ctx.may_send(device, devices[0])
+    if route is None or not route.allowed:
         raise RelayError(Code.NOT_PERMITTED)
     return {"ok": True, "account": account_id, "devices": devices}
 

@@ -75,12 +75,14 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
             if len(body) > limits.max_envelope_bytes:
                 rejected.append({"id": envelope_id, "code": Code.ENVELOPE_TOO_LARGE})
                 continue
-            allowed = await ctx.may_send(sender, to)
-            if not allowed:
-                code = Code.UNKNOWN_DEVICE if allowed is None else Code.NOT_PERMITTED
+            route = await ctx.may_send(sender, to)
+            if route is None or not route.allowed:
+                code = Code.UNKNOWN_DEVICE if route is None else Code.NOT_PERMITTED
                 rejected.append({"id": envelope_id, "code": code})
                 continue
-            accepted.append(NewEnvelope(sender.id, envelope_id, to, body, expires_at))
+            accepted.append(
+                NewEnvelope(sender.id, envelope_id, to, body, expires_at, route.case_id)
+            )
         if ctx.closing or ctx.commits is None:
             raise RelayError(Code.UNAVAILABLE)
         pending = ctx.commits.store(accepted) if accepted else None

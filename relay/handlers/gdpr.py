@@ -33,15 +33,24 @@ async def on_account_erase(ctx: RelayContext, conn: Connection, data: Any) -> di
     confirm = text_field(require_object(data), "confirm")
     if confirm != device.account_id:
         raise RelayError(Code.MALFORMED, "Field 'confirm' must repeat your account id.")
-    devices, others, closed_cases = await ctx.storage.erase_account(device.account_id)
-    ctx.forget_permissions()
-    for account_id in others:  # their apps drop the conversation and the device list
-        for sid in list(ctx.by_account.get(account_id, ())):
-            for case_id in closed_cases:
-                await ctx.sio.emit("case_changed", {"case": case_id}, to=sid)
-            await ctx.sio.emit("devices_changed", {"account": device.account_id}, to=sid)
-    await drop_devices(ctx, [d for d in devices if d != device.id], "account_erased")
+    if await ctx.storage.defer_erasure_if_held(device.account_id, ctx.now()):
+        # Art. 17(3): kept while a legal hold covers it; carried out when the hold ends.
+        return {"ok": True, "erased": None, "pending": True}
+    await erase_and_tell(ctx, device.account_id, spare=device.id)
     conn.state = State.CLOSED  # nothing more from this connection: its account is gone
     # Dropped on the next loop turn: the reply below is queued on the socket first.
     ctx.in_background(drop_connection(ctx, conn, "account_erased"))
-    return {"ok": True, "erased": device.account_id}
+    return {"ok": True, "erased": device.account_id, "pending": False}
+
+
+async def erase_and_tell(ctx: RelayContext, account_id: str, spare: str | None = None) -> None:
+    """Erase the account, disconnect its devices (but `spare`, whose caller does that after
+    replying), and tell the people it shared cases with."""
+    devices, others, closed_cases = await ctx.storage.erase_account(account_id)
+    ctx.forget_permissions()
+    for other in others:  # their apps drop the conversation and the device list
+        for sid in list(ctx.by_account.get(other, ())):
+            for case_id in closed_cases:
+                await ctx.sio.emit("case_changed", {"case": case_id}, to=sid)
+            await ctx.sio.emit("devices_changed", {"account": account_id}, to=sid)
+    await drop_devices(ctx, [d for d in devices if d != spare], "account_erased")

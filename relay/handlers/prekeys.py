@@ -68,10 +68,10 @@ async def on_prekeys_fetch(ctx: RelayContext, conn: Connection, data: Any) -> di
         raise RelayError(
             Code.TOO_MANY_ATTEMPTS, retry_after_ms=int(bucket.retry_after(1, now) * 1000) + 1
         )
-    allowed = await ctx.may_send(device, target)
-    if allowed is None:
+    route = await ctx.may_send(device, target)
+    if route is None:
         raise RelayError(Code.UNKNOWN_DEVICE)
-    if not allowed:
+    if not route.allowed:
         raise RelayError(Code.NOT_PERMITTED)
     signed, one_time, remaining = await ctx.storage.fetch_prekeys(target)
     # The v1 bundle (docs/e2e.md §2.5) ends with u32 one-time id (0 = none) and the key.

@@ -26,12 +26,22 @@ class DeviceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Route:
+    """Whether a sender may reach a device, and the case they share (for legal holds;
+    None when allowed without one: an admin, or the sender's own other device)."""
+
+    allowed: bool
+    case_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NewEnvelope:
     from_device: str
     envelope_id: str
     to_device: str
     body: bytes
     expires_at: int
+    case_id: str | None = None
 
     def __repr__(self) -> str:  # never show the ciphertext, even in a traceback
         return f"NewEnvelope(id={self.envelope_id!r}, bytes={len(self.body)})"
@@ -134,8 +144,8 @@ class Storage(Protocol):
 
     async def device(self, device_id: str) -> DeviceRecord | None: ...
 
-    async def may_send(self, sender: DeviceRecord, to_device: str) -> bool | None:
-        """True if allowed, False if not permitted, None if no active device has that id."""
+    async def may_send(self, sender: DeviceRecord, to_device: str) -> Route | None:
+        """How the sender may reach the device, or None if no active device has that id."""
         ...
 
     async def apply_batch(
@@ -153,6 +163,7 @@ class Storage(Protocol):
         self,
         now: int,
         invite_grace_s: int,
+        hold_record_s: int = 365 * 86_400,
         *,
         dry_run: bool = False,
         batch: int = 1_000,
@@ -196,6 +207,17 @@ class Storage(Protocol):
     async def erase_account(self, account_id: str) -> tuple[list[str], list[str], list[str]]:
         """Delete the account and all held about it; (devices, correspondents, closed cases)."""
         ...
+
+    async def place_hold(self, org_id: str, hold: dict[str, Any]) -> str: ...
+    async def lift_hold(self, org_id: str, hold_id: str, now: int) -> str: ...
+    async def list_holds(self, org_id: str) -> list[dict[str, Any]]: ...
+    async def org_cases(self, org_id: str) -> list[dict[str, Any]]: ...
+
+    async def defer_erasure_if_held(self, account_id: str, now: int) -> bool:
+        """Record the erasure as pending (True) when a legal hold covers the account."""
+        ...
+
+    async def erasures_due(self, now: int) -> list[str]: ...
 
     async def list_cases(self, account_id: str) -> list[CaseView]: ...
     async def colleagues(self, org_id: str) -> list[str]: ...

@@ -29,6 +29,7 @@ from relay.storage.base import (
     MembershipChange,
     NewEnvelope,
     Registration,
+    Route,
     StoredEnvelope,
     StoreOutcome,
     StoreResult,
@@ -40,12 +41,19 @@ T = TypeVar("T")
 SYNC_MODES = ("full", "normal")
 PURGE_BATCH = 1_000  # rows per purge transaction: small, so live commits interleave
 
+# A case whose envelopes a legal hold keeps; ?1 is now.
+_HELD_CASES = (
+    "SELECT case_id FROM legal_holds WHERE lifted_at IS NULL"
+    " AND (ends_at IS NULL OR ends_at > ?1) AND (',' || scope || ',') LIKE '%,envelopes,%'"
+)
+_EXPIRED_ENVELOPE = f"expires_at <= ?1 AND (case_id IS NULL OR case_id NOT IN ({_HELD_CASES}))"
+
 # kind -> (count of what expired, delete of one batch of it); each takes (cutoff[, limit]).
 _PURGES: dict[str, tuple[str, str]] = {
     "envelopes": (
-        "SELECT count(*) FROM envelopes WHERE expires_at <= ?",
-        "DELETE FROM envelopes WHERE rowid IN"
-        " (SELECT rowid FROM envelopes WHERE expires_at <= ? LIMIT ?)",
+        f"SELECT count(*) FROM envelopes WHERE {_EXPIRED_ENVELOPE}",  # noqa: S608
+        "DELETE FROM envelopes WHERE rowid IN"  # noqa: S608 (constants only)
+        f" (SELECT rowid FROM envelopes WHERE {_EXPIRED_ENVELOPE} LIMIT ?2)",
     ),
     "sent_ids": (
         "SELECT count(*) FROM sent_ids WHERE expires_at <= ?",
@@ -56,6 +64,11 @@ _PURGES: dict[str, tuple[str, str]] = {
         "SELECT count(*) FROM invites WHERE expires_at <= ?",
         "DELETE FROM invites WHERE rowid IN"
         " (SELECT rowid FROM invites WHERE expires_at <= ? LIMIT ?)",
+    ),
+    "legal_holds": (  # the record of a hold, a year after it was lifted or ended
+        "SELECT count(*) FROM legal_holds WHERE coalesce(lifted_at, ends_at) <= ?",
+        "DELETE FROM legal_holds WHERE rowid IN (SELECT rowid FROM legal_holds"
+        " WHERE coalesce(lifted_at, ends_at) <= ? LIMIT ?)",
     ),
 }
 
@@ -265,8 +278,8 @@ class SQLiteStorage:
 
         return await self._read(lookup)
 
-    async def may_send(self, sender: DeviceRecord, to_device: str) -> bool | None:
-        def check() -> bool | None:
+    async def may_send(self, sender: DeviceRecord, to_device: str) -> Route | None:
+        def check() -> Route | None:
             con = self._reader_con()
             row = con.execute(self._DEVICE_SQL, (to_device,)).fetchone()
             if row is None:
@@ -275,15 +288,18 @@ class SQLiteStorage:
             if recipient.device_status != "active" or recipient.account_status == "revoked":
                 return None
             if recipient.org_id != sender.org_id:
-                return False
-            if recipient.account_id == sender.account_id or sender.role == "admin":
-                return True
-            shared = con.execute(
-                "SELECT 1 FROM case_members m1 JOIN case_members m2 ON m1.case_id = m2.case_id"
-                " WHERE m1.account_id = ? AND m2.account_id = ? LIMIT 1",
+                return Route(False)
+            shared = con.execute(  # the oldest shared case, so the choice is stable
+                "SELECT m1.case_id FROM case_members m1 JOIN case_members m2"
+                " ON m1.case_id = m2.case_id JOIN cases c ON c.id = m1.case_id"
+                " WHERE m1.account_id = ? AND m2.account_id = ? ORDER BY c.created_at LIMIT 1",
                 (sender.account_id, recipient.account_id),
             ).fetchone()
-            return shared is not None
+            if shared is not None and recipient.account_id != sender.account_id:
+                return Route(True, shared[0])
+            if recipient.account_id == sender.account_id or sender.role == "admin":
+                return Route(True)
+            return Route(False)
 
         return await self._read(check)
 
@@ -311,8 +327,11 @@ class SQLiteStorage:
                 return counters[device_id]
 
             for device_id, upto in acks:
+                # Only what could have been delivered: an expired envelope was never shown,
+                # so it is the purge's to delete, and the purge honours legal holds.
                 con.execute(
-                    "DELETE FROM envelopes WHERE to_device = ? AND seq <= ?", (device_id, upto)
+                    "DELETE FROM envelopes WHERE to_device = ? AND seq <= ? AND expires_at > ?",
+                    (device_id, upto, now),
                 )
                 state = counter(device_id)
                 if state is not None and upto > state[1]:
@@ -349,6 +368,7 @@ class SQLiteStorage:
                         env.body,
                         now,
                         env.expires_at,
+                        env.case_id,
                     )
                 )
                 results.append(StoreResult(StoreOutcome.STORED, stored))
@@ -356,7 +376,7 @@ class SQLiteStorage:
             if rows:
                 con.executemany(
                     "INSERT INTO envelopes (to_device, seq, from_device, envelope_id, body,"
-                    " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " created_at, expires_at, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
             con.executemany(
@@ -392,6 +412,7 @@ class SQLiteStorage:
         self,
         now: int,
         invite_grace_s: int,
+        hold_record_s: int = 365 * 86_400,
         *,
         dry_run: bool = False,
         batch: int = PURGE_BATCH,
@@ -400,7 +421,12 @@ class SQLiteStorage:
         """Delete what has outlived its lifetime (retention/lifetimes.py), `batch` rows per
         transaction so live traffic commits in between; then fold and truncate the WAL, so
         no copy of a deleted row is left in it. Returns counts (what would go, if dry_run)."""
-        cutoffs = {"envelopes": now, "sent_ids": now, "invites": now - invite_grace_s}
+        cutoffs = {
+            "envelopes": now,
+            "sent_ids": now,
+            "invites": now - invite_grace_s,
+            "legal_holds": now - hold_record_s,
+        }
         counts: dict[str, int] = {}
         for kind, (count_sql, delete_sql) in _PURGES.items():
             if dry_run:
@@ -594,12 +620,144 @@ class SQLiteStorage:
                 (account_id, account_id),
             )
             con.execute("DELETE FROM devices WHERE account_id = ?", (account_id,))
+            con.execute("DELETE FROM pending_erasures WHERE account_id = ?", (account_id,))
             con.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
             return devices, others, own_cases
 
         result = await self._write(self._transaction, erase)
         await self.truncate_wal()  # leave no copy of the erased rows in the log
         return result
+
+    # -- legal holds -----------------------------------------------------------------------
+
+    async def place_hold(self, org_id: str, hold: dict[str, Any]) -> str:
+        """Store a validated hold (retention.LegalHold fields) on a case of `org_id`."""
+
+        def place(con: sqlite3.Connection) -> str:
+            if not con.execute(
+                "SELECT 1 FROM cases WHERE id = ? AND org_id = ?", (hold["case_id"], org_id)
+            ).fetchone():
+                raise RelayError(Code.UNKNOWN_CASE)
+            hold_id = new_id("hold")
+            con.execute(
+                "INSERT INTO legal_holds (id, org_id, case_id, scope, reason, reference,"
+                " placed_by, placed_at, review_at, ends_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    hold_id,
+                    org_id,
+                    hold["case_id"],
+                    ",".join(sorted(hold["scope"])),
+                    hold["reason"],
+                    hold["reference"],
+                    hold["placed_by"],
+                    hold["placed_at"],
+                    hold["review_at"],
+                    hold["ends_at"],
+                ),
+            )
+            return hold_id
+
+        return await self._write(self._transaction, place)
+
+    async def lift_hold(self, org_id: str, hold_id: str, now: int) -> str:
+        """Lift an active hold; returns its case id."""
+
+        def lift(con: sqlite3.Connection) -> str:
+            row = con.execute(
+                "SELECT case_id FROM legal_holds WHERE id = ? AND org_id = ? AND lifted_at IS NULL",
+                (hold_id, org_id),
+            ).fetchone()
+            if row is None:
+                raise RelayError(Code.UNKNOWN_HOLD)
+            con.execute("UPDATE legal_holds SET lifted_at = ? WHERE id = ?", (now, hold_id))
+            return row[0]
+
+        return await self._write(self._transaction, lift)
+
+    async def list_holds(self, org_id: str) -> list[dict[str, Any]]:
+        def read() -> list[dict[str, Any]]:
+            columns = (
+                "id",
+                "case_id",
+                "scope",
+                "reason",
+                "reference",
+                "placed_by",
+                "placed_at",
+                "review_at",
+                "ends_at",
+                "lifted_at",
+            )
+            rows = (
+                self._reader_con()
+                .execute(
+                    f"SELECT {', '.join(columns)} FROM legal_holds WHERE org_id = ?"  # noqa: S608
+                    " ORDER BY placed_at, id",
+                    (org_id,),
+                )
+                .fetchall()
+            )
+            return [
+                {**dict(zip(columns, row, strict=True)), "scope": row[2].split(",")} for row in rows
+            ]
+
+        return await self._read(read)
+
+    async def org_cases(self, org_id: str) -> list[dict[str, Any]]:
+        def read() -> list[dict[str, Any]]:
+            return [
+                {"id": case_id, "caregiver": caregiver, "created_at": created, "members": count}
+                for case_id, caregiver, created, count in self._reader_con().execute(
+                    "SELECT c.id, c.caregiver_id, c.created_at, count(m.account_id) FROM cases c"
+                    " LEFT JOIN case_members m ON m.case_id = c.id WHERE c.org_id = ?"
+                    " GROUP BY c.id ORDER BY c.created_at, c.id",
+                    (org_id,),
+                )
+            ]
+
+        return await self._read(read)
+
+    @staticmethod
+    def _held(con: sqlite3.Connection, account_id: str, now: int) -> bool:
+        """Does an active hold cover one of this account's cases?"""
+        return (
+            con.execute(
+                "SELECT 1 FROM legal_holds h JOIN case_members m ON m.case_id = h.case_id"
+                " WHERE m.account_id = ? AND h.lifted_at IS NULL"
+                " AND (h.ends_at IS NULL OR h.ends_at > ?) LIMIT 1",
+                (account_id, now),
+            ).fetchone()
+            is not None
+        )
+
+    async def defer_erasure_if_held(self, account_id: str, now: int) -> bool:
+        """If a hold covers the account, record the erasure as pending and return True."""
+
+        def check(con: sqlite3.Connection) -> bool:
+            if not self._held(con, account_id, now):
+                return False
+            con.execute(
+                "INSERT OR IGNORE INTO pending_erasures (account_id, requested_at) VALUES (?, ?)",
+                (account_id, now),
+            )
+            return True
+
+        return await self._write(self._transaction, check)
+
+    async def erasures_due(self, now: int) -> list[str]:
+        """Pending erasures no hold stands in the way of any more."""
+
+        def read() -> list[str]:
+            con = self._reader_con()
+            pending = [
+                r[0]
+                for r in con.execute(
+                    "SELECT account_id FROM pending_erasures ORDER BY requested_at"
+                )
+            ]
+            return [account for account in pending if not self._held(con, account, now)]
+
+        return await self._read(read)
 
     # -- prekeys -------------------------------------------------------------------------
 

@@ -1,0 +1,80 @@
+"""legal_hold_place, legal_hold_lift, legal_hold_list, cases_all: a privacy officer
+suspends purging for a case under a legal obligation (GDPR Art. 17(3)(b), (e)).
+
+The hold is validated by the pure model in retention/holds.py, so the same rules hold
+wherever a hold is made. Admins see holds (the organisation must know they exist); only
+officers place and lift them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relay.connection import Connection
+from relay.context import RelayContext
+from relay.errors import Code, RelayError
+from relay.ids import SERVER_ID
+from relay.storage.base import DeviceRecord
+from relay.validate import require_object, text_field
+from retention import LegalHold, PolicyError
+
+DEFAULT_SCOPE = ("envelopes", "case", "accounts")
+
+
+def _role(conn: Connection, *roles: str) -> DeviceRecord:
+    if conn.device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    if conn.device.role not in roles:
+        raise RelayError(Code.NOT_PERMITTED)
+    return conn.device
+
+
+async def on_legal_hold_place(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    officer = _role(conn, "officer")
+    data = require_object(data)
+    case_id = text_field(data, "case", SERVER_ID)
+    scope = data.get("scope", list(DEFAULT_SCOPE))
+    try:
+        hold = LegalHold(
+            case_id=case_id,
+            scope=frozenset(scope) if isinstance(scope, list) else scope,
+            reason=data.get("reason"),  # type: ignore[arg-type]
+            reference=data.get("reference"),  # type: ignore[arg-type]
+            placed_at=ctx.now(),
+            review_at=data.get("review_at"),  # type: ignore[arg-type]
+            ends_at=data.get("ends_at"),
+        )
+    except PolicyError as error:
+        raise RelayError(Code.MALFORMED, str(error), field=error.field) from None
+    hold_id = await ctx.storage.place_hold(
+        officer.org_id,
+        {
+            "case_id": hold.case_id,
+            "scope": hold.scope,
+            "reason": hold.reason,
+            "reference": hold.reference,
+            "placed_by": officer.account_id,
+            "placed_at": hold.placed_at,
+            "review_at": hold.review_at,
+            "ends_at": hold.ends_at,
+        },
+    )
+    return {"ok": True, "hold": hold_id, "case": case_id, "scope": sorted(hold.scope)}
+
+
+async def on_legal_hold_lift(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    officer = _role(conn, "officer")
+    hold_id = text_field(require_object(data), "hold", SERVER_ID)
+    case_id = await ctx.storage.lift_hold(officer.org_id, hold_id, ctx.now())
+    return {"ok": True, "hold": hold_id, "case": case_id}
+
+
+async def on_legal_hold_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    device = _role(conn, "officer", "admin")
+    return {"ok": True, "holds": await ctx.storage.list_holds(device.org_id)}
+
+
+async def on_cases_all(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    """Every case of the organisation (ids and sizes only), so an officer can name one."""
+    device = _role(conn, "officer", "admin")
+    return {"ok": True, "cases": await ctx.storage.org_cases(device.org_id)}
