@@ -28,6 +28,14 @@ def _add_relay_options(parser: argparse.ArgumentParser, public_url: bool = True)
         metavar="DIR",
         help="folder for the SQLite database (default ./data, or $STEUNTJE_DATA)",
     )
+    parser.add_argument(
+        "--key-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder for the epoch keys that seal envelopes at rest; keep it out of database "
+        "backups so crypto-shredding reaches them (default DATA/epoch-keys, or $STEUNTJE_KEY_DIR)",
+    )
     if not public_url:
         return
     parser.add_argument(
@@ -188,6 +196,7 @@ def _config(args: argparse.Namespace) -> RelayConfig:
     config = RelayConfig().with_env()
     changes: dict[str, object] = {}
     for option, name in (
+        ("key_dir", "key_dir"),
         ("host", "host"),
         ("port", "port"),
         ("data", "data_dir"),

@@ -43,6 +43,7 @@ class RelayConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("data")
+    key_dir: Path | None = None  # epoch keys (crypto-shredding); default DATA/epoch-keys
     public_url: str = ""  # where people open the web app; default http://HOST:PORT
     allowed_origins: tuple[str, ...] = ()  # extra browser origins; same-origin only if empty
     sqlite_synchronous: str = "full"  # full: survives power loss; normal: survives a crash
@@ -55,6 +56,10 @@ class RelayConfig:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "steuntje.sqlite3"
+
+    @property
+    def epoch_key_dir(self) -> Path:
+        return self.key_dir or self.data_dir / "epoch-keys"
 
     @property
     def effective_public_url(self) -> str:
@@ -109,6 +114,8 @@ class RelayConfig:
             raise ConfigError(f"STEUNTJE_PORT must be a whole number ({exc})") from None
         if "STEUNTJE_DATA" in env:
             changes["data_dir"] = Path(env["STEUNTJE_DATA"])
+        if "STEUNTJE_KEY_DIR" in env:
+            changes["key_dir"] = Path(env["STEUNTJE_KEY_DIR"])
         if "STEUNTJE_PUBLIC_URL" in env:
             changes["public_url"] = env["STEUNTJE_PUBLIC_URL"]
         if "STEUNTJE_ALLOWED_ORIGINS" in env:

@@ -60,11 +60,13 @@ def worst_case_delay(schedule: PurgeSchedule) -> int:
 
 def crypto_shred_delay(org: OrganisationPolicy, schedule: PurgeSchedule) -> int:
     """Seconds from an envelope's expiry until its epoch key is destroyed, at most: how long
-    a copy in a backup stays readable once crypto-shredding is built.
+    a copy in a backup stays readable.
 
-    One key covers a day of envelopes of the shortest and the longest lifetime the
-    organisation allows, so a short-lived envelope written at the start of the day waits for
-    a long-lived one written at its end.
+    The relay keys epochs by the day an envelope *expires* (relay/storage/epoch_keys.py), so
+    every envelope under one key expires within the same day, whatever its lifetime: the
+    key goes with the first purge after that day ends. (Keyed by creation day, it would
+    have to wait for the longest lifetime the organisation allows.) A legal hold keeps the
+    key as long as it keeps any of the day's envelopes.
     """
-    spread = org.envelope_lifetime.maximum - org.envelope_lifetime.minimum
-    return EPOCH_LENGTH + spread + worst_case_delay(schedule)
+    del org  # the lifetime spread no longer matters with expiry-day epochs
+    return EPOCH_LENGTH + worst_case_delay(schedule)

@@ -91,9 +91,11 @@ LIFETIMES: tuple[Lifetime, ...] = (
             "created_at",
             "expires_at",
             "case_id",
+            "epoch",
         ),
-        "store-and-forward: ciphertext waiting for an offline device; the case it travels in,"
-        " so a legal hold on that case can keep it",
+        "store-and-forward: ciphertext waiting for an offline device (sealed again at rest"
+        " under its epoch's key); the case it travels in, so a legal hold on that case can"
+        " keep it",
         "until the recipient acknowledges it, at most 14 days (hidden at once at expiry),"
         " longer only under a legal hold",
         "acknowledgement; the hourly expiry purge",

@@ -89,7 +89,7 @@ def _table_row(entry: Lifetime, org: OrganisationPolicy, purge: str, shred: str)
             f" always within {describe(envelope.minimum)} to {describe(envelope.maximum)}"
         )
         deleted_by = "acknowledgement (at once); the purge job (hidden at the moment of expiry)"
-        delay = f"{purge} after expiry; in backups {shred} once crypto-shredding is built"
+        delay = f"{purge} after expiry; in backups {shred} (epoch key destroyed)"
     elif entry.table == "sent_ids":
         kept_for = "as long as the envelope sent with it could have waited (the same lifetime)"
         deleted_by, delay = "the purge job", f"{purge} after expiry"
@@ -180,7 +180,7 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             f"{_SECURITY}; Art. 17 GDPR (erasure reaches backups)",
             "the purge job",
             f"{purge} after the last envelope of the day expired",
-            PLANNED,
+            "enforced: one key per expiry day, in files apart from the database",
         ),
         ReportRow(
             "copies of deleted rows inside the database file and its write-ahead log",
@@ -198,10 +198,10 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             " envelope lifetime",
             "recovery after a disk or machine failure",
             "Art. 32(1)(c) GDPR (restoring availability after an incident)",
-            "the operator's backup rotation; once crypto-shredding is built, destroying the"
-            " epoch keys makes expired ciphertext in backups unreadable",
-            f"today: until the backup is deleted; with crypto-shredding: {shred} after expiry",
-            PLANNED,
+            "the operator's backup rotation; destroying the epoch keys makes expired"
+            " ciphertext in backups unreadable",
+            f"{shred} after expiry (the epoch key is destroyed)",
+            "enforced through the epoch keys, if key files are not backed up with the database",
         ),
     ]
 

@@ -4,6 +4,7 @@ finds them, which shows the scan can see what it looks for."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,9 +34,16 @@ async def storage_with_markers(tmp_path, secure_delete: bool, count: int = 100):
         token = new_token()
         await storage.create_invite(token_hash(token), org, "worker", None, NOW, NOW + 60)
         await storage.redeem_invite(token_hash(token), device, NOW)
-    markers = [b"MARKER-%04d-" % i + bytes(range(40)) for i in range(count)]
-    envelopes = [NewEnvelope(A, f"marker-{i:04}", B, m, NOW + 100) for i, m in enumerate(markers)]
+    plain = [b"MARKER-%04d-" % i + bytes(range(40)) for i in range(count)]
+    envelopes = [NewEnvelope(A, f"marker-{i:04}", B, m, NOW + 100) for i, m in enumerate(plain)]
     await storage.apply_batch(envelopes, [], NOW, 10_000)
+    # Bodies are sealed at rest (crypto-shredding): what lands on disk are the sealed bytes,
+    # so those are what the scans look for; the plaintext never reaches the disk at all.
+    con = sqlite3.connect(storage.path)
+    markers = [row[0] for row in con.execute("SELECT body FROM envelopes ORDER BY seq")]
+    con.close()
+    on_disk = raw_bytes(storage)
+    assert len(markers) == count and not any(m in on_disk for m in plain)
     return storage, markers
 
 

@@ -34,6 +34,7 @@ from relay.storage.base import (
     StoreOutcome,
     StoreResult,
 )
+from relay.storage.epoch_keys import DAY, EpochKeyring, epoch_of, open_sealed, seal
 from relay.storage.migrations import migrate_sqlite
 
 T = TypeVar("T")
@@ -77,7 +78,13 @@ class SQLiteStorage:
     """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only
     a process crash (see docs/performance.md for what each costs)."""
 
-    def __init__(self, path: Path, synchronous: str = "full", secure_delete: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        synchronous: str = "full",
+        secure_delete: bool = True,
+        key_dir: Path | None = None,
+    ) -> None:
         if synchronous not in SYNC_MODES:
             raise ValueError(f"synchronous must be one of {SYNC_MODES}")
         self.path = path
@@ -85,6 +92,9 @@ class SQLiteStorage:
         # Deleted rows are overwritten with zeros, not just unlinked (per connection, so it
         # is set on every one). Off only in the test that proves why it must be on.
         self.secure_delete = secure_delete
+        # Envelope bodies at rest are sealed under per-day keys kept apart from the database
+        # (crypto-shredding, epoch_keys.py); by default in a folder beside it.
+        self.keyring = EpochKeyring(key_dir or path.parent / "epoch-keys")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="sqlite-reader")
         self._write_con: sqlite3.Connection | None = None
@@ -359,16 +369,20 @@ class SQLiteStorage:
                 stored = StoredEnvelope(
                     env.to_device, state[0], env.from_device, env.envelope_id, env.body
                 )
+                epoch = epoch_of(env.expires_at)
+                key = self.keyring.key(epoch, create=True)
+                sealed = seal(key, env.body, env.to_device, env.from_device, env.envelope_id)  # type: ignore[arg-type]
                 rows.append(
                     (
                         env.to_device,
                         state[0],
                         env.from_device,
                         env.envelope_id,
-                        env.body,
+                        sealed,
                         now,
                         env.expires_at,
                         env.case_id,
+                        epoch,
                     )
                 )
                 results.append(StoreResult(StoreOutcome.STORED, stored))
@@ -376,7 +390,7 @@ class SQLiteStorage:
             if rows:
                 con.executemany(
                     "INSERT INTO envelopes (to_device, seq, from_device, envelope_id, body,"
-                    " created_at, expires_at, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " created_at, expires_at, case_id, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
             con.executemany(
@@ -398,13 +412,22 @@ class SQLiteStorage:
             rows = (
                 self._reader_con()
                 .execute(
-                    "SELECT seq, from_device, envelope_id, body FROM envelopes"
+                    "SELECT seq, from_device, envelope_id, body, epoch FROM envelopes"
                     " WHERE to_device = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?",
                     (device_id, after_seq, now, limit),
                 )
                 .fetchall()
             )
-            return [StoredEnvelope(device_id, seq, frm, eid, body) for seq, frm, eid, body in rows]
+            envelopes = []
+            for seq, sender, envelope_id, stored, epoch in rows:
+                body = stored
+                if epoch is not None:
+                    key = self.keyring.key(epoch)
+                    if key is None:  # shredded: cannot happen while a row of it exists
+                        continue
+                    body = open_sealed(key, stored, device_id, sender, envelope_id)
+                envelopes.append(StoredEnvelope(device_id, seq, sender, envelope_id, body))
+            return envelopes
 
         return await self._read(read)
 
@@ -449,7 +472,27 @@ class SQLiteStorage:
             # Always, not only when something expired: acknowledged envelopes were deleted
             # (and zeroed) in the database, but their earlier copies linger in the WAL.
             await self.truncate_wal()
+        counts["epoch_keys"] = await self._shred(now, dry_run)
         return counts
+
+    async def _shred(self, now: int, dry_run: bool) -> int:
+        """Destroy the key of every epoch whose day is over and of which no envelope is left
+        (a legal hold keeps its envelopes, and so their key). Returns how many (would) go."""
+
+        def in_use() -> set[int]:
+            return {
+                row[0]
+                for row in self._reader_con().execute(
+                    "SELECT DISTINCT epoch FROM envelopes WHERE epoch IS NOT NULL"
+                )
+            }
+
+        used = await self._read(in_use)
+        done = [e for e in self.keyring.epochs() if e not in used and (e + 1) * DAY <= now]
+        if not dry_run:
+            for epoch in done:
+                await self._write(self.keyring.destroy, epoch)
+        return len(done)
 
     def _count(self, sql: str, cutoff: int) -> int:
         return self._reader_con().execute(sql, (cutoff,)).fetchone()[0]
