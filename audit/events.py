@@ -1,0 +1,185 @@
+"""The closed vocabularies of an audit entry, and one table row per event code.
+
+Everything an entry can say is listed here. A value outside these lists is refused by
+``audit.entry`` rather than stored, so that no free text, and therefore no content,
+name, token or address, can slip into the log by way of a "reason" or a "filter".
+Adding a word means editing this file, which is a code review, not a runtime decision.
+
+The action letters are NEN 7513's (the same five as HL7 FHIR ``AuditEvent.action``):
+C create, R read (view, print, export), U update, D delete, E execute (a search, a
+log-in attempt, a job). ``EVENTS`` is rendered as the event table in docs/audit.md and
+a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ACTIONS",
+    "CHECKS",
+    "CHECK_RESULTS",
+    "COUNTS",
+    "EVENTS",
+    "FORBIDDEN",
+    "INITIATORS",
+    "OBJECT_TYPES",
+    "OPTIONAL",
+    "OUTCOMES",
+    "QUERY_FILTERS",
+    "REASONS",
+    "REQUIRED",
+    "ROLES",
+    "EventRule",
+]
+
+ACTIONS = {"C": "create", "R": "read", "U": "update", "D": "delete", "E": "execute"}
+# The relay's account roles (relay/storage/base.py ROLES) plus the relay itself.
+ROLES = ("admin", "worker", "officer", "caregiver", "system")
+# NEN 7513 asks whether a person started the action or the system did (a scheduled job).
+INITIATORS = ("user", "system")
+OUTCOMES = (
+    "success",
+    "denied",
+    "invalid",
+    "not_found",
+    "conflict",
+    "rate_limited",
+    "expired",
+    "error",
+)
+CHECKS = ("authentication", "authorisation", "membership", "consent", "legal_hold", "rate_limit")
+CHECK_RESULTS = ("pass", "fail")
+OBJECT_TYPES = ("account", "device", "invite", "case", "team", "policy", "legal_hold", "export")
+# Reasons are codes, never prose: a free-text reason is where a name would end up.
+REASONS = (
+    "care_handover",
+    "staff_change",
+    "client_request",
+    "data_subject_request",
+    "consent_withdrawn",
+    "legal_obligation",
+    "court_order",
+    "incident_investigation",
+    "security_incident",
+    "suspected_misuse",
+    "account_compromised",
+    "left_organisation",
+    "routine_review",
+    "retention_policy",
+    "policy_update",
+)
+# The filters an officer's search may record, and the kind of value each one takes.
+QUERY_FILTERS = {
+    "event": "event",
+    "action": "action",
+    "outcome": "outcome",
+    "actor": "pseudonym",
+    "object": "pseudonym",
+    "object_type": "object_type",
+    "since": "time",
+    "until": "time",
+}
+# What a job or an export may count. Counts are numbers of things, never the things.
+COUNTS = (
+    "accounts",
+    "devices",
+    "invites",
+    "cases",
+    "envelopes",
+    "prekeys",
+    "attempts",
+    "entries",
+    "bodies",
+    "records",
+)
+
+REQUIRED = "required"
+OPTIONAL = "optional"
+FORBIDDEN = "forbidden"
+
+
+@dataclass(frozen=True, slots=True)
+class EventRule:
+    """What one event code means and which of the conditional fields it carries."""
+
+    action: str
+    meaning: str
+    objects: tuple[str, ...]  # object types allowed; the first one is the main object
+    object_required: bool = True
+    reason: str = FORBIDDEN
+    query: str = FORBIDDEN
+    counts: str = FORBIDDEN
+
+
+EVENTS: dict[str, EventRule] = {
+    "account.registered": EventRule("C", "an account was created", ("account", "invite")),
+    "account.status_changed": EventRule(
+        "U", "an account was suspended, re-activated or closed", ("account",), reason=REQUIRED
+    ),
+    "device.revoked": EventRule("D", "a device was revoked", ("device", "account")),
+    "invite.created": EventRule("C", "an invite was issued", ("invite", "case", "team")),
+    "invite.redeemed": EventRule("U", "an invite was used", ("invite", "account")),
+    "auth.failed_summary": EventRule(
+        "E",
+        "failed log-in attempts in one window, summed",
+        ("account", "device"),
+        object_required=False,
+        counts=REQUIRED,
+    ),
+    "case.created": EventRule("C", "a case was created", ("case", "account", "team")),
+    "case.member_added": EventRule(
+        "U", "someone was added to a case", ("case", "account"), reason=OPTIONAL
+    ),
+    "case.handed_over": EventRule(
+        "U", "a case moved to another worker", ("case", "account"), reason=REQUIRED
+    ),
+    "audit.queried": EventRule(
+        "E",
+        "someone searched the audit log",
+        ("account", "case", "device"),
+        object_required=False,
+        reason=REQUIRED,
+        query=REQUIRED,
+        counts=OPTIONAL,
+    ),
+    "audit.exported": EventRule(
+        "R",
+        "the audit log, or part of it, was exported",
+        ("export",),
+        object_required=False,
+        reason=REQUIRED,
+        query=OPTIONAL,
+        counts=OPTIONAL,
+    ),
+    "purge.ran": EventRule(
+        "D",
+        "a retention job deleted what had expired (counts only)",
+        ("policy",),
+        object_required=False,
+        counts=REQUIRED,
+    ),
+    "export.made": EventRule(
+        "R",
+        "the data held about an account or case was exported (access, portability)",
+        ("export", "case", "account"),
+        reason=REQUIRED,
+        counts=OPTIONAL,
+    ),
+    "erasure.done": EventRule(
+        "D",
+        "an account and everything held about it was erased",
+        ("account",),
+        reason=REQUIRED,
+        counts=OPTIONAL,
+    ),
+    "legal_hold.placed": EventRule(
+        "C", "purging was frozen for a case", ("legal_hold", "case"), reason=REQUIRED
+    ),
+    "legal_hold.lifted": EventRule(
+        "D", "a legal hold was lifted", ("legal_hold", "case"), reason=REQUIRED
+    ),
+    "policy.changed": EventRule(
+        "U", "a retention or access policy was changed", ("policy",), reason=REQUIRED
+    ),
+}
