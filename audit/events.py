@@ -117,6 +117,9 @@ EVENTS: dict[str, EventRule] = {
     "account.status_changed": EventRule(
         "U", "an account was suspended, re-activated or closed", ("account",), reason=REQUIRED
     ),
+    "device.registered": EventRule(
+        "C", "a further device was linked to an account", ("device", "account")
+    ),
     "device.revoked": EventRule("D", "a device was revoked", ("device", "account")),
     "invite.created": EventRule("C", "an invite was issued", ("invite", "case", "team")),
     "invite.redeemed": EventRule("U", "an invite was used", ("invite", "account")),

@@ -11,7 +11,7 @@ ENVELOPE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Device ids are Ed25519 public keys: 32 bytes, 43 base64url characters.
 DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{43}")
 # Server-made ids: a prefix saying what it is, then 16 random bytes.
-SERVER_ID = re.compile(r"(acc|case|org|hold)_[A-Za-z0-9_-]{22}")
+SERVER_ID = re.compile(r"(acc|case|org|hold|export)_[A-Za-z0-9_-]{22}")
 
 
 def b64url(raw: bytes) -> str:

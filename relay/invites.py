@@ -26,5 +26,10 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(raw).digest()
 
 
+def invite_subject(hashed: bytes) -> str:
+    """The audit subject id of an invite: its hash (the token itself is never stored)."""
+    return "invite:" + hashed.hex()
+
+
 def invite_link(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/#invite={token}"

@@ -15,7 +15,8 @@ from aiohttp import web
 from relay import __version__
 from relay.app import CONTEXT, create_app
 from relay.config import RelayConfig
-from relay.invites import invite_link, new_token, token_hash
+from relay.invites import invite_link, invite_subject, new_token, token_hash
+from relay.storage.audit_store import AuditDraft
 from relay.storage.base import Storage
 from relay.storage.sqlite import SQLiteStorage
 
@@ -27,7 +28,16 @@ async def create_invite(
 ) -> str:
     """A fresh one-time invite link; only the token's hash is stored."""
     token = new_token()
-    await storage.create_invite(token_hash(token), org_id, role, None, now, now + ttl_s)
+    hashed = token_hash(token)
+    await storage.create_invite(
+        hashed,
+        org_id,
+        role,
+        None,
+        now,
+        now + ttl_s,
+        audit=[AuditDraft("invite.created", objects=(("invite", invite_subject(hashed)),))],
+    )
     return invite_link(public_url, token)
 
 

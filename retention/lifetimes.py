@@ -147,6 +147,36 @@ LIFETIMES: tuple[Lifetime, ...] = (
         "until the erasure is carried out",
         "the hourly job, once no hold covers the account",
     ),
+    Lifetime(
+        "audit_entries",
+        ("idx", "time", "event", "body", "leaf_hash"),
+        "accountability: who did what to whose data, when, with what outcome; pseudonyms"
+        " only, never content (audit/entry.py's closed field list)",
+        "the body for the audit retention (5 years), then only its leaf hash, so the log"
+        " stays verifiable",
+        "the audit retention job (planned; until then kept)",
+    ),
+    Lifetime(
+        "audit_nodes",
+        ("level", "idx", "hash"),
+        "Merkle tree hashes, so proofs and checkpoints need no full scan",
+        "as long as the log",
+        "never (hashes of hashes, no personal data)",
+    ),
+    Lifetime(
+        "audit_checkpoints",
+        ("size", "note", "created_at"),
+        "signed tree heads an officer verifies exports against",
+        "as long as the log",
+        "never (a size, a hash and a signature)",
+    ),
+    Lifetime(
+        "audit_subject_keys",
+        ("subject", "key"),
+        "the key behind a person's pseudonym in the audit log",
+        "until the person is erased: then deleted, so their entries can no longer be tied to them",
+        "erasure",
+    ),
 )
 
 INVITE_GRACE_S = 7 * DAY  # keep spent invites this long after expiry to answer invite_used

@@ -44,6 +44,10 @@ _BASIS: dict[str, str] = {
     "one_time_prekeys": f"{_SECURITY}: forward secrecy",
     "legal_holds": "Art. 17(3)(e) GDPR (legal claims); Art. 6(1)(c) or (f) GDPR",
     "pending_erasures": "Art. 17 GDPR, as limited by Art. 17(3) during a legal hold",
+    "audit_entries": f"Art. 5(2) GDPR (accountability); {_SECURITY}; NEN 7513",
+    "audit_nodes": "not personal data (hashes)",
+    "audit_checkpoints": "not personal data (hashes and a signature)",
+    "audit_subject_keys": f"Art. 5(2) GDPR (accountability); {_SECURITY}",
 }
 _STATUS: dict[str, str] = {
     "installation": "enforced",
@@ -60,6 +64,12 @@ _STATUS: dict[str, str] = {
     "legal_holds": "enforced: the purge skips held undelivered envelopes, erasure waits;"
     " removing the record a year after the end: planned",
     "pending_erasures": "enforced",
+    "audit_entries": "written with every recorded action: enforced; body removal after the"
+    " audit retention: planned",
+    "audit_nodes": "enforced",
+    "audit_checkpoints": "enforced (signed every minute and after officer, admin, purge,"
+    " erasure and hold events)",
+    "audit_subject_keys": "enforced: erasure deletes them",
 }
 PLANNED = "planned"
 

@@ -8,6 +8,7 @@ from typing import Any
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
+from relay.handlers.auditing import by, reason_code
 from relay.ids import DEVICE_ID, SERVER_ID
 from relay.notify import drop_devices, notify_devices_changed
 from relay.storage.base import DeviceRecord
@@ -54,7 +55,17 @@ async def on_admin_set_account_status(
     data = require_object(data)
     account_id = text_field(data, "account", SERVER_ID)
     status = choice_field(data, "status", ACCOUNT_STATUSES)
-    devices = await ctx.storage.set_account_status(admin.org_id, account_id, status)
+    audit = [
+        by(
+            conn,
+            "account.status_changed",
+            [("account", account_id)],
+            reason=reason_code(data, "staff_change"),
+        )
+    ]
+    devices = await ctx.storage.set_account_status(
+        admin.org_id, account_id, status, ctx.now(), audit
+    )
     ctx.forget_permissions()
     if status != "active":
         await drop_devices(ctx, devices, "account_" + status)
@@ -66,7 +77,8 @@ async def on_admin_set_account_status(
 async def on_admin_revoke_device(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     admin = _admin(conn)
     device_id = text_field(require_object(data), "device", DEVICE_ID)
-    account_id = await ctx.storage.revoke_device(admin.org_id, device_id)
+    audit = [by(conn, "device.revoked", [("device", device_id)])]
+    account_id = await ctx.storage.revoke_device(admin.org_id, device_id, ctx.now(), audit)
     ctx.forget_permissions()
     await drop_devices(ctx, [device_id], "device_revoked")
     await notify_devices_changed(ctx, account_id)

@@ -8,8 +8,9 @@ from typing import Any
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
+from relay.handlers.auditing import by, reason_code
 from relay.ids import SERVER_ID
-from relay.invites import invite_link, new_token, token_hash
+from relay.invites import invite_link, invite_subject, new_token, token_hash
 from relay.notify import notify_case_members
 from relay.storage.base import ROLES, DeviceRecord
 from relay.validate import choice_field, require_object, text_field
@@ -82,7 +83,8 @@ async def on_case_add_member(ctx: RelayContext, conn: Connection, data: Any) -> 
     data = require_object(data)
     case_id = text_field(data, "case", SERVER_ID)
     account_id = text_field(data, "account", SERVER_ID)
-    change = await ctx.storage.add_case_member(device, case_id, account_id, ctx.now())
+    audit = [by(conn, "case.member_added", [("case", case_id), ("account", account_id)])]
+    change = await ctx.storage.add_case_member(device, case_id, account_id, ctx.now(), audit)
     ctx.forget_permissions()
     await notify_case_members(ctx, change.case_id, change.members)
     return {"ok": True, "case": change.case_id}
@@ -93,7 +95,11 @@ async def on_case_handover(ctx: RelayContext, conn: Connection, data: Any) -> di
     data = require_object(data)
     case_id = text_field(data, "case", SERVER_ID)
     to_account = text_field(data, "to", SERVER_ID)
-    change = await ctx.storage.handover_case(device, case_id, to_account, ctx.now())
+    reason = reason_code(data, "care_handover")
+    audit = [
+        by(conn, "case.handed_over", [("case", case_id), ("account", to_account)], reason=reason)
+    ]
+    change = await ctx.storage.handover_case(device, case_id, to_account, ctx.now(), audit)
     ctx.forget_permissions()
     await notify_case_members(ctx, change.case_id, change.members)
     return {"ok": True, "case": change.case_id}
@@ -107,8 +113,15 @@ async def on_invite_create(ctx: RelayContext, conn: Connection, data: Any) -> di
     token = new_token()
     now = ctx.now()
     expires_at = now + ctx.config.invite_ttl_s
+    hashed = token_hash(token)
     await ctx.storage.create_invite(
-        token_hash(token), device.org_id, role, device.account_id, now, expires_at
+        hashed,
+        device.org_id,
+        role,
+        device.account_id,
+        now,
+        expires_at,
+        audit=[by(conn, "invite.created", [("invite", invite_subject(hashed))])],
     )
     return {
         "ok": True,
@@ -128,14 +141,16 @@ async def on_device_link_create(ctx: RelayContext, conn: Connection, data: Any) 
     token = new_token()
     now = ctx.now()
     expires_at = now + DEVICE_LINK_TTL_S
+    hashed = token_hash(token)
     await ctx.storage.create_invite(
-        token_hash(token),
+        hashed,
         device.org_id,
         device.role,
         device.account_id,
         now,
         expires_at,
         for_account=device.account_id,
+        audit=[by(conn, "invite.created", [("invite", invite_subject(hashed))])],
     )
     return {
         "ok": True,

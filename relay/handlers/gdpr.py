@@ -9,7 +9,10 @@ from relay.connection import Connection, State
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.export_page import render
+from relay.handlers.auditing import by
+from relay.ids import new_id
 from relay.notify import drop_connection, drop_devices
+from relay.storage.audit_store import AuditDraft
 from relay.validate import require_object, text_field
 
 # Workers, officers and admins are employees: their accounts are the organisation's to close.
@@ -20,6 +23,18 @@ async def on_account_export(ctx: RelayContext, conn: Connection, data: Any) -> d
     device = conn.device
     if device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
+    # Recorded before the data is read and returned.
+    await ctx.storage.record(
+        [
+            by(
+                conn,
+                "export.made",
+                [("export", new_id("export")), ("account", device.account_id)],
+                reason="data_subject_request",
+            )
+        ],
+        ctx.now(),
+    )
     export = await ctx.storage.account_export(device.account_id)
     return {"ok": True, "export": export, "html": render(export, ctx.now())}
 
@@ -36,17 +51,23 @@ async def on_account_erase(ctx: RelayContext, conn: Connection, data: Any) -> di
     if await ctx.storage.defer_erasure_if_held(device.account_id, ctx.now()):
         # Art. 17(3): kept while a legal hold covers it; carried out when the hold ends.
         return {"ok": True, "erased": None, "pending": True}
-    await erase_and_tell(ctx, device.account_id, spare=device.id)
+    erasure = by(
+        conn, "erasure.done", [("account", device.account_id)], reason="data_subject_request"
+    )
+    await erase_and_tell(ctx, device.account_id, erasure, spare=device.id)
     conn.state = State.CLOSED  # nothing more from this connection: its account is gone
     # Dropped on the next loop turn: the reply below is queued on the socket first.
     ctx.in_background(drop_connection(ctx, conn, "account_erased"))
     return {"ok": True, "erased": device.account_id, "pending": False}
 
 
-async def erase_and_tell(ctx: RelayContext, account_id: str, spare: str | None = None) -> None:
-    """Erase the account, disconnect its devices (but `spare`, whose caller does that after
-    replying), and tell the people it shared cases with."""
-    devices, others, closed_cases = await ctx.storage.erase_account(account_id)
+async def erase_and_tell(
+    ctx: RelayContext, account_id: str, audit: AuditDraft, spare: str | None = None
+) -> None:
+    """Erase the account (recording `audit` in the same transaction), disconnect its
+    devices (but `spare`, whose caller does that after replying), and tell the people it
+    shared cases with."""
+    devices, others, closed_cases = await ctx.storage.erase_account(account_id, ctx.now(), [audit])
     ctx.forget_permissions()
     for other in others:  # their apps drop the conversation and the device list
         for sid in list(ctx.by_account.get(other, ())):

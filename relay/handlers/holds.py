@@ -13,6 +13,7 @@ from typing import Any
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
+from relay.handlers.auditing import by
 from relay.ids import SERVER_ID
 from relay.storage.base import DeviceRecord
 from relay.validate import require_object, text_field
@@ -46,6 +47,7 @@ async def on_legal_hold_place(ctx: RelayContext, conn: Connection, data: Any) ->
         )
     except PolicyError as error:
         raise RelayError(Code.MALFORMED, str(error), field=error.field) from None
+    audit = by(conn, "legal_hold.placed", reason="legal_obligation")
     hold_id = await ctx.storage.place_hold(
         officer.org_id,
         {
@@ -58,6 +60,7 @@ async def on_legal_hold_place(ctx: RelayContext, conn: Connection, data: Any) ->
             "review_at": hold.review_at,
             "ends_at": hold.ends_at,
         },
+        audit,
     )
     return {"ok": True, "hold": hold_id, "case": case_id, "scope": sorted(hold.scope)}
 
@@ -65,7 +68,8 @@ async def on_legal_hold_place(ctx: RelayContext, conn: Connection, data: Any) ->
 async def on_legal_hold_lift(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     officer = _role(conn, "officer")
     hold_id = text_field(require_object(data), "hold", SERVER_ID)
-    case_id = await ctx.storage.lift_hold(officer.org_id, hold_id, ctx.now())
+    audit = by(conn, "legal_hold.lifted", reason="legal_obligation")
+    case_id = await ctx.storage.lift_hold(officer.org_id, hold_id, ctx.now(), audit)
     return {"ok": True, "hold": hold_id, "case": case_id}
 
 

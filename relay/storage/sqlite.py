@@ -14,13 +14,21 @@ import asyncio
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from relay.errors import Code, RelayError
 from relay.ids import new_id
+from relay.invites import invite_subject
+from relay.storage.audit_store import (
+    CHECKPOINT_AT_ONCE,
+    AuditDraft,
+    AuditStore,
+    load_signing_key,
+)
 from relay.storage.base import (
     AccountSummary,
     CaseMember,
@@ -40,6 +48,14 @@ from relay.storage.migrations import migrate_sqlite
 T = TypeVar("T")
 
 SYNC_MODES = ("full", "normal")
+
+
+def _software() -> str:
+    from relay import __version__
+
+    return __version__.replace("+unknown", "")
+
+
 PURGE_BATCH = 1_000  # rows per purge transaction: small, so live commits interleave
 
 # A case whose envelopes a legal hold keeps; ?1 is now.
@@ -84,6 +100,7 @@ class SQLiteStorage:
         synchronous: str = "full",
         secure_delete: bool = True,
         key_dir: Path | None = None,
+        audit_key: Path | None = None,
     ) -> None:
         if synchronous not in SYNC_MODES:
             raise ValueError(f"synchronous must be one of {SYNC_MODES}")
@@ -95,6 +112,10 @@ class SQLiteStorage:
         # Envelope bodies at rest are sealed under per-day keys kept apart from the database
         # (crypto-shredding, epoch_keys.py); by default in a folder beside it.
         self.keyring = EpochKeyring(key_dir or path.parent / "epoch-keys")
+        # The audit log's signing key, kept outside the database (audit_store.py).
+        self.audit_key_path = audit_key or path.parent / "audit-log.key"
+        self._audit: AuditStore | None = None
+        self._checkpoint_due = False
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="sqlite-reader")
         self._write_con: sqlite3.Connection | None = None
@@ -138,9 +159,89 @@ class SQLiteStorage:
             result = body(con)
         except BaseException:
             con.execute("ROLLBACK")
+            if self._audit is not None:
+                self._audit.rolled_back()
             raise
         con.execute("COMMIT")
+        if self._audit is not None:
+            self._audit.committed()
+            if self._checkpoint_due:  # an officer, admin, purge, erasure or hold event
+                self._checkpoint_due = False
+                self._sign_checkpoint(con)
         return result
+
+    # -- the audit log (entries are written inside the action's own transaction) -----------
+
+    def _audit_store(self, con: sqlite3.Connection) -> AuditStore:
+        if self._audit is None:
+            row = con.execute("SELECT id FROM organisations ORDER BY created_at LIMIT 1").fetchone()
+            if row is None:
+                raise RuntimeError("the audit log needs the organisation to exist first")
+            store = AuditStore(load_signing_key(self.audit_key_path), "relay", _software())
+            store.load(con, row[0])
+            self._audit = store
+        return self._audit
+
+    def _log(self, con: sqlite3.Connection, drafts: Sequence[AuditDraft], now: int) -> None:
+        store = self._audit_store(con)
+        for draft in drafts:
+            store.append(con, draft, now)
+            if draft.event in CHECKPOINT_AT_ONCE:
+                self._checkpoint_due = True
+
+    def _sign_checkpoint(self, con: sqlite3.Connection) -> str | None:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            note = self._audit_store(con).checkpoint(con, int(time.time()))
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        return note
+
+    async def record(self, drafts: Sequence[AuditDraft], now: int) -> None:
+        """Audit entries on their own: a read (recorded before its data is returned), a
+        refused attempt, a job's counts."""
+        await self._write(self._transaction, lambda con: self._log(con, drafts, now))
+
+    async def checkpoint(self) -> str | None:
+        """Sign a checkpoint if the log grew since the last one (the minute job)."""
+
+        def sign() -> str | None:
+            con = self._write_con
+            if con is None:
+                raise RuntimeError("storage not open")
+            self._audit_store(con)
+            return self._sign_checkpoint(con)
+
+        return await self._write(sign)
+
+    async def audit_verifier_key(self) -> str:
+        return await self._write(lambda: self._audit_store(self._write_con).verifier_key)  # type: ignore[arg-type]
+
+    async def audit_entries(
+        self, since: int | None, until: int | None, event: str | None, after: int, limit: int
+    ) -> list[tuple[int, Any]]:
+        def read() -> list[tuple[int, Any]]:
+            return AuditStore.entries(self._reader_con(), since, until, event, after, limit)
+
+        return await self._read(read)
+
+    async def audit_pseudonym(self, subject: str) -> str | None:
+        return await self._write(
+            lambda: self._audit_store(self._write_con).known_pseudonym(self._write_con, subject)  # type: ignore[arg-type]
+        )
+
+    async def audit_bundle(self) -> list[str]:
+        """The whole log as bundle lines, up to the newest checkpoint (signing one first)."""
+
+        def export() -> list[str]:
+            con = self._write_con
+            store = self._audit_store(con)  # type: ignore[arg-type]
+            self._sign_checkpoint(con)  # type: ignore[arg-type]
+            return list(store.bundle(con))  # type: ignore[arg-type]
+
+        return await self._write(export)
 
     def _reader_con(self) -> sqlite3.Connection:
         if self._read_con is None:
@@ -204,6 +305,7 @@ class SQLiteStorage:
         now: int,
         expires_at: int,
         for_account: str | None = None,
+        audit: Sequence[AuditDraft] = (),
     ) -> None:
         def insert(con: sqlite3.Connection) -> None:
             con.execute(
@@ -211,6 +313,7 @@ class SQLiteStorage:
                 " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (token_hash, org_id, role, created_by, for_account, now, expires_at),
             )
+            self._log(con, audit, now)
 
         await self._write(self._transaction, insert)
 
@@ -231,8 +334,30 @@ class SQLiteStorage:
             if con.execute("SELECT 1 FROM devices WHERE id = ?", (device_id,)).fetchone():
                 raise RelayError(Code.DEVICE_EXISTS)
             con.execute("UPDATE invites SET used_at = ? WHERE token_hash = ?", (now, token_hash))
+            invite = invite_subject(token_hash)
             if for_account is not None:
-                return self._link_device(con, for_account, device_id, now)
+                linked = self._link_device(con, for_account, device_id, now)
+                self._log(
+                    con,
+                    [
+                        AuditDraft(
+                            "invite.redeemed",
+                            linked.role,
+                            linked.account_id,
+                            device_id,
+                            (("invite", invite), ("account", linked.account_id)),
+                        ),
+                        AuditDraft(
+                            "device.registered",
+                            linked.role,
+                            linked.account_id,
+                            device_id,
+                            (("device", device_id), ("account", linked.account_id)),
+                        ),
+                    ],
+                    now,
+                )
+                return linked
             account_id = new_id("acc")
             con.execute(
                 "INSERT INTO accounts (id, org_id, role, created_at) VALUES (?, ?, ?, ?)",
@@ -255,6 +380,34 @@ class SQLiteStorage:
                     [(case_id, account_id, now), (case_id, created_by, now)],
                 )
                 members = (account_id, created_by)
+            drafts = [
+                AuditDraft(
+                    "invite.redeemed",
+                    role,
+                    account_id,
+                    device_id,
+                    (("invite", invite), ("account", account_id)),
+                ),
+                AuditDraft(
+                    "account.registered",
+                    role,
+                    account_id,
+                    device_id,
+                    (("account", account_id), ("invite", invite)),
+                ),
+            ]
+            if case_id is not None:
+                drafts.append(
+                    AuditDraft(
+                        "case.created",
+                        role,
+                        account_id,
+                        device_id,
+                        (("case", case_id), ("account", account_id)),
+                        on_behalf_of=created_by,
+                    )
+                )
+            self._log(con, drafts, now)
             return Registration(account_id, device_id, org_id, role, case_id, members)
 
         return await self._write(self._transaction, redeem)
@@ -419,10 +572,11 @@ class SQLiteStorage:
                 .fetchall()
             )
             envelopes = []
+            keys = {epoch: self.keyring.key(epoch) for epoch in {row[4] for row in rows}}
             for seq, sender, envelope_id, stored, epoch in rows:
                 body = stored
                 if epoch is not None:
-                    key = self.keyring.key(epoch)
+                    key = keys[epoch]
                     if key is None:  # shredded: cannot happen while a row of it exists
                         continue
                     body = open_sealed(key, stored, device_id, sender, envelope_id)
@@ -619,7 +773,9 @@ class SQLiteStorage:
 
         return await self._read(read)
 
-    async def erase_account(self, account_id: str) -> tuple[list[str], list[str], list[str]]:
+    async def erase_account(
+        self, account_id: str, now: int = 0, audit: Sequence[AuditDraft] = ()
+    ) -> tuple[list[str], list[str], list[str]]:
         """Art. 17: delete the account and everything held about it, in one transaction.
         Envelopes it already sent to others stay until their normal expiry: they are part
         of the recipients' conversations. Returns (its device ids, accounts it shared a case
@@ -665,6 +821,10 @@ class SQLiteStorage:
             con.execute("DELETE FROM devices WHERE account_id = ?", (account_id,))
             con.execute("DELETE FROM pending_erasures WHERE account_id = ?", (account_id,))
             con.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+            # Recorded under the person's pseudonym, then the keys that link it to them go:
+            # the entry stays verifiable and can no longer be tied to the person.
+            self._log(con, audit, now)
+            self._audit_store(con).forget_subjects(con, [account_id, *devices, *own_cases])
             return devices, others, own_cases
 
         result = await self._write(self._transaction, erase)
@@ -673,7 +833,9 @@ class SQLiteStorage:
 
     # -- legal holds -----------------------------------------------------------------------
 
-    async def place_hold(self, org_id: str, hold: dict[str, Any]) -> str:
+    async def place_hold(
+        self, org_id: str, hold: dict[str, Any], audit: AuditDraft | None = None
+    ) -> str:
         """Store a validated hold (retention.LegalHold fields) on a case of `org_id`."""
 
         def place(con: sqlite3.Connection) -> str:
@@ -698,11 +860,16 @@ class SQLiteStorage:
                     hold["ends_at"],
                 ),
             )
+            if audit is not None:
+                objects = (("legal_hold", hold_id), ("case", hold["case_id"]))
+                self._log(con, [replace(audit, objects=objects)], hold["placed_at"])
             return hold_id
 
         return await self._write(self._transaction, place)
 
-    async def lift_hold(self, org_id: str, hold_id: str, now: int) -> str:
+    async def lift_hold(
+        self, org_id: str, hold_id: str, now: int, audit: AuditDraft | None = None
+    ) -> str:
         """Lift an active hold; returns its case id."""
 
         def lift(con: sqlite3.Connection) -> str:
@@ -713,6 +880,9 @@ class SQLiteStorage:
             if row is None:
                 raise RelayError(Code.UNKNOWN_HOLD)
             con.execute("UPDATE legal_holds SET lifted_at = ? WHERE id = ?", (now, hold_id))
+            if audit is not None:
+                objects = (("legal_hold", hold_id), ("case", row[0]))
+                self._log(con, [replace(audit, objects=objects)], now)
             return row[0]
 
         return await self._write(self._transaction, lift)
@@ -986,6 +1156,7 @@ class SQLiteStorage:
         case_id: str,
         account_id: str,
         now: int,
+        audit: Sequence[AuditDraft] = (),
     ) -> MembershipChange:
         def add(con: sqlite3.Connection) -> MembershipChange:
             self._worker_case_check(con, actor, case_id)
@@ -995,6 +1166,7 @@ class SQLiteStorage:
                 " VALUES (?, ?, ?)",
                 (case_id, account_id, now),
             )
+            self._log(con, audit, now)
             return MembershipChange(case_id, self._members(con, case_id))
 
         return await self._write(self._transaction, add)
@@ -1005,6 +1177,7 @@ class SQLiteStorage:
         case_id: str,
         to_account: str,
         now: int,
+        audit: Sequence[AuditDraft] = (),
     ) -> MembershipChange:
         def handover(con: sqlite3.Connection) -> MembershipChange:
             self._worker_case_check(con, actor, case_id)
@@ -1020,6 +1193,7 @@ class SQLiteStorage:
                 "DELETE FROM case_members WHERE case_id = ? AND account_id = ?",
                 (case_id, actor.account_id),
             )
+            self._log(con, audit, now)
             return MembershipChange(case_id, (*self._members(con, case_id), actor.account_id))
 
         return await self._write(self._transaction, handover)
@@ -1048,7 +1222,14 @@ class SQLiteStorage:
 
         return await self._read(read)
 
-    async def set_account_status(self, org_id: str, account_id: str, status: str) -> list[str]:
+    async def set_account_status(
+        self,
+        org_id: str,
+        account_id: str,
+        status: str,
+        now: int = 0,
+        audit: Sequence[AuditDraft] = (),
+    ) -> list[str]:
         def update(con: sqlite3.Connection) -> list[str]:
             row = con.execute(
                 "SELECT role, status FROM accounts WHERE id = ? AND org_id = ?",
@@ -1075,6 +1256,7 @@ class SQLiteStorage:
             if status == "revoked":
                 for device_id in devices:
                     self._revoke_device_rows(con, device_id)
+            self._log(con, audit, now)
             return devices
 
         return await self._write(self._transaction, update)
@@ -1088,7 +1270,9 @@ class SQLiteStorage:
         con.execute("DELETE FROM signed_prekeys WHERE device_id = ?", (device_id,))
         con.execute("DELETE FROM one_time_prekeys WHERE device_id = ?", (device_id,))
 
-    async def revoke_device(self, org_id: str, device_id: str) -> str:
+    async def revoke_device(
+        self, org_id: str, device_id: str, now: int = 0, audit: Sequence[AuditDraft] = ()
+    ) -> str:
         def revoke(con: sqlite3.Connection) -> str:
             row = con.execute(
                 "SELECT d.account_id FROM devices d JOIN accounts a ON a.id = d.account_id"
@@ -1098,6 +1282,9 @@ class SQLiteStorage:
             if row is None:
                 raise RelayError(Code.UNKNOWN_DEVICE)
             self._revoke_device_rows(con, device_id)
+            self._log(
+                con, [replace(d, objects=(*d.objects, ("account", row[0]))) for d in audit], now
+            )
             return row[0]
 
         return await self._write(self._transaction, revoke)

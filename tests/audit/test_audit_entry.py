@@ -58,7 +58,8 @@ def test_every_event_round_trips(event: str) -> None:
 
 def test_the_event_list_is_the_one_asked_for() -> None:
     assert set(EVENTS) == {
-        "account.registered", "account.status_changed", "device.revoked", "invite.created",
+        "account.registered", "account.status_changed", "device.registered",
+        "device.revoked", "invite.created",
         "invite.redeemed", "auth.failed_summary", "case.created", "case.member_added",
         "case.handed_over", "audit.queried", "audit.exported", "purge.ran", "export.made",
         "erasure.done", "legal_hold.placed", "legal_hold.lifted", "policy.changed",

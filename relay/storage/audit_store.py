@@ -1,0 +1,281 @@
+"""The audit log inside the relay's database: appends in the same transaction as the
+action they record, checkpoints signed with a key kept outside the database, queries and
+export bundles for privacy officers. The log's logic (entries, Merkle tree, notes, bundles)
+is the pure `audit` package; this module only stores it.
+
+Handlers describe what happened as an `AuditDraft` with raw ids; the draft becomes a
+validated `AuditEntry` with keyed pseudonyms here, on the writer thread, inside the
+transaction of the action: if the entry cannot be written, the action rolls back too.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audit import (
+    Actor,
+    AuditEntry,
+    AuditObject,
+    Frontier,
+    Source,
+    bundle_lines,
+    encode,
+    leaf_hash,
+    log_verifier_key,
+    new_signing_key,
+    new_subject_key,
+    pseudonym,
+    sign_checkpoint,
+)
+from audit import decode as decode_entry
+
+# Events after which a checkpoint is signed at once, not only on the minute.
+CHECKPOINT_AT_ONCE = frozenset(
+    {
+        "account.status_changed",
+        "device.revoked",
+        "audit.queried",
+        "audit.exported",
+        "purge.ran",
+        "erasure.done",
+        "legal_hold.placed",
+        "legal_hold.lifted",
+        "policy.changed",
+    }
+)
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    """What happened, with the relay's own ids; pseudonymised when it is written."""
+
+    event: str
+    actor_role: str = "system"
+    actor: str | None = None  # account id; None for the relay itself
+    device: str | None = None  # the access point: the device that acted
+    objects: tuple[tuple[str, str], ...] = ()  # (type, subject id)
+    outcome: str = "success"
+    reason: str | None = None
+    query: Mapping[str, str | int] = field(default_factory=dict)  # actor/object: subject ids
+    counts: Mapping[str, int] = field(default_factory=dict)
+    checks: Mapping[str, str] = field(default_factory=dict)
+    on_behalf_of: str | None = None
+
+
+def load_signing_key(path: Path) -> bytes:
+    """The organisation's log key, created (mode 0600) on first use."""
+    if path.exists():
+        return path.read_bytes()
+    key = new_signing_key()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return key
+
+
+class AuditStore:
+    """Lives on the storage's writer thread; `append` runs inside an open transaction."""
+
+    def __init__(self, signing_key: bytes, node_name: str, software: str) -> None:
+        self._signing_key = signing_key
+        self._node = node_name
+        self._software = software
+        self._frontier = Frontier.from_store(0, _no_nodes)
+        self._staged: Frontier | None = None
+        self.origin = ""
+        self._org = ""
+
+    def load(self, con: sqlite3.Connection, org_id: str) -> None:
+        self._org = org_id
+        self.origin = f"steuntje/{org_id}/audit"
+        size = con.execute("SELECT count(*) FROM audit_entries").fetchone()[0]
+        self._frontier = Frontier.from_store(size, _node_reader(con))
+
+    @property
+    def verifier_key(self) -> str:
+        return log_verifier_key(self.origin, self._signing_key)
+
+    @property
+    def size(self) -> int:
+        return (self._staged or self._frontier).size
+
+    # -- appending (inside the caller's transaction) -------------------------------------
+
+    def append(self, con: sqlite3.Connection, draft: AuditDraft, now: int) -> int:
+        if self._staged is None:
+            self._catch_up(con)
+        entry = self._entry(con, draft, now)
+        body = encode(entry)
+        leaf = leaf_hash(body)
+        frontier, nodes = (self._staged or self._frontier).appended(leaf)
+        index = frontier.size - 1
+        con.execute(
+            "INSERT INTO audit_entries (idx, time, event, body, leaf_hash) VALUES (?,?,?,?,?)",
+            (index, now, draft.event, body, leaf),
+        )
+        con.executemany(
+            "INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)",
+            [(n.level, n.index, n.hash) for n in nodes],
+        )
+        self._staged = frontier
+        return index
+
+    def _catch_up(self, con: sqlite3.Connection) -> None:
+        """Another writer (`steuntje admin invite` beside a running relay) may have appended
+        since; the open IMMEDIATE transaction keeps the size still while we read it."""
+        last = con.execute("SELECT max(idx) FROM audit_entries").fetchone()[0]
+        size = 0 if last is None else last + 1
+        if size != self._frontier.size:
+            self._frontier = Frontier.from_store(size, _node_reader(con))
+
+    def committed(self) -> None:
+        if self._staged is not None:
+            self._frontier, self._staged = self._staged, None
+
+    def rolled_back(self) -> None:
+        self._staged = None
+
+    def _pseudonym(self, con: sqlite3.Connection, subject: str) -> str:
+        row = con.execute(
+            "SELECT key FROM audit_subject_keys WHERE subject = ?", (subject,)
+        ).fetchone()
+        if row is None:
+            key = new_subject_key()
+            con.execute(
+                "INSERT INTO audit_subject_keys (subject, key) VALUES (?, ?)", (subject, key)
+            )
+        else:
+            key = row[0]
+        return pseudonym(key, subject)
+
+    def known_pseudonym(self, con: sqlite3.Connection, subject: str) -> str | None:
+        """A subject's pseudonym if it has a key (for searches); never creates one."""
+        row = con.execute(
+            "SELECT key FROM audit_subject_keys WHERE subject = ?", (subject,)
+        ).fetchone()
+        return None if row is None else pseudonym(row[0], subject)
+
+    def _entry(self, con: sqlite3.Connection, draft: AuditDraft, now: int) -> AuditEntry:
+        from audit.events import EVENTS
+
+        def ps(subject: str | None) -> str | None:
+            return None if subject is None else self._pseudonym(con, subject)
+
+        query = {
+            key: (ps(value) if key in ("actor", "object") else value)  # type: ignore[arg-type]
+            for key, value in draft.query.items()
+        }
+        system = draft.actor is None
+        return AuditEntry(
+            event=draft.event,
+            action=EVENTS[draft.event].action,
+            time=now,
+            outcome=draft.outcome,
+            actor=Actor("system", "system")
+            if system
+            else Actor(draft.actor_role, "user", ps(draft.actor)),
+            source=Source(self._org, self._node, self._software),
+            on_behalf_of=ps(draft.on_behalf_of),
+            access_point=ps(draft.device),
+            objects=tuple(AuditObject(kind, ps(subject)) for kind, subject in draft.objects),  # type: ignore[arg-type]
+            checks=dict(draft.checks),
+            query=query,
+            reason=draft.reason,
+            counts=dict(draft.counts),
+        )
+
+    def forget_subjects(self, con: sqlite3.Connection, subjects: list[str]) -> None:
+        """Erasure: without these keys nobody can tie the pseudonyms to the person again."""
+        con.executemany(
+            "DELETE FROM audit_subject_keys WHERE subject = ?", [(s,) for s in subjects]
+        )
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def checkpoint(self, con: sqlite3.Connection, now: int) -> str | None:
+        """Sign the current tree if it grew since the last checkpoint; returns the note."""
+        self._catch_up(con)
+        size = self._frontier.size
+        last = con.execute("SELECT max(size) FROM audit_checkpoints").fetchone()[0]
+        if size == 0 or (last is not None and last >= size):
+            return None
+        note = sign_checkpoint(self.origin, size, self._frontier.root(), self._signing_key)
+        con.execute(
+            "INSERT INTO audit_checkpoints (size, note, created_at) VALUES (?, ?, ?)",
+            (size, note, now),
+        )
+        return note
+
+    # -- reading -------------------------------------------------------------------------
+
+    @staticmethod
+    def entries(
+        con: sqlite3.Connection,
+        since: int | None,
+        until: int | None,
+        event: str | None,
+        after: int,
+        limit: int,
+    ) -> list[tuple[int, AuditEntry | None]]:
+        clauses, args = ["idx > ?"], [after]
+        if since is not None:
+            clauses.append("time >= ?")
+            args.append(since)
+        if until is not None:
+            clauses.append("time < ?")
+            args.append(until)
+        if event is not None:
+            clauses.append("event = ?")
+            args.append(event)
+        rows = con.execute(
+            f"SELECT idx, body FROM audit_entries WHERE {' AND '.join(clauses)}"  # noqa: S608
+            " ORDER BY idx LIMIT ?",
+            (*args, limit),
+        ).fetchall()
+        return [(idx, None if body is None else decode_entry(body)) for idx, body in rows]
+
+    def bundle(self, con: sqlite3.Connection) -> Iterator[str]:
+        """The whole log as a verifiable JSON Lines bundle (audit/bundle.py)."""
+        checkpoints = con.execute(
+            "SELECT size, note FROM audit_checkpoints ORDER BY size"
+        ).fetchall()
+        size = checkpoints[-1][0] if checkpoints else 0
+        entries = (
+            (idx, body, leaf)
+            for idx, body, leaf in con.execute(
+                "SELECT idx, body, leaf_hash FROM audit_entries WHERE idx < ? ORDER BY idx",
+                (size,),
+            )
+        )
+        return bundle_lines(self.origin, self.verifier_key, entries, checkpoints, _node_reader(con))
+
+
+def _node_reader(con: sqlite3.Connection) -> Callable[[int, int], bytes]:
+    def node(level: int, index: int) -> bytes:
+        row = con.execute(
+            "SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?", (level, index)
+        ).fetchone()
+        if row is None:
+            raise LookupError(f"audit tree node ({level}, {index}) is missing")
+        return row[0]
+
+    return node
+
+
+def _no_nodes(level: int, index: int) -> bytes:
+    raise LookupError("empty tree")
+
+
+def describe(entry: AuditEntry | None, index: int) -> dict[str, Any]:
+    """An entry as an officer's API returns it."""
+    if entry is None:
+        return {"index": index, "removed": True}
+    return {"index": index, **entry.to_dict()}
