@@ -127,6 +127,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     retention_report.add_argument("--format", choices=("text", "markdown", "json"), default="text")
 
+    audit = commands.add_parser("audit", help="the tamper-evident audit log (officers)")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_commands.add_parser(
+        "verify",
+        help="check an export (or this relay's log) has not been altered",
+        description="Recompute every entry's hash, every checkpoint's root and signature, "
+        "and the consistency proofs between them. Exits 0 when everything checks out, 1 "
+        "naming the first bad line or entry. Needs no relay: give it the export and the "
+        "organisation's key.",
+    )
+    verify.add_argument("bundle", nargs="?", type=Path, help="an export (JSON Lines)")
+    verify.add_argument(
+        "--key",
+        default=None,
+        help="the organisation's audit key (steuntje audit checkpoint prints it)",
+    )
+    verify.add_argument(
+        "--kept",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the last checkpoint you verified; the log must extend it "
+        "(catches a rewritten or rolled-back log); updated on success",
+    )
+    _add_relay_options(verify, public_url=False)
+    audit_export = audit_commands.add_parser(
+        "export",
+        help="write the log as a verifiable bundle (and CSV)",
+        description="Write the whole log, with checkpoints and proofs, as JSON Lines. The "
+        "export is itself recorded in the log first.",
+    )
+    audit_export.add_argument("--out", type=Path, required=True, help="bundle file to write")
+    audit_export.add_argument("--csv", type=Path, default=None, help="also a CSV for spreadsheets")
+    _add_relay_options(audit_export, public_url=False)
+    audit_checkpoint = audit_commands.add_parser(
+        "checkpoint", help="sign a checkpoint now and print it with the organisation's key"
+    )
+    _add_relay_options(audit_checkpoint, public_url=False)
+
     bench = commands.add_parser(
         "bench",
         help="measure throughput and latency",
@@ -211,6 +250,25 @@ def _config(args: argparse.Namespace) -> RelayConfig:
     return replace(config, **changes).validated()
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from relay import audit_cli
+
+    if args.audit_command == "export":
+        asyncio.run(audit_cli.export(_config(args), args.out, args.csv, int(time.time())))
+        return 0
+    if args.audit_command == "checkpoint":
+        note, key = asyncio.run(audit_cli.checkpoint(_config(args)))
+        print(f"organisation key: {key}")
+        print(note or "(the log is empty: no checkpoint yet)")
+        return 0
+    if args.bundle is not None:
+        report = audit_cli.verify_file(args.bundle, args.key, args.kept)
+    else:
+        report = asyncio.run(audit_cli.verify_data(_config(args), args.kept))
+    print(report)
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -246,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(retention_report(_config(args), args.format))
             return 0
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "bench":
             from steuntje_client.bench import run_cli
 

@@ -44,6 +44,7 @@ class RelayConfig:
     port: int = 8080
     data_dir: Path = Path("data")
     key_dir: Path | None = None  # epoch keys (crypto-shredding); default DATA/epoch-keys
+    audit_key: Path | None = None  # the audit log's signing key; default DATA/audit-log.key
     public_url: str = ""  # where people open the web app; default http://HOST:PORT
     allowed_origins: tuple[str, ...] = ()  # extra browser origins; same-origin only if empty
     sqlite_synchronous: str = "full"  # full: survives power loss; normal: survives a crash
@@ -56,6 +57,10 @@ class RelayConfig:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "steuntje.sqlite3"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key or self.data_dir / "audit-log.key"
 
     @property
     def epoch_key_dir(self) -> Path:

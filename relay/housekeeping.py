@@ -42,7 +42,8 @@ async def purge_once(ctx: RelayContext) -> dict[str, int]:
         await erase_and_tell(ctx, account_id, erasure)  # its legal hold has ended
         log.info("carried out an erasure that waited for a legal hold")
     counts = await ctx.storage.purge_expired(ctx.now(), INVITE_GRACE_S, HOLD_RECORD_S)
-    await ctx.storage.record([purge_entry(counts)], ctx.now())
+    if any(counts.values()):  # a run that removed nothing leaves no entry: no hourly noise
+        await ctx.storage.record([purge_entry(counts)], ctx.now())
     if any(counts.values()):
         log.info("expiry purge removed %s", ", ".join(f"{n} {what}" for what, n in counts.items()))
     return counts

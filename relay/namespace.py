@@ -26,7 +26,7 @@ from relay.connection import (
 )
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
-from relay.handlers import admin, cases, envelopes, gdpr, holds, prekeys, session
+from relay.handlers import admin, audit_access, cases, envelopes, gdpr, holds, prekeys, session
 
 log = logging.getLogger("steuntje.relay")
 
@@ -55,6 +55,9 @@ HANDLERS: dict[str, Handler] = {
     "legal_hold_lift": holds.on_legal_hold_lift,
     "legal_hold_list": holds.on_legal_hold_list,
     "cases_all": holds.on_cases_all,
+    "audit_query": audit_access.on_audit_query,
+    "audit_export": audit_access.on_audit_export,
+    "audit_key": audit_access.on_audit_key,
     "admin_accounts": admin.on_admin_accounts,
     "admin_set_account_status": admin.on_admin_set_account_status,
     "admin_revoke_device": admin.on_admin_revoke_device,

@@ -45,7 +45,10 @@ async def invite_offline(config: RelayConfig, role: str, ttl_s: int, now: int) -
     """For `steuntje admin invite`: write an invite straight into the database (safe while
     the relay runs: SQLite serialises the two writers)."""
     storage = SQLiteStorage(
-        config.database_path, config.sqlite_synchronous, key_dir=config.epoch_key_dir
+        config.database_path,
+        config.sqlite_synchronous,
+        key_dir=config.epoch_key_dir,
+        audit_key=config.audit_key_path,
     )
     await storage.open()
     try:

@@ -1,0 +1,107 @@
+"""`steuntje audit …`: an officer's or operator's tools on this machine.
+
+    verify FILE --key VKEY [--kept FILE]   check an export offline (no relay needed)
+    verify --data DIR [--kept FILE]        export this relay's log and check it
+    export --data DIR --out FILE [--csv F] write the log as a verifiable bundle
+    checkpoint --data DIR                  sign a checkpoint now; print it and the key
+
+`--kept FILE` holds the last checkpoint the officer verified. The new bundle must extend
+it (a consistency proof): a log that was rewritten or rolled back since is caught even if
+it was signed again. On success the file is updated to the newest checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from audit import Report, verify_bundle
+from relay.config import RelayConfig
+from relay.storage.audit_store import AuditDraft
+from relay.storage.sqlite import SQLiteStorage
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+async def _storage(config: RelayConfig) -> SQLiteStorage:
+    if not config.database_path.exists():
+        raise FileNotFoundError(f"no database at {config.database_path}")
+    storage = SQLiteStorage(
+        config.database_path,
+        config.sqlite_synchronous,
+        key_dir=config.epoch_key_dir,
+        audit_key=config.audit_key_path,
+    )
+    await storage.open()
+    return storage
+
+
+async def export(config: RelayConfig, out: Path, csv_out: Path | None, now: int) -> int:
+    """Write the bundle (and CSV); the export is recorded in the log first. Returns lines."""
+    storage = await _storage(config)
+    try:
+        await storage.record([AuditDraft("audit.exported", reason="routine_review")], now)
+        lines = await storage.audit_bundle()
+        out.write_text("".join(lines), encoding="utf-8")  # noqa: ASYNC240 (one-shot CLI)
+        if csv_out is not None:
+            from audit import to_csv
+
+            rows = await storage.audit_entries(None, None, None, -1, 10**9)
+            csv_out.write_text(to_csv(rows), encoding="utf-8")  # noqa: ASYNC240
+        _say(f"wrote {len(lines):,} lines to {out}")
+        return len(lines)
+    finally:
+        await storage.close()
+
+
+def _kept(path: Path | None) -> str | None:
+    return path.read_text(encoding="utf-8") if path is not None and path.exists() else None
+
+
+def _keep(path: Path | None, report: Report) -> None:
+    if path is not None and report.ok and report.latest is not None:
+        path.write_text(report.latest.note, encoding="utf-8")
+        _say(f"kept the newest checkpoint (size {report.latest.size}) in {path}")
+
+
+def verify_file(bundle: Path, key: str | None, kept: Path | None) -> Report:
+    text = bundle.read_text(encoding="utf-8")
+    if key is None:
+        header = json.loads(text.split("\n", 1)[0])
+        key = header.get("verifier_key") or header.get("key")
+        _say(
+            "warning: checked against the key inside the bundle; pass --key with the "
+            "organisation's key you keep, or a forger could have swapped both"
+        )
+    report = verify_bundle(text, key, _kept(kept))  # type: ignore[arg-type]
+    _keep(kept, report)
+    return report
+
+
+async def verify_data(config: RelayConfig, kept: Path | None) -> Report:
+    storage = await _storage(config)
+    try:
+        lines = await storage.audit_bundle()
+        key = await storage.audit_verifier_key()
+    finally:
+        await storage.close()
+    _say(f"verifying {len(lines):,} lines against {key.split('+')[0]}")
+    report = verify_bundle(lines, key, _kept(kept))
+    _keep(kept, report)
+    return report
+
+
+async def checkpoint(config: RelayConfig) -> tuple[str | None, str]:
+    storage = await _storage(config)
+    try:
+        await storage.checkpoint()
+        lines = await storage.audit_bundle()
+        key = await storage.audit_verifier_key()
+    finally:
+        await storage.close()
+    parsed = (json.loads(line) for line in lines)
+    notes = [item["note"] for item in parsed if item.get("type") == "checkpoint"]
+    return (notes[-1] if notes else None), key

@@ -1,0 +1,149 @@
+"""audit_query, audit_export, audit_key: a privacy officer reads the audit log.
+
+Every read is itself an entry, written before any data is returned; a refused attempt by
+anyone else is an entry too. Searches by person take account or device ids and match
+their pseudonyms, so an erased person (whose keys are gone) can no longer be searched for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit import to_csv
+from audit.events import EVENTS
+from relay.connection import Connection
+from relay.context import RelayContext
+from relay.errors import Code, RelayError
+from relay.handlers.auditing import by, reason_code
+from relay.ids import DEVICE_ID, SERVER_ID, new_id
+from relay.storage.audit_store import describe
+from relay.validate import require_object
+
+MAX_PAGE = 500
+
+
+async def _officer(ctx: RelayContext, conn: Connection, event: str) -> None:
+    """Only officers; anyone else's attempt is recorded as denied, then refused."""
+    if conn.device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    if conn.device.role != "officer":
+        await ctx.storage.record(
+            [
+                by(
+                    conn,
+                    event,
+                    reason="routine_review",
+                    outcome="denied",
+                    checks={"authorisation": "fail"},
+                    **({"query": {"since": 0}} if event == "audit.queried" else {}),
+                )
+            ],
+            ctx.now(),
+        )
+        raise RelayError(Code.NOT_PERMITTED)
+
+
+def _subject(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not (SERVER_ID.fullmatch(value) or DEVICE_ID.fullmatch(value)):
+        raise RelayError(Code.MALFORMED, f"Field {name!r} must be an account or device id.")
+    return value
+
+
+def _time(data: dict[str, Any], name: str) -> int | None:
+    value = data.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise RelayError(Code.MALFORMED, f"Field {name!r} must be Unix seconds.")
+    return value
+
+
+async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    data = require_object(data)
+    await _officer(ctx, conn, "audit.queried")
+    since, until = _time(data, "since"), _time(data, "until")
+    event = data.get("event")
+    if event is not None and event not in EVENTS:
+        raise RelayError(Code.MALFORMED, "Field 'event' must be an audit event code.")
+    actor, target = _subject(data, "actor"), _subject(data, "object")
+    after = data.get("after", -1)
+    limit = data.get("limit", 100)
+    if not isinstance(after, int) or not isinstance(limit, int) or not 0 < limit <= MAX_PAGE:
+        raise RelayError(Code.MALFORMED, f"'after' is an index, 'limit' 1..{MAX_PAGE}.")
+    query = {
+        k: v
+        for k, v in (
+            ("since", since),
+            ("until", until),
+            ("event", event),
+            ("actor", actor),
+            ("object", target),
+        )
+        if v is not None
+    }
+    await ctx.storage.record(
+        [
+            by(
+                conn,
+                "audit.queried",
+                reason=reason_code(data, "routine_review"),
+                query=query or {"since": 0},
+            )
+        ],
+        ctx.now(),
+    )
+    actor_ps = await ctx.storage.audit_pseudonym(actor) if actor else None
+    object_ps = await ctx.storage.audit_pseudonym(target) if target else None
+    if (actor and actor_ps is None) or (target and object_ps is None):
+        return {"ok": True, "entries": [], "next": None}  # unknown, or erased: unlinkable
+    found, cursor = [], after
+    while len(found) < limit:
+        page = await ctx.storage.audit_entries(since, until, event, cursor, MAX_PAGE)
+        if not page:
+            break
+        cursor = page[-1][0]
+        for index, entry in page:
+            if entry is None or _matches(entry, actor_ps, object_ps):
+                found.append(describe(entry, index))
+                if len(found) == limit:
+                    break
+    last = found[-1]["index"] if len(found) == limit else None
+    return {"ok": True, "entries": found, "next": last}
+
+
+def _matches(entry: Any, actor: str | None, target: str | None) -> bool:
+    if actor is not None and entry.actor.pseudonym != actor:
+        return False
+    return target is None or any(o.pseudonym == target for o in entry.objects)
+
+
+async def on_audit_export(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    data = require_object(data)
+    await _officer(ctx, conn, "audit.exported")
+    await ctx.storage.record(
+        [
+            by(
+                conn,
+                "audit.exported",
+                [("export", new_id("export"))],
+                reason=reason_code(data, "routine_review"),
+            )
+        ],
+        ctx.now(),
+    )
+    lines = await ctx.storage.audit_bundle()
+    entries = await ctx.storage.audit_entries(None, None, None, -1, 10**9)
+    return {
+        "ok": True,
+        "bundle": "".join(lines),
+        "csv": to_csv(entries),
+        "verifier_key": await ctx.storage.audit_verifier_key(),
+    }
+
+
+async def on_audit_key(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    """The organisation's log key (verifier string) for officers and admins to keep."""
+    if conn.device is None or conn.device.role not in ("officer", "admin"):
+        raise RelayError(Code.NOT_PERMITTED)
+    return {"ok": True, "verifier_key": await ctx.storage.audit_verifier_key()}
