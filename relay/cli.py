@@ -36,6 +36,14 @@ def _add_relay_options(parser: argparse.ArgumentParser, public_url: bool = True)
         help="folder for the epoch keys that seal envelopes at rest; keep it out of database "
         "backups so crypto-shredding reaches them (default DATA/epoch-keys, or $STEUNTJE_KEY_DIR)",
     )
+    parser.add_argument(
+        "--audit-key",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the audit log's signing key (created on first use); back it up apart from the "
+        "database (default DATA/audit-log.key, or $STEUNTJE_AUDIT_KEY)",
+    )
     if not public_url:
         return
     parser.add_argument(
@@ -236,6 +244,7 @@ def _config(args: argparse.Namespace) -> RelayConfig:
     changes: dict[str, object] = {}
     for option, name in (
         ("key_dir", "key_dir"),
+        ("audit_key", "audit_key"),
         ("host", "host"),
         ("port", "port"),
         ("data", "data_dir"),

@@ -119,6 +119,8 @@ class RelayConfig:
             raise ConfigError(f"STEUNTJE_PORT must be a whole number ({exc})") from None
         if "STEUNTJE_DATA" in env:
             changes["data_dir"] = Path(env["STEUNTJE_DATA"])
+        if "STEUNTJE_AUDIT_KEY" in env:
+            changes["audit_key"] = Path(env["STEUNTJE_AUDIT_KEY"])
         if "STEUNTJE_KEY_DIR" in env:
             changes["key_dir"] = Path(env["STEUNTJE_KEY_DIR"])
         if "STEUNTJE_PUBLIC_URL" in env:

@@ -17,18 +17,23 @@ from relay.context import RelayContext
 from relay.handlers.gdpr import erase_and_tell
 from relay.storage.audit_store import AuditDraft
 from retention.lifetimes import HOLD_RECORD_S, INVITE_GRACE_S
+from retention.policy import OrganisationPolicy
+
+AUDIT_RETENTION_S = OrganisationPolicy().audit_retention  # 5 years (docs/retention.md)
 
 log = logging.getLogger("steuntje.relay.housekeeping")
 
 
 def purge_entry(counts: dict[str, int]) -> AuditDraft:
     """purge.ran with counts only, in the audit log's own count names."""
-    records = sum(n for kind, n in counts.items() if kind not in ("envelopes", "invites"))
+    named = ("envelopes", "invites", "audit_bodies")
+    records = sum(n for kind, n in counts.items() if kind not in named)
     return AuditDraft(
         "purge.ran",
         counts={
             "envelopes": counts.get("envelopes", 0),
             "invites": counts.get("invites", 0),
+            "bodies": counts.get("audit_bodies", 0),
             "records": records,
         },
     )
@@ -41,7 +46,9 @@ async def purge_once(ctx: RelayContext) -> dict[str, int]:
         )  # the relay carries it out
         await erase_and_tell(ctx, account_id, erasure)  # its legal hold has ended
         log.info("carried out an erasure that waited for a legal hold")
-    counts = await ctx.storage.purge_expired(ctx.now(), INVITE_GRACE_S, HOLD_RECORD_S)
+    counts = await ctx.storage.purge_expired(
+        ctx.now(), INVITE_GRACE_S, HOLD_RECORD_S, AUDIT_RETENTION_S
+    )
     if any(counts.values()):  # a run that removed nothing leaves no entry: no hourly noise
         await ctx.storage.record([purge_entry(counts)], ctx.now())
     if any(counts.values()):

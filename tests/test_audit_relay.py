@@ -29,7 +29,7 @@ async def officer_setup(relay):
 def stored_entries(relay):
     con = sqlite3.connect(relay.ctx.config.database_path)
     rows = con.execute("SELECT idx, body FROM audit_entries ORDER BY idx").fetchall()
-    return [(idx, decode(body)) for idx, body in rows]
+    return [(idx, decode(body)) for idx, body in rows if body is not None]
 
 
 async def test_registration_writes_each_event_once_with_its_actor(relay):
@@ -98,7 +98,20 @@ async def test_a_purge_that_removed_something_is_recorded_with_counts_only(relay
     (purge,) = [e for _, e in stored_entries(relay) if e.event == "purge.ran"]
     assert purge.actor.role == "system" and purge.objects == ()
     assert purge.counts["invites"] >= 1
-    assert set(purge.counts) == {"envelopes", "invites", "records"}
+    assert set(purge.counts) == {"envelopes", "invites", "bodies", "records"}
+
+
+async def test_past_the_audit_retention_bodies_go_and_the_log_still_verifies(relay):
+    admin, worker, caregiver, officer = await officer_setup(relay)
+    old = len(stored_entries(relay))
+    relay.clock.advance(5 * 365 * 86_400 + 1)
+    await purge_once(relay.ctx)
+    con = sqlite3.connect(relay.ctx.config.database_path)
+    removed = con.execute("SELECT count(*) FROM audit_entries WHERE body IS NULL").fetchone()[0]
+    assert removed == old  # every entry older than five years lost its body
+    export = await officer.request("audit_export", {})
+    report = verify_bundle(export["bundle"], export["verifier_key"])
+    assert report.ok and report.removed == old, str(report)
 
 
 async def test_entries_hold_pseudonyms_only(relay):

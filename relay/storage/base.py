@@ -164,6 +164,7 @@ class Storage(Protocol):
         now: int,
         invite_grace_s: int,
         hold_record_s: int = 365 * 86_400,
+        audit_retention_s: int = 5 * 365 * 86_400,
         *,
         dry_run: bool = False,
         batch: int = 1_000,

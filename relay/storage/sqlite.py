@@ -82,6 +82,11 @@ _PURGES: dict[str, tuple[str, str]] = {
         "DELETE FROM invites WHERE rowid IN"
         " (SELECT rowid FROM invites WHERE expires_at <= ? LIMIT ?)",
     ),
+    "audit_bodies": (  # past the audit log's retention: the body goes, the leaf hash stays
+        "SELECT count(*) FROM audit_entries WHERE time <= ? AND body IS NOT NULL",
+        "UPDATE audit_entries SET body = NULL WHERE idx IN (SELECT idx FROM audit_entries"
+        " WHERE time <= ? AND body IS NOT NULL LIMIT ?)",
+    ),
     "legal_holds": (  # the record of a hold, a year after it was lifted or ended
         "SELECT count(*) FROM legal_holds WHERE coalesce(lifted_at, ends_at) <= ?",
         "DELETE FROM legal_holds WHERE rowid IN (SELECT rowid FROM legal_holds"
@@ -590,6 +595,7 @@ class SQLiteStorage:
         now: int,
         invite_grace_s: int,
         hold_record_s: int = 365 * 86_400,
+        audit_retention_s: int = 5 * 365 * 86_400,
         *,
         dry_run: bool = False,
         batch: int = PURGE_BATCH,
@@ -603,6 +609,7 @@ class SQLiteStorage:
             "sent_ids": now,
             "invites": now - invite_grace_s,
             "legal_holds": now - hold_record_s,
+            "audit_bodies": now - audit_retention_s,
         }
         counts: dict[str, int] = {}
         for kind, (count_sql, delete_sql) in _PURGES.items():
