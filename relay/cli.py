@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 import time
@@ -169,6 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit_export.add_argument("--out", type=Path, required=True, help="bundle file to write")
     audit_export.add_argument("--csv", type=Path, default=None, help="also a CSV for spreadsheets")
     _add_relay_options(audit_export, public_url=False)
+    audit_bench = audit_commands.add_parser(
+        "bench",
+        help="measure the audit log at scale (append, proofs, export, verify)",
+        description="Append N entries to a temporary database through the relay's storage, "
+        "then time proofs, an export and its verification. Prints a table, or JSON.",
+    )
+    audit_bench.add_argument("--entries", type=int, default=1_000_000)
+    audit_bench.add_argument("--json", action="store_true")
     audit_checkpoint = audit_commands.add_parser(
         "checkpoint", help="sign a checkpoint now and print it with the organisation's key"
     )
@@ -265,6 +274,18 @@ def _audit(args: argparse.Namespace) -> int:
     if args.audit_command == "export":
         asyncio.run(audit_cli.export(_config(args), args.out, args.csv, int(time.time())))
         return 0
+    if args.audit_command == "bench":
+        from relay import audit_bench
+
+        if args.entries < 10:
+            raise ConfigError("--entries must be at least 10")
+        figures = asyncio.run(audit_bench.run(args.entries))
+        if args.json:
+            print(json.dumps(figures))
+        else:
+            for name, value in figures.items():
+                print(f"{name:<26} {value}")
+        return 0 if figures["verified"] else 1
     if args.audit_command == "checkpoint":
         note, key = asyncio.run(audit_cli.checkpoint(_config(args)))
         print(f"organisation key: {key}")

@@ -227,3 +227,17 @@ async def test_the_cli_exports_verifies_and_catches_a_rewritten_log(relay_proces
     assert plain.returncode == 0  # re-signed, so on its own the rewritten log looks fine
     caught = await asyncio.to_thread(steuntje, "verify", "--data", data, "--kept", str(kept))
     assert caught.returncode == 1 and "FAILED" in caught.stdout, caught.stdout + caught.stderr
+
+
+def test_the_audit_benchmark_runs_and_its_export_verifies():
+    result = subprocess.run(
+        [sys.executable, "-m", "relay", "audit", "bench", "--entries", "2000", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["verified"] is True and figures["entries"] == 2000
+    assert figures["append_per_s"] > 0 and figures["database_bytes_per_entry"] > 32
