@@ -127,6 +127,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     _add_relay_options(purge, public_url=False)
+    retention_bench = retention_commands.add_parser(
+        "bench",
+        help="measure purging N expired envelopes under live traffic",
+        description="Start a relay, store N expired envelopes, and compare live latency at "
+        "an offered rate while idle and while the purge deletes them all.",
+    )
+    retention_bench.add_argument("--envelopes", type=int, default=1_000_000)
+    retention_bench.add_argument(
+        "--rate", type=float, default=1000.0, help="offered envelopes/s of live traffic (1000)"
+    )
+    retention_bench.add_argument(
+        "--cli", action="store_true", help="purge from a second process instead of the relay's job"
+    )
+    retention_bench.add_argument("--json", action="store_true")
     retention_report = retention_commands.add_parser(
         "report",
         help="print what is kept how long and why (GDPR Art. 30)",
@@ -329,6 +343,18 @@ def main(argv: list[str] | None = None) -> int:
 
             asyncio.run(purge(_config(args), int(time.time()), args.dry_run))
             return 0
+        if args.command == "retention" and args.retention_command == "bench":
+            from relay import purge_bench
+
+            if args.envelopes < 100 or args.rate <= 0:
+                raise ConfigError("--envelopes must be at least 100 and --rate positive")
+            figures = asyncio.run(purge_bench.run(args.envelopes, args.rate, args.cli))
+            print(
+                json.dumps(figures)
+                if args.json
+                else "\n".join(f"{name:<16} {value}" for name, value in figures.items())
+            )
+            return 0 if figures["lost"] == 0 else 1
         if args.command == "retention" and args.retention_command == "report":
             from relay.maintenance import retention_report
 

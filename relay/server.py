@@ -85,10 +85,18 @@ async def serve(config: RelayConfig, say: Callable[[str], None] = print) -> None
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    # SIGUSR1: run the expiry purge now (operators; `steuntje retention bench`).
+    loop.add_signal_handler(signal.SIGUSR1, lambda: ctx.in_background(_purge_now(ctx)))
     await stop.wait()
     log.info("stopping: refusing new work, committing what is in flight")
     await runner.cleanup()
     say("Steuntje relay stopped cleanly.")
+
+
+async def _purge_now(ctx) -> None:  # type: ignore[no-untyped-def]
+    from relay.housekeeping import purge_once
+
+    await purge_once(ctx)
 
 
 def _host(host: str) -> str:

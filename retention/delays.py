@@ -22,7 +22,7 @@ class PurgeSchedule:
     """How the purge job runs. The relay's housekeeping must match these numbers."""
 
     interval: int = 1 * HOUR  # seconds the job waits after a run before the next one
-    batch_size: int = 1_000  # records per delete transaction (the SQLite adapter's batch)
+    batch_size: int = 500  # records per delete transaction (the SQLite adapter's batch)
     batches_per_run: int | None = None  # None: a run continues until nothing is due
     batch_seconds: int = 1  # the longest one delete batch takes (measured, rounded up)
     due_per_interval: int = 10_000  # the most records that can fall due between two runs

@@ -56,7 +56,9 @@ def _software() -> str:
     return __version__.replace("+unknown", "")
 
 
-PURGE_BATCH = 1_000  # rows per purge transaction: small, so live commits interleave
+PURGE_BATCH = 500  # rows per purge transaction: small, so live commits interleave
+PASSIVE_EVERY = 20  # purge batches between non-blocking WAL checkpoints
+PURGE_PAUSE_S = 0.01  # rest between purge batches (docs/performance.md measures the effect)
 
 # A case whose envelopes a legal hold keeps; ?1 is now.
 _HELD_CASES = (
@@ -617,7 +619,13 @@ class SQLiteStorage:
                 counts[kind] = await self._read(self._count, count_sql, cutoffs[kind])
                 continue
             counts[kind] = 0
+            batches = 0
             while True:
+                batches += 1
+                if batches % PASSIVE_EVERY == 0:
+                    # Fold the WAL as we go, without blocking writers, so the final
+                    # truncation has little left to copy (one big copy stalls live commits).
+                    await self._write(self._passive_checkpoint)
                 deleted = await self._write(
                     self._transaction,
                     lambda con, sql=delete_sql, cutoff=cutoffs[kind]: (
@@ -629,6 +637,9 @@ class SQLiteStorage:
                     progress(kind, counts[kind])
                 if deleted < batch:
                     break
+                # Pace the purge: each batch ends in an fsync that live commits would
+                # queue behind; a short rest between batches keeps their latency down.
+                await asyncio.sleep(PURGE_PAUSE_S)
         if not dry_run:
             # Always, not only when something expired: acknowledged envelopes were deleted
             # (and zeroed) in the database, but their earlier copies linger in the WAL.
@@ -654,6 +665,10 @@ class SQLiteStorage:
             for epoch in done:
                 await self._write(self.keyring.destroy, epoch)
         return len(done)
+
+    def _passive_checkpoint(self) -> None:
+        if self._write_con is not None:
+            self._write_con.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _count(self, sql: str, cutoff: int) -> int:
         return self._reader_con().execute(sql, (cutoff,)).fetchone()[0]
