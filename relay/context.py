@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +41,14 @@ class RelayContext:
     # Cleared whenever membership, accounts or devices change.
     permissions: dict[tuple[str, str], Route | None] = field(default_factory=dict)
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    # Failed sign-ins since the last audit summary: claimed device id (None: none) -> count.
+    auth_failures: Counter[str | None] = field(default_factory=Counter)
+
+    def note_auth_failure(self, claimed_device: str | None) -> None:
+        """Count it; the minute job writes one audit entry per device, not one per try."""
+        if claimed_device not in self.auth_failures and len(self.auth_failures) >= 10_000:
+            claimed_device = None  # a flood of made-up keys: count them together
+        self.auth_failures[claimed_device] += 1
 
     def __repr__(self) -> str:
         return f"RelayContext(connections={len(self.connections)})"

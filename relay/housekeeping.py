@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 
 from relay.context import RelayContext
@@ -70,10 +71,38 @@ async def _every(ctx: RelayContext, interval_s: float) -> None:
 CHECKPOINT_INTERVAL_S = 60  # a signed checkpoint every minute when the log has grown
 
 
+async def summarise_auth_failures(ctx: RelayContext) -> int:
+    """One auth.failed_summary entry per device that failed to sign in since the last call
+    (attempts counted), and one for attempts that named no existing device. Returns entries."""
+    failures, ctx.auth_failures = ctx.auth_failures, Counter()
+    drafts, anonymous = [], 0
+    for device_id, attempts in failures.items():
+        record = await ctx.storage.device(device_id) if device_id else None
+        if record is None:  # never create a pseudonym for a key someone made up
+            anonymous += attempts
+            continue
+        drafts.append(
+            AuditDraft(
+                "auth.failed_summary",
+                objects=(("device", device_id), ("account", record.account_id)),
+                outcome="denied",
+                counts={"attempts": attempts},
+            )
+        )
+    if anonymous:
+        drafts.append(
+            AuditDraft("auth.failed_summary", outcome="denied", counts={"attempts": anonymous})
+        )
+    if drafts:
+        await ctx.storage.record(drafts, ctx.now())
+    return len(drafts)
+
+
 async def _checkpoints(ctx: RelayContext) -> None:
     while True:
         await asyncio.sleep(CHECKPOINT_INTERVAL_S)
         try:
+            await summarise_auth_failures(ctx)
             await ctx.storage.checkpoint()
         except Exception as exc:
             log.warning("audit checkpoint failed: %s", type(exc).__name__)

@@ -27,8 +27,25 @@ from relay.connection import (
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.handlers import admin, audit_access, cases, envelopes, gdpr, holds, prekeys, session
+from relay.ids import DEVICE_ID
 
 log = logging.getLogger("steuntje.relay")
+
+SIGN_IN_EVENTS = frozenset({"auth", "register"})
+# Failures worth summarising in the audit log (a refused attempt to get in), not slips
+# like a missing challenge.
+SIGN_IN_FAILURES = frozenset(
+    {
+        Code.BAD_SIGNATURE,
+        Code.UNKNOWN_DEVICE,
+        Code.DEVICE_REVOKED,
+        Code.ACCOUNT_DISABLED,
+        Code.INVITE_INVALID,
+        Code.INVITE_EXPIRED,
+        Code.INVITE_USED,
+        Code.TOO_MANY_ATTEMPTS,
+    }
+)
 
 Handler = Callable[[RelayContext, Connection, Any], Awaitable[dict[str, Any]]]
 
@@ -81,6 +98,12 @@ class RelayNamespace(socketio.AsyncNamespace):
             return await self._dispatch(event, sid, payload)
         except RelayError as error:
             reply = {"ok": False, "error": error.to_wire()}
+            if event in SIGN_IN_EVENTS and error.code in SIGN_IN_FAILURES:
+                data = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+                claimed = data.get("device")
+                self.ctx.note_auth_failure(
+                    claimed if isinstance(claimed, str) and DEVICE_ID.fullmatch(claimed) else None
+                )
         except Exception as exc:  # a bug: say where, never what (the message may hold data)
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             log.error(

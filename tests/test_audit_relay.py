@@ -241,3 +241,36 @@ def test_the_audit_benchmark_runs_and_its_export_verifies():
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["verified"] is True and figures["entries"] == 2000
     assert figures["append_per_s"] > 0 and figures["database_bytes_per_entry"] > 32
+
+
+async def test_failed_sign_ins_are_summarised_not_logged_one_by_one(relay):
+    from helpers import raw_socket
+    from relay.housekeeping import summarise_auth_failures
+    from relay.ids import b64url
+    from steuntje_client import DeviceKey, RelayClient
+
+    admin, worker, caregiver, officer = await officer_setup(relay)
+    stranger = DeviceKey.generate()
+    for _ in range(3):  # a worker's key with a wrong signature, three times
+        sio = await raw_socket(relay.url)
+        await sio.call("challenge", {}, timeout=WAIT)
+        reply = await sio.call(
+            "auth", {"device": worker.device_id, "signature": b64url(bytes(64))}, timeout=WAIT
+        )
+        assert reply["error"]["code"] == "bad_signature"
+        await sio.disconnect()
+    for _ in range(2):  # a made-up key, and a made-up invite
+        with pytest.raises(RelayRefused):
+            await RelayClient(relay.url, stranger).connect()
+    with pytest.raises(RelayRefused):
+        await RelayClient(relay.url, DeviceKey.generate()).register(b64url(bytes(32)))
+    assert await summarise_auth_failures(relay.ctx) == 2
+    summaries = [e for _, e in stored_entries(relay) if e.event == "auth.failed_summary"]
+    by_size = sorted(summaries, key=lambda e: len(e.objects))
+    assert by_size[0].objects == () and by_size[0].counts == {"attempts": 3}
+    assert [o.type for o in by_size[1].objects] == ["device", "account"]
+    assert by_size[1].counts == {"attempts": 3} and by_size[1].outcome == "denied"
+    assert await summarise_auth_failures(relay.ctx) == 0  # nothing new, nothing written
+    con = sqlite3.connect(relay.ctx.config.database_path)
+    keys = {row[0] for row in con.execute("SELECT subject FROM audit_subject_keys")}
+    assert stranger.device_id not in keys  # no pseudonym for a key someone made up
