@@ -33,3 +33,41 @@ async def raw_socket(url: str, **kwargs: Any) -> socketio.AsyncClient:
 
 async def receive(client: RelayClient, count: int) -> list:
     return [await asyncio.wait_for(client.envelopes.get(), WAIT) for _ in range(count)]
+
+
+# -- reading our own source, for the tests that keep packages pure ----------------------
+
+
+def imports_in(path) -> set[str]:
+    """Every module a Python file imports (`import a.b` -> a.b; `from a import b` -> a)."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module or "")
+    return names
+
+
+def called_names(path) -> set[str]:
+    """Plain names a file calls (print, open, eval, ...)."""
+    import ast
+
+    return {
+        node.func.id
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+
+
+def os_attributes(path) -> set[str]:
+    """Which `os.<name>` a file uses."""
+    import ast
+
+    return {
+        node.attr
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "os"
+    }

@@ -7,19 +7,20 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from helpers import imports_in
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def imports_of(folder: Path) -> dict[Path, set[str]]:
+    """Per file: the modules it imports, and `module.name` for each `from module import
+    name` (so a test can forbid one class, such as nacl.signing.SigningKey)."""
     found: dict[Path, set[str]] = {}
     for path in folder.rglob("*.py"):
-        names: set[str] = set()
+        names = imports_in(path)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names.update(f"{node.module}.{alias.name}" for alias in node.names)
-                names.add(node.module)
         found[path] = names
     return found
 

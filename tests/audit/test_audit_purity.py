@@ -8,10 +8,10 @@ the verifying modules import nothing from the appending ones, nor the other way 
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import audit
+from helpers import called_names, imports_in, os_attributes
 
 PACKAGE = Path(audit.__file__).resolve().parent
 ALLOWED = {
@@ -27,31 +27,20 @@ APPENDING = {"audit.merkle", "audit.checkpoint", "audit.bundle", "audit.entry"}
 VERIFYING = {"audit.verify", "audit.note_verify", "audit.bundle_verify"}
 
 
-def imports_of(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.add(node.module or "")
-    return names
-
-
 def module(path: Path) -> str:
     return f"audit.{path.stem}"
 
 
 def test_only_pure_imports() -> None:
     for path in PACKAGE.glob("*.py"):
-        foreign = {name for name in imports_of(path) if not name.startswith("audit")}
+        foreign = {name for name in imports_in(path) if not name.startswith("audit")}
         assert foreign <= ALLOWED, f"{path.name} imports {foreign - ALLOWED}"
 
 
 def test_the_clock_is_read_only_in_bench() -> None:
     for path in PACKAGE.glob("*.py"):
         if path.name != "bench.py":
-            assert "time" not in imports_of(path), path.name
+            assert "time" not in imports_in(path), path.name
         source = path.read_text(encoding="utf-8")
         for forbidden in ("time.time(", ".now(", ".utcnow(", "monotonic("):
             assert forbidden not in source, f"{path.name} reads the clock: {forbidden}"
@@ -59,27 +48,20 @@ def test_the_clock_is_read_only_in_bench() -> None:
 
 def test_os_is_used_only_for_urandom() -> None:
     for path in PACKAGE.glob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "os":
-                assert node.attr == "urandom", f"{path.name}: os.{node.attr}"
+        assert os_attributes(path) <= {"urandom"}, path.name
 
 
 def test_no_print_no_open_and_small_modules() -> None:
     for path in PACKAGE.glob("*.py"):
         source = path.read_text(encoding="utf-8")
-        calls = {
-            node.func.id
-            for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        }
+        calls = called_names(path)
         assert not calls & {"print", "open", "input", "exec", "eval"}, path.name
         assert len(source.splitlines()) <= MAX_LINES, path.name
 
 
 def test_verification_shares_no_code_with_appending() -> None:
     for path in PACKAGE.glob("*.py"):
-        ours = {name for name in imports_of(path) if name.startswith("audit.")}
+        ours = {name for name in imports_in(path) if name.startswith("audit.")}
         if module(path) in VERIFYING:
             assert not ours & APPENDING, f"{path.name} imports {ours & APPENDING}"
         if module(path) in APPENDING:
@@ -88,6 +70,6 @@ def test_verification_shares_no_code_with_appending() -> None:
 
 def test_signing_and_checking_use_different_libraries() -> None:
     # libsodium signs, OpenSSL checks: one library's bug cannot hide on both sides.
-    assert "nacl.bindings" in imports_of(PACKAGE / "checkpoint.py")
-    assert not any(n.startswith("cryptography") for n in imports_of(PACKAGE / "checkpoint.py"))
-    assert not any(n.startswith("nacl") for n in imports_of(PACKAGE / "note_verify.py"))
+    assert "nacl.bindings" in imports_in(PACKAGE / "checkpoint.py")
+    assert not any(n.startswith("cryptography") for n in imports_in(PACKAGE / "checkpoint.py"))
+    assert not any(n.startswith("nacl") for n in imports_in(PACKAGE / "note_verify.py"))

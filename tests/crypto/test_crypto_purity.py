@@ -6,10 +6,10 @@ modules below and pynacl are imported, and nothing of ours outside ``crypto``.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import crypto
+from helpers import called_names, imports_in, os_attributes
 
 PACKAGE = Path(crypto.__file__).resolve().parent
 ALLOWED = {
@@ -20,38 +20,20 @@ ALLOWED = {
 MAX_LINES = 400
 
 
-def imports_of(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.add(node.module or "")
-    return names
-
-
 def test_only_pure_imports() -> None:
     for path in PACKAGE.glob("*.py"):
-        foreign = {name for name in imports_of(path) if not name.startswith("crypto")}
+        foreign = {name for name in imports_in(path) if not name.startswith("crypto")}
         assert foreign <= ALLOWED, f"{path.name} imports {foreign - ALLOWED}"
 
 
 def test_os_is_used_only_for_urandom() -> None:
     for path in PACKAGE.glob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "os":
-                assert node.attr == "urandom", f"{path.name}: os.{node.attr}"
+        assert os_attributes(path) <= {"urandom"}, path.name
 
 
 def test_no_print_and_small_modules() -> None:
     for path in PACKAGE.glob("*.py"):
         source = path.read_text(encoding="utf-8")
-        calls = {
-            node.func.id
-            for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        }
+        calls = called_names(path)
         assert "print" not in calls, path.name
         assert len(source.splitlines()) <= MAX_LINES, path.name
