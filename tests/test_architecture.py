@@ -68,3 +68,19 @@ def test_the_client_library_exports_a_small_explicit_surface():
         "SecureClient",
         "parse_invite",
     ]
+
+
+def test_protocol_md_lists_every_event_and_every_error_code():
+    from relay.errors import Code
+    from relay.namespace import HANDLERS
+
+    protocol = (ROOT / "PROTOCOL.md").read_text(encoding="utf-8")
+    table = protocol.split("## 3. All events")[1].split("## 4.")[0]
+    for event in HANDLERS:
+        assert f"| `{event}` | C→R |" in table, f"{event} is missing from PROTOCOL.md §3"
+    for pushed in ("deliver", "case_changed", "devices_changed", "prekeys_low", "revoked",
+                   "relay_error"):
+        assert f"| `{pushed}` | R→C |" in table, pushed
+    errors = protocol.split("## 7. Error codes")[1].split("## 8.")[0]
+    for code in Code:
+        assert f"| `{code}` |" in errors, f"error code {code} is missing from PROTOCOL.md §7"
