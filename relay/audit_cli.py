@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from audit import Report, verify_bundle
+from audit.errors import BundleError
 from relay.config import RelayConfig
 from relay.storage.audit_store import AuditDraft
 from relay.storage.sqlite import SQLiteStorage
@@ -81,13 +82,23 @@ def verify_file(bundle: Path, key: str | None, kept: Path | None) -> Report:
     return report
 
 
+class StoredLogDamaged(Exception):
+    """The relay's own stored log does not add up (an entry changed in the database)."""
+
+
 async def verify_data(config: RelayConfig, kept: Path | None) -> Report:
     storage = await _storage(config)
+    damage = None
     try:
-        lines = await storage.audit_bundle()
+        try:
+            lines = await storage.audit_bundle()
+        except BundleError as error:  # a stored body no longer matches its leaf hash
+            damage = str(error)
         key = await storage.audit_verifier_key()
     finally:
         await storage.close()
+    if damage is not None:
+        raise StoredLogDamaged(damage)
     _say(f"verifying {len(lines):,} lines against {key.split('+')[0]}")
     report = verify_bundle(lines, key, _kept(kept))
     _keep(kept, report)

@@ -308,7 +308,11 @@ def _audit(args: argparse.Namespace) -> int:
     if args.bundle is not None:
         report = audit_cli.verify_file(args.bundle, args.key, args.kept)
     else:
-        report = asyncio.run(audit_cli.verify_data(_config(args), args.kept))
+        try:
+            report = asyncio.run(audit_cli.verify_data(_config(args), args.kept))
+        except audit_cli.StoredLogDamaged as damage:
+            print(f"FAILED (stored) {damage}")
+            return 1
     print(report)
     return 0 if report.ok else 1
 

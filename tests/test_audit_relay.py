@@ -207,10 +207,12 @@ async def test_the_cli_exports_verifies_and_catches_a_rewritten_log(relay_proces
     assert forged != body
     from audit import leaf_hash
 
-    con.execute(
-        "UPDATE audit_entries SET body = ?, leaf_hash = ? WHERE idx = 1",
-        (forged, leaf_hash(forged)),
-    )
+    # First only the body: the stored log no longer adds up, and verify names the entry.
+    con.execute("UPDATE audit_entries SET body = ? WHERE idx = 1", (forged,))
+    altered = await asyncio.to_thread(steuntje, "verify", "--data", data)
+    assert altered.returncode == 1 and "entry 1" in altered.stdout, altered.stdout
+    # Then the thorough insider: leaf hash, tree and checkpoints redone, all re-signed.
+    con.execute("UPDATE audit_entries SET leaf_hash = ? WHERE idx = 1", (leaf_hash(forged),))
     con.execute("DELETE FROM audit_nodes")
     con.execute("DELETE FROM audit_checkpoints")
     rebuilt = [row[0] for row in con.execute("SELECT leaf_hash FROM audit_entries ORDER BY idx")]

@@ -248,14 +248,20 @@ class AuditStore:
             "SELECT size, note FROM audit_checkpoints ORDER BY size"
         ).fetchall()
         size = checkpoints[-1][0] if checkpoints else 0
-        entries = (
-            (idx, body, leaf)
-            for idx, body, leaf in con.execute(
-                "SELECT idx, body, leaf_hash FROM audit_entries WHERE idx < ? ORDER BY idx",
-                (size,),
-            )
-        )
+        entries = _stored_entries(con, size)
         return bundle_lines(self.origin, self.verifier_key, entries, checkpoints, _node_reader(con))
+
+
+def _stored_entries(con: sqlite3.Connection, size: int) -> Iterator[tuple[int, bytes, bytes]]:
+    """(index, body, leaf hash) rows, with the cursor closed however the reader stops: an
+    open statement would block the WAL truncation when the storage closes."""
+    cursor = con.execute(
+        "SELECT idx, body, leaf_hash FROM audit_entries WHERE idx < ? ORDER BY idx", (size,)
+    )
+    try:
+        yield from cursor
+    finally:
+        cursor.close()
 
 
 def _node_reader(con: sqlite3.Connection) -> Callable[[int, int], bytes]:

@@ -13,6 +13,7 @@ run beside the writer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -204,8 +205,10 @@ class SQLiteBase:
     async def close(self) -> None:
         def close_writer() -> None:
             if self._write_con is not None:
-                # Fold the WAL back into the main file so a stopped relay leaves one file.
-                self._write_con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                # Fold the WAL back into the main file so a stopped relay leaves one file;
+                # if something still blocks it, SQLite folds it in at the next open.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    self._write_con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 self._write_con.close()
                 self._write_con = None
 
