@@ -36,6 +36,8 @@ AUTHENTICATED_EVENTS = frozenset(
         "prekeys_status",
         "account_export",
         "account_erase",
+        "officer_export",
+        "officer_erase",
         "legal_hold_place",
         "legal_hold_lift",
         "legal_hold_list",

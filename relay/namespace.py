@@ -68,6 +68,8 @@ HANDLERS: dict[str, Handler] = {
     "prekeys_status": prekeys.on_prekeys_status,
     "account_export": gdpr.on_account_export,
     "account_erase": gdpr.on_account_erase,
+    "officer_export": gdpr.on_officer_export,
+    "officer_erase": gdpr.on_officer_erase,
     "legal_hold_place": holds.on_legal_hold_place,
     "legal_hold_lift": holds.on_legal_hold_lift,
     "legal_hold_list": holds.on_legal_hold_list,

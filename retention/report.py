@@ -52,8 +52,8 @@ _BASIS: dict[str, str] = {
 _STATUS: dict[str, str] = {
     "installation": "enforced",
     "organisations": "enforced (an operator removes an organisation)",
-    "accounts": "erasure by the caregiver: enforced; on an officer's request: planned",
-    "devices": "erasure by the caregiver: enforced; on an officer's request: planned",
+    "accounts": "erasure by the caregiver or on an officer's request: enforced",
+    "devices": "erasure by the caregiver or on an officer's request: enforced",
     "invites": "enforced with the default grace of 7 days; another grace: planned",
     "cases": "closing cases and removing closed ones: planned",
     "case_members": "hand-over: enforced; removal with a closed case: planned",

@@ -97,3 +97,62 @@ async def test_only_caregivers_erase_themselves_and_only_on_purpose(relay):
         await caregiver.request("account_erase", {"confirm": worker.account_id})
     assert refused.value.code == "malformed"
     assert (await caregiver.whoami())["account"] == caregiver.account_id
+
+
+async def with_officer(relay):
+    admin, worker, caregiver = await relay.onboard()
+    officer = relay.client()
+    await officer.register((await admin.create_invite("officer"))["link"])
+    return admin, worker, caregiver, officer
+
+
+def audit_events(relay, event: str) -> list:
+    from audit import decode
+
+    con = sqlite3.connect(relay.ctx.config.database_path)
+    bodies = [row[0] for row in con.execute("SELECT body FROM audit_entries ORDER BY idx")]
+    return [entry for entry in map(decode, bodies) if entry.event == event]
+
+
+async def test_an_officer_exports_for_a_person_on_request_and_it_is_recorded(relay):
+    admin, worker, caregiver, officer = await with_officer(relay)
+    theirs = await officer.request("officer_export", {"account": caregiver.account_id})
+    own = await caregiver.export()
+    assert theirs["export"] == own["export"] and "Wat Steuntje over u bewaart" in theirs["html"]
+    by_officer = [e for e in audit_events(relay, "export.made") if e.actor.role == "officer"]
+    assert len(by_officer) == 1 and by_officer[0].on_behalf_of is not None
+    assert by_officer[0].reason == "data_subject_request"
+
+
+async def test_an_officer_erases_a_caregiver_on_request(relay):
+    admin, worker, caregiver, officer = await with_officer(relay)
+    reply = await officer.request(
+        "officer_erase", {"account": caregiver.account_id, "confirm": caregiver.account_id}
+    )
+    assert reply["erased"] == caregiver.account_id and reply["pending"] is False
+    await asyncio.wait_for(caregiver.wait_closed(), WAIT)
+    assert caregiver.revoked == "account_erased"
+    assert await worker.cases() == []
+    (erasure,) = audit_events(relay, "erasure.done")
+    assert erasure.actor.role == "officer" and erasure.on_behalf_of is not None
+
+
+async def test_officer_requests_are_checked(relay):
+    admin, worker, caregiver, officer = await with_officer(relay)
+    with pytest.raises(RelayRefused) as refused:
+        await worker.request("officer_export", {"account": caregiver.account_id})
+    assert refused.value.code == "not_permitted"
+    with pytest.raises(RelayRefused) as refused:
+        await officer.request(
+            "officer_erase", {"account": worker.account_id, "confirm": worker.account_id}
+        )
+    assert refused.value.code == "not_permitted"  # staff accounts: the administrator's
+    with pytest.raises(RelayRefused) as refused:
+        await officer.request("officer_export", {"account": "acc_" + "Q" * 22})
+    assert refused.value.code == "unknown_account"
+    with pytest.raises(RelayRefused) as refused:
+        await officer.request(
+            "officer_erase", {"account": caregiver.account_id, "confirm": worker.account_id}
+        )
+    assert refused.value.code == "malformed"
+    assert (await caregiver.whoami())["account"] == caregiver.account_id

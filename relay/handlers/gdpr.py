@@ -9,8 +9,8 @@ from relay.connection import Connection, State
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.export_page import render
-from relay.handlers.auditing import by
-from relay.ids import new_id
+from relay.handlers.auditing import by, reason_code
+from relay.ids import SERVER_ID, new_id
 from relay.notify import drop_connection, drop_devices
 from relay.storage.audit_store import AuditDraft
 from relay.validate import require_object, text_field
@@ -75,3 +75,61 @@ async def erase_and_tell(
                 await ctx.sio.emit("case_changed", {"case": case_id}, to=sid)
             await ctx.sio.emit("devices_changed", {"account": account_id}, to=sid)
     await drop_devices(ctx, [d for d in devices if d != spare], "account_erased")
+
+
+# -- on a data subject's request, by the privacy officer ------------------------------------
+
+
+async def _subject(ctx: RelayContext, conn: Connection, data: dict[str, Any]) -> str:
+    """The account an officer acts for: an account of the officer's own organisation."""
+    if conn.device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    if conn.device.role != "officer":
+        raise RelayError(Code.NOT_PERMITTED)
+    account_id = text_field(data, "account", SERVER_ID)
+    if await ctx.storage.account_role(conn.device.org_id, account_id) is None:
+        raise RelayError(Code.UNKNOWN_ACCOUNT)
+    return account_id
+
+
+async def on_officer_export(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    """Art. 15/20 on request (a person who cannot use the app, or a formal request)."""
+    data = require_object(data)
+    account_id = await _subject(ctx, conn, data)
+    reason = reason_code(data, "data_subject_request")
+    await ctx.storage.record(
+        [
+            by(
+                conn,
+                "export.made",
+                [("export", new_id("export")), ("account", account_id)],
+                reason=reason,
+                on_behalf_of=account_id,
+            )
+        ],
+        ctx.now(),
+    )
+    export = await ctx.storage.account_export(account_id)
+    return {"ok": True, "export": export, "html": render(export, ctx.now())}
+
+
+async def on_officer_erase(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    """Art. 17 on request, for a caregiver's account; waits for a legal hold like any other."""
+    data = require_object(data)
+    account_id = await _subject(ctx, conn, data)
+    if text_field(data, "confirm") != account_id:
+        raise RelayError(Code.MALFORMED, "Field 'confirm' must repeat the account id.")
+    role = await ctx.storage.account_role(conn.device.org_id, account_id)  # type: ignore[union-attr]
+    if role not in SELF_ERASABLE_ROLES:
+        raise RelayError(Code.NOT_PERMITTED, "Staff accounts are closed by an administrator.")
+    if await ctx.storage.defer_erasure_if_held(account_id, ctx.now()):
+        return {"ok": True, "erased": None, "pending": True}
+    erasure = by(
+        conn,
+        "erasure.done",
+        [("account", account_id)],
+        reason=reason_code(data, "data_subject_request"),
+        on_behalf_of=account_id,
+    )
+    await erase_and_tell(ctx, account_id, erasure)
+    return {"ok": True, "erased": account_id, "pending": False}

@@ -177,6 +177,21 @@ class AccountsSQL(SQLiteBase):
         )
         return Registration(account_id, device_id, row[0], row[1], None, linked=True)
 
+    async def account_role(self, org_id: str, account_id: str) -> str | None:
+        """The role of an account of this organisation (None: no such account)."""
+
+        def read() -> str | None:
+            row = (
+                self._reader_con()
+                .execute(
+                    "SELECT role FROM accounts WHERE id = ? AND org_id = ?", (account_id, org_id)
+                )
+                .fetchone()
+            )
+            return None if row is None else row[0]
+
+        return await self._read(read)
+
     # -- devices and permissions ----------------------------------------------------------
 
     _DEVICE_SQL = (
