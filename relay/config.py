@@ -33,6 +33,7 @@ class Limits:
     prekey_fetches_per_minute: int = 60  # too_many_attempts (per connection): stops a member
     # from draining another device's one-time prekeys; a real client fetches once per session
     auth_timeout_s: float = 30.0  # an unauthenticated connection is closed after this
+    audit_export_max_entries: int = 100_000  # payload_too_large: bigger logs via the CLI
     delivery_window: int = 2_048  # envelopes in flight to one device before it must ack
     delivery_window_bytes: int = 4 * 1024 * 1024  # bytes in flight to one device, likewise
     drain_batch: int = 256  # envelopes per `deliver` event when draining a mailbox

@@ -170,6 +170,15 @@ async def test_the_export_verifies_offline_and_tampering_is_named(relay):
     assert not broken.ok and broken.problem.line == entry_line + 1
 
 
+async def test_a_log_too_large_for_one_reply_points_to_the_cli(small_relay):
+    relay = await small_relay(audit_export_max_entries=5)
+    admin, worker, caregiver, officer = await officer_setup(relay)
+    with pytest.raises(RelayRefused) as refused:
+        await officer.request("audit_export", {})
+    assert refused.value.code == "payload_too_large" and refused.value.details["limit"] == 5
+    assert "steuntje audit export" in refused.value.message
+
+
 def steuntje(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "relay", "audit", *args],

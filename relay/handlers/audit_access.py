@@ -121,6 +121,13 @@ def _matches(entry: Any, actor: str | None, target: str | None) -> bool:
 async def on_audit_export(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     data = require_object(data)
     await _officer(ctx, conn, "audit.exported")
+    limit = ctx.config.limits.audit_export_max_entries
+    if await ctx.storage.audit_size() >= limit:  # one socket reply is no place for a huge log
+        raise RelayError(
+            Code.PAYLOAD_TOO_LARGE,
+            "The log is too large to export here; use `steuntje audit export`.",
+            limit=limit,
+        )
     await ctx.storage.record(
         [
             by(

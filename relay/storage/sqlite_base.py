@@ -183,6 +183,13 @@ class SQLiteBase:
             lambda: self._audit_store(self._write_con).known_pseudonym(self._write_con, subject)  # type: ignore[arg-type]
         )
 
+    async def audit_size(self) -> int:
+        def read() -> int:
+            last = self._reader_con().execute("SELECT max(idx) FROM audit_entries").fetchone()[0]
+            return 0 if last is None else last + 1
+
+        return await self._read(read)
+
     async def audit_bundle(self) -> list[str]:
         """The whole log as bundle lines, up to the newest checkpoint (signing one first)."""
 
