@@ -42,6 +42,8 @@ AUTHENTICATED_EVENTS = frozenset(
         "legal_hold_lift",
         "legal_hold_list",
         "cases_all",
+        "policy_get",
+        "policy_set",
         "audit_query",
         "audit_export",
         "audit_key",

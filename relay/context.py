@@ -41,6 +41,8 @@ class RelayContext:
     # Cleared whenever membership, accounts or devices change.
     permissions: dict[tuple[str, str], Route | None] = field(default_factory=dict)
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    # case id (None: no case) -> the effective retention policy; cleared when one changes
+    policy_cache: dict[str | None, Any] = field(default_factory=dict)
     # Failed sign-ins since the last audit summary: claimed device id (None: none) -> count.
     auth_failures: Counter[str | None] = field(default_factory=Counter)
 

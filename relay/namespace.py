@@ -26,7 +26,17 @@ from relay.connection import (
 )
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
-from relay.handlers import admin, audit_access, cases, envelopes, gdpr, holds, prekeys, session
+from relay.handlers import (
+    admin,
+    audit_access,
+    cases,
+    envelopes,
+    gdpr,
+    holds,
+    policies,
+    prekeys,
+    session,
+)
 from relay.ids import DEVICE_ID
 
 log = logging.getLogger("steuntje.relay")
@@ -74,6 +84,8 @@ HANDLERS: dict[str, Handler] = {
     "legal_hold_lift": holds.on_legal_hold_lift,
     "legal_hold_list": holds.on_legal_hold_list,
     "cases_all": holds.on_cases_all,
+    "policy_get": policies.on_policy_get,
+    "policy_set": policies.on_policy_set,
     "audit_query": audit_access.on_audit_query,
     "audit_export": audit_access.on_audit_export,
     "audit_key": audit_access.on_audit_key,

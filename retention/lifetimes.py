@@ -154,7 +154,7 @@ LIFETIMES: tuple[Lifetime, ...] = (
         " only, never content (audit/entry.py's closed field list)",
         "the body for the audit retention (5 years), then only its leaf hash, so the log"
         " stays verifiable",
-        "the audit retention job (planned; until then kept)",
+        "the hourly purge (removes the body, keeps the leaf hash)",
     ),
     Lifetime(
         "audit_nodes",
@@ -176,6 +176,13 @@ LIFETIMES: tuple[Lifetime, ...] = (
         "the key behind a person's pseudonym in the audit log",
         "until the person is erased: then deleted, so their entries can no longer be tied to them",
         "erasure",
+    ),
+    Lifetime(
+        "policies",
+        ("scope", "org_id", "version", "document", "updated_at"),
+        "the organisation's and cases' retention settings (no personal data)",
+        "while the organisation or case exists",
+        "an admin; erasure closes the caregiver's case",
     ),
 )
 

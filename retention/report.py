@@ -44,6 +44,7 @@ _BASIS: dict[str, str] = {
     "one_time_prekeys": f"{_SECURITY}: forward secrecy",
     "legal_holds": "Art. 17(3)(e) GDPR (legal claims); Art. 6(1)(c) or (f) GDPR",
     "pending_erasures": "Art. 17 GDPR, as limited by Art. 17(3) during a legal hold",
+    "policies": "not personal data (settings)",
     "audit_entries": f"Art. 5(2) GDPR (accountability); {_SECURITY}; NEN 7513",
     "audit_nodes": "not personal data (hashes)",
     "audit_checkpoints": "not personal data (hashes and a signature)",
@@ -57,15 +58,16 @@ _STATUS: dict[str, str] = {
     "invites": "enforced with the default grace of 7 days; another grace: planned",
     "cases": "closing cases and removing closed ones: planned",
     "case_members": "hand-over: enforced; removal with a closed case: planned",
-    "envelopes": "enforced with one lifetime for all cases; per-case lifetimes: planned",
-    "sent_ids": "enforced with one lifetime for all cases; per-case lifetimes: planned",
+    "envelopes": "enforced, per case within the organisation's limits",
+    "sent_ids": "enforced, per case within the organisation's limits",
     "signed_prekeys": "enforced",
     "one_time_prekeys": "enforced",
-    "legal_holds": "enforced: the purge skips held undelivered envelopes, erasure waits;"
-    " removing the record a year after the end: planned",
+    "legal_holds": "enforced: the purge skips held undelivered envelopes, erasure waits, the"
+    " record goes a year after the end",
     "pending_erasures": "enforced",
-    "audit_entries": "written with every recorded action: enforced; body removal after the"
-    " audit retention: planned",
+    "policies": "enforced",
+    "audit_entries": "enforced: written with every recorded action, bodies removed after the"
+    " audit retention",
     "audit_nodes": "enforced",
     "audit_checkpoints": "enforced (signed every minute and after officer, admin, purge,"
     " erasure and hold events)",
@@ -180,7 +182,7 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             f"Art. 5(2) GDPR (accountability); {_SECURITY}; NEN 7513 (logging of access)",
             "the purge job (removes the entry's body, keeps its Merkle leaf hash)",
             f"{purge} after that",
-            PLANNED,
+            "enforced (bodies removed after the retention, leaf hashes kept)",
         ),
         ReportRow(
             "epoch keys (one per day; they encrypt envelope bodies at rest)",

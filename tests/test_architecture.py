@@ -78,8 +78,14 @@ def test_protocol_md_lists_every_event_and_every_error_code():
     table = protocol.split("## 3. All events")[1].split("## 4.")[0]
     for event in HANDLERS:
         assert f"| `{event}` | C→R |" in table, f"{event} is missing from PROTOCOL.md §3"
-    for pushed in ("deliver", "case_changed", "devices_changed", "prekeys_low", "revoked",
-                   "relay_error"):
+    for pushed in (
+        "deliver",
+        "case_changed",
+        "devices_changed",
+        "prekeys_low",
+        "revoked",
+        "relay_error",
+    ):
         assert f"| `{pushed}` | R→C |" in table, pushed
     errors = protocol.split("## 7. Error codes")[1].split("## 8.")[0]
     for code in Code:

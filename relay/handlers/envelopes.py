@@ -13,6 +13,7 @@ from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID, ENVELOPE_ID
+from relay.policies import effective_for
 from relay.storage.base import NewEnvelope, StoreOutcome
 from relay.validate import int_field, require_object
 
@@ -65,7 +66,6 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
             Code.RATE_LIMITED, retry_after_ms=int(bucket.retry_after(len(parsed), now) * 1000) + 1
         )
     limits = ctx.config.limits
-    expires_at = int(now) + ctx.config.envelope_ttl_s
     rejected: list[dict[str, str]] = []
     accepted: list[NewEnvelope] = []
     # The lock keeps one sender's envelopes in the order it sent them, even when a
@@ -80,8 +80,10 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
                 code = Code.UNKNOWN_DEVICE if route is None else Code.NOT_PERMITTED
                 rejected.append({"id": envelope_id, "code": code})
                 continue
+            # The lifetime of the case it travels in, within the organisation's limits.
+            lifetime = (await effective_for(ctx, route.case_id)).envelope_lifetime
             accepted.append(
-                NewEnvelope(sender.id, envelope_id, to, body, expires_at, route.case_id)
+                NewEnvelope(sender.id, envelope_id, to, body, int(now) + lifetime, route.case_id)
             )
         if ctx.closing or ctx.commits is None:
             raise RelayError(Code.UNAVAILABLE)

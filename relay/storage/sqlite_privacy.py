@@ -160,6 +160,7 @@ class PrivacySQL(SQLiteBase):
                 for r in con.execute("SELECT id FROM cases WHERE caregiver_id = ?", (account_id,))
             ]
             for case_id in own_cases:
+                con.execute("DELETE FROM policies WHERE scope = ?", (f"case:{case_id}",))
                 con.execute("DELETE FROM case_members WHERE case_id = ?", (case_id,))
                 con.execute("DELETE FROM cases WHERE id = ?", (case_id,))
             con.execute("DELETE FROM case_members WHERE account_id = ?", (account_id,))

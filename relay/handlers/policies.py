@@ -1,0 +1,120 @@
+"""policy_get, policy_set: the organisation's retention limits and defaults (admins), and a
+case's own settings within them (admins, or a worker on the case). Validated by the pure
+model in retention/; shortening a lifetime applies to envelopes already stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relay.connection import Connection
+from relay.context import RelayContext
+from relay.errors import Code, RelayError
+from relay.handlers.auditing import by
+from relay.ids import SERVER_ID
+from relay.notify import notify_case_members
+from relay.policies import effective_for, load
+from retention import (
+    PolicyError,
+    case_from_dict,
+    case_to_dict,
+    effective,
+    organisation_from_dict,
+    organisation_to_dict,
+)
+from retention.durations import format_duration
+from retention.serialise import format_setting
+
+
+def describe(policy: Any) -> dict[str, Any]:
+    """An EffectivePolicy as the wire shows it."""
+    return {
+        "envelope_lifetime": format_duration(policy.envelope_lifetime),
+        "disappearing_timer": format_setting(policy.disappearing_timer),
+        "clamped": [
+            {"field": c.field, "asked": str(c.requested), "used": c.applied, "why": c.reason}
+            for c in policy.clamped
+        ],
+    }
+
+
+async def _on_case(ctx: RelayContext, conn: Connection, case_id: str, roles: tuple) -> None:
+    device = conn.device
+    if device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    if device.role in ("admin", "officer") and "admin" in roles:
+        if not any(c["id"] == case_id for c in await ctx.storage.org_cases(device.org_id)):
+            raise RelayError(Code.UNKNOWN_CASE)
+        return
+    if device.role not in roles:
+        raise RelayError(Code.NOT_PERMITTED)
+    if not any(c.id == case_id for c in await ctx.storage.list_cases(device.account_id)):
+        raise RelayError(Code.UNKNOWN_CASE)
+
+
+async def on_policy_get(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    data = data if isinstance(data, dict) else {}
+    org, cases, documents = await load(ctx)
+    case_id = data.get("case")
+    if case_id is None:
+        if conn.device is None or conn.device.role not in ("admin", "officer"):
+            raise RelayError(Code.NOT_PERMITTED)
+        version = documents.get(f"org:{ctx.org_id}", {}).get("version", 0)
+        return {
+            "ok": True,
+            "organisation": organisation_to_dict(org),
+            "version": version,
+            "effective": describe(effective(org)),
+        }
+    if not isinstance(case_id, str) or not SERVER_ID.fullmatch(case_id):
+        raise RelayError(Code.MALFORMED, "Field 'case' must be a case id.")
+    await _on_case(ctx, conn, case_id, ("admin", "worker", "caregiver"))
+    own = cases.get(case_id)
+    return {
+        "ok": True,
+        "case": case_id,
+        "settings": case_to_dict(own) if own else None,
+        "effective": describe(await effective_for(ctx, case_id)),
+    }
+
+
+async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or not isinstance(data.get("document"), dict):
+        raise RelayError(Code.MALFORMED, "policy_set needs a 'document' object.")
+    device = conn.device
+    if device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    case_id = data.get("case")
+    org, cases, _ = await load(ctx)
+    try:
+        if case_id is None:
+            if device.role != "admin":
+                raise RelayError(Code.NOT_PERMITTED)
+            org = organisation_from_dict(data["document"])
+            document, scope = organisation_to_dict(org), f"org:{ctx.org_id}"
+        else:
+            if not isinstance(case_id, str) or not SERVER_ID.fullmatch(case_id):
+                raise RelayError(Code.MALFORMED, "Field 'case' must be a case id.")
+            await _on_case(ctx, conn, case_id, ("admin", "worker"))
+            cases[case_id] = case_from_dict({**data["document"], "case_id": case_id})
+            document, scope = case_to_dict(cases[case_id]), f"case:{case_id}"
+    except PolicyError as error:
+        raise RelayError(Code.MALFORMED, str(error), field=error.field) from None
+    # Every case with stored envelopes, at its new effective lifetime (min() in SQL keeps
+    # what is shorter already: lengthening only reaches envelopes sent from now on).
+    affected = await ctx.storage.envelope_cases()
+    lifetimes = [
+        (c, effective(org, cases.get(c) if c else None).envelope_lifetime)
+        for c in affected
+        if case_id is None or c == case_id
+    ]
+    audit = [by(conn, "policy.changed", [("policy", scope)], reason="policy_update")]
+    version = await ctx.storage.set_policy(scope, ctx.org_id, document, ctx.now(), lifetimes, audit)
+    ctx.policy_cache.clear()
+    if case_id is not None:  # both sides see the change (e.g. the disappearing timer)
+        (view,) = [
+            c for c in await ctx.storage.list_cases(device.account_id) if c.id == case_id
+        ] or [None]
+        if view is not None:
+            await notify_case_members(ctx, case_id, tuple(m.account_id for m in view.members))
+    result = await effective_for(ctx, case_id)
+    return {"ok": True, "scope": scope, "version": version, "effective": describe(result)}
