@@ -123,3 +123,9 @@ async def test_who_may_read_and_change_policies(relay):
         await worker.request("policy_get", {"case": "case_" + "P" * 22})
     assert refused.value.code == "unknown_case"
     assert (await admin.request("policy_get", {"case": case["id"]}))["settings"] is None
+    officer = relay.client()
+    await officer.register((await admin.create_invite("officer"))["link"])
+    assert (await officer.request("policy_get", {"case": case["id"]}))["case"] == case["id"]
+    with pytest.raises(RelayRefused) as refused:  # officers read policies, never set them
+        await officer.request("policy_set", {"case": case["id"], "document": {}})
+    assert refused.value.code == "not_permitted"

@@ -38,16 +38,18 @@ def describe(policy: Any) -> dict[str, Any]:
 
 
 async def _on_case(ctx: RelayContext, conn: Connection, case_id: str, roles: tuple) -> None:
+    """The caller has one of `roles` and may see this case: admins and officers any case of
+    their organisation, workers and caregivers only a case they are on."""
     device = conn.device
     if device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
-    if device.role in ("admin", "officer") and "admin" in roles:
-        if not any(c["id"] == case_id for c in await ctx.storage.org_cases(device.org_id)):
-            raise RelayError(Code.UNKNOWN_CASE)
-        return
     if device.role not in roles:
         raise RelayError(Code.NOT_PERMITTED)
-    if not any(c.id == case_id for c in await ctx.storage.list_cases(device.account_id)):
+    if device.role in ("admin", "officer"):
+        known = any(c["id"] == case_id for c in await ctx.storage.org_cases(device.org_id))
+    else:
+        known = any(c.id == case_id for c in await ctx.storage.list_cases(device.account_id))
+    if not known:
         raise RelayError(Code.UNKNOWN_CASE)
 
 
@@ -67,7 +69,7 @@ async def on_policy_get(ctx: RelayContext, conn: Connection, data: Any) -> dict[
         }
     if not isinstance(case_id, str) or not SERVER_ID.fullmatch(case_id):
         raise RelayError(Code.MALFORMED, "Field 'case' must be a case id.")
-    await _on_case(ctx, conn, case_id, ("admin", "worker", "caregiver"))
+    await _on_case(ctx, conn, case_id, ("admin", "officer", "worker", "caregiver"))
     own = cases.get(case_id)
     return {
         "ok": True,
