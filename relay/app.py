@@ -74,12 +74,7 @@ def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Applicati
         logger=transport_logger(),
         engineio_logger=transport_logger(),
     )
-    storage = SQLiteStorage(
-        config.database_path,
-        config.sqlite_synchronous,
-        key_dir=config.epoch_key_dir,
-        audit_key=config.audit_key_path,
-    )
+    storage = SQLiteStorage.for_config(config)
     ctx = RelayContext(config=config, clock=clock, storage=storage, sio=sio, router=Router())
     sio.register_namespace(RelayNamespace(ctx))
 

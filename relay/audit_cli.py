@@ -30,12 +30,7 @@ def _say(message: str) -> None:
 async def _storage(config: RelayConfig) -> SQLiteStorage:
     if not config.database_path.exists():
         raise FileNotFoundError(f"no database at {config.database_path}")
-    storage = SQLiteStorage(
-        config.database_path,
-        config.sqlite_synchronous,
-        key_dir=config.epoch_key_dir,
-        audit_key=config.audit_key_path,
-    )
+    storage = SQLiteStorage.for_config(config)
     await storage.open()
     return storage
 

@@ -21,12 +21,7 @@ def _progress(kind: str, count: int) -> None:
 async def purge(
     config: RelayConfig, now: int, dry_run: bool, say: Callable[[str], None] = print
 ) -> dict[str, int]:
-    storage = SQLiteStorage(
-        config.database_path,
-        config.sqlite_synchronous,
-        key_dir=config.epoch_key_dir,
-        audit_key=config.audit_key_path,
-    )
+    storage = SQLiteStorage.for_config(config)
     if not config.database_path.exists():
         raise FileNotFoundError(f"no database at {config.database_path}")
     await storage.open()

@@ -22,6 +22,7 @@ from typing import Any
 from relay.invites import invite_link, new_token, token_hash
 from relay.storage.base import NewEnvelope
 from relay.storage.sqlite import SQLiteStorage
+from steuntje_client.bench import _read_announcement
 
 FILL_BATCH = 10_000
 
@@ -46,15 +47,8 @@ async def _start_relay(data: Path, log: Path) -> tuple[asyncio.subprocess.Proces
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
         )
-    url = ""
-    while True:
-        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()  # type: ignore[union-attr]
-        if not line:
-            raise RuntimeError("the relay did not start")
-        if match := re.search(r"listening on (http://\S+)", line):
-            url = match.group(1)
-        if line.startswith("Open the web app"):
-            return process, url
+    url, _ = await asyncio.wait_for(_read_announcement(process.stdout), 30)  # type: ignore[arg-type]
+    return process, url
 
 
 async def _fill(storage: SQLiteStorage, count: int, now: int) -> None:

@@ -44,12 +44,7 @@ async def create_invite(
 async def invite_offline(config: RelayConfig, role: str, ttl_s: int, now: int) -> str:
     """For `steuntje admin invite`: write an invite straight into the database (safe while
     the relay runs: SQLite serialises the two writers)."""
-    storage = SQLiteStorage(
-        config.database_path,
-        config.sqlite_synchronous,
-        key_dir=config.epoch_key_dir,
-        audit_key=config.audit_key_path,
-    )
+    storage = SQLiteStorage.for_config(config)
     await storage.open()
     try:
         _, org_id = await storage.installation(now)

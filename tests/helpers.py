@@ -71,3 +71,19 @@ def os_attributes(path) -> set[str]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "os"
     }
+
+
+async def storage_with_devices(path, *devices: str, now: int, **options: Any):
+    """An opened SQLiteStorage at `path` with each device registered on its own worker
+    account through a real invite (the storage-level tests' common starting point)."""
+    from relay.invites import new_token, token_hash
+    from relay.storage.sqlite import SQLiteStorage
+
+    storage = SQLiteStorage(path, **options)
+    await storage.open()
+    _, org = await storage.installation(now)
+    for device in devices:
+        token = new_token()
+        await storage.create_invite(token_hash(token), org, "worker", None, now, now + 60)
+        await storage.redeem_invite(token_hash(token), device, now)
+    return storage

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from nacl.exceptions import CryptoError
 
-from relay.invites import new_token, token_hash
+from helpers import storage_with_devices
 from relay.storage.base import NewEnvelope
 from relay.storage.epoch_keys import DAY, epoch_of, open_sealed
 from relay.storage.sqlite import SQLiteStorage
@@ -19,14 +19,7 @@ A, B = "A" * 43, "B" * 43
 
 
 async def open_storage(tmp_path) -> SQLiteStorage:
-    storage = SQLiteStorage(tmp_path / "live" / "steuntje.sqlite3")
-    await storage.open()
-    _, org = await storage.installation(NOW)
-    for device in (A, B):
-        token = new_token()
-        await storage.create_invite(token_hash(token), org, "worker", None, NOW, NOW + 60)
-        await storage.redeem_invite(token_hash(token), device, NOW)
-    return storage
+    return await storage_with_devices(tmp_path / "live" / "steuntje.sqlite3", A, B, now=NOW)
 
 
 def backup(storage: SQLiteStorage, target) -> None:

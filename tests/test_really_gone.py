@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from helpers import storage_with_devices
 from relay.housekeeping import purge_once
 from relay.invites import new_token, token_hash
 from relay.storage.base import NewEnvelope
@@ -27,13 +28,9 @@ def raw_bytes(storage: SQLiteStorage) -> bytes:
 
 
 async def storage_with_markers(tmp_path, secure_delete: bool, count: int = 100):
-    storage = SQLiteStorage(tmp_path / "db.sqlite3", secure_delete=secure_delete)
-    await storage.open()
-    _, org = await storage.installation(NOW)
-    for device in (A, B):
-        token = new_token()
-        await storage.create_invite(token_hash(token), org, "worker", None, NOW, NOW + 60)
-        await storage.redeem_invite(token_hash(token), device, NOW)
+    storage = await storage_with_devices(
+        tmp_path / "db.sqlite3", A, B, now=NOW, secure_delete=secure_delete
+    )
     plain = [b"MARKER-%04d-" % i + bytes(range(40)) for i in range(count)]
     envelopes = [NewEnvelope(A, f"marker-{i:04}", B, m, NOW + 100) for i, m in enumerate(plain)]
     await storage.apply_batch(envelopes, [], NOW, 10_000)

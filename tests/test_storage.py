@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from helpers import storage_with_devices
 from relay.storage.base import NewEnvelope, StoreOutcome
 from relay.storage.migrations import latest_version, migrate_sqlite
 from relay.storage.sqlite import SQLiteStorage
@@ -32,21 +33,9 @@ def test_a_newer_database_is_refused(tmp_path):
         raise AssertionError("a database from a newer relay must not be opened")
 
 
-async def registered(storage: SQLiteStorage, device: str) -> None:
-    from relay.invites import new_token, token_hash
-
-    _, org = await storage.installation(NOW)
-    token = new_token()
-    await storage.create_invite(token_hash(token), org, "worker", None, NOW, NOW + 60)
-    await storage.redeem_invite(token_hash(token), device, NOW)
-
-
 async def test_apply_batch_numbers_dedups_limits_and_survives_reopening(tmp_path):
-    storage = SQLiteStorage(tmp_path / "db.sqlite3")
-    await storage.open()
     a, b = "A" * 43, "B" * 43
-    await registered(storage, a)
-    await registered(storage, b)
+    storage = await storage_with_devices(tmp_path / "db.sqlite3", a, b, now=NOW)
 
     def env(eid: str, to: str = b) -> NewEnvelope:
         return NewEnvelope(a, eid, to, eid.encode(), NOW + 100)
@@ -96,11 +85,8 @@ async def test_a_failing_delivery_callback_does_not_stop_the_commit_queue(tmp_pa
     from relay.clock import FakeClock
     from relay.commit_queue import CommitQueue
 
-    storage = SQLiteStorage(tmp_path / "db.sqlite3")
-    await storage.open()
     a, b = "A" * 43, "B" * 43
-    await registered(storage, a)
-    await registered(storage, b)
+    storage = await storage_with_devices(tmp_path / "db.sqlite3", a, b, now=NOW)
 
     def broken_delivery(envelopes):  # stands in for a bug in delivery code
         raise RuntimeError("boom")

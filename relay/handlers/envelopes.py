@@ -66,6 +66,7 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
             Code.RATE_LIMITED, retry_after_ms=int(bucket.retry_after(len(parsed), now) * 1000) + 1
         )
     limits = ctx.config.limits
+    lifetimes: dict[str | None, int] = {}  # case id -> lifetime, looked up once per event
     rejected: list[dict[str, str]] = []
     accepted: list[NewEnvelope] = []
     # The lock keeps one sender's envelopes in the order it sent them, even when a
@@ -81,7 +82,10 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
                 rejected.append({"id": envelope_id, "code": code})
                 continue
             # The lifetime of the case it travels in, within the organisation's limits.
-            lifetime = (await effective_for(ctx, route.case_id)).envelope_lifetime
+            if route.case_id not in lifetimes:
+                policy = await effective_for(ctx, route.case_id)
+                lifetimes[route.case_id] = policy.envelope_lifetime
+            lifetime = lifetimes[route.case_id]
             accepted.append(
                 NewEnvelope(sender.id, envelope_id, to, body, int(now) + lifetime, route.case_id)
             )

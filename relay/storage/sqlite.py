@@ -7,6 +7,8 @@ sqlite_envelopes, sqlite_privacy, sqlite_cases and sqlite_policies.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from relay.storage.sqlite_accounts import AccountsSQL
 from relay.storage.sqlite_base import SYNC_MODES
 from relay.storage.sqlite_cases import CasesSQL
@@ -14,9 +16,22 @@ from relay.storage.sqlite_envelopes import PURGE_BATCH, EnvelopesSQL
 from relay.storage.sqlite_policies import PoliciesSQL
 from relay.storage.sqlite_privacy import PrivacySQL
 
+if TYPE_CHECKING:  # config.py imports this module (SYNC_MODES)
+    from relay.config import RelayConfig
+
 __all__ = ["PURGE_BATCH", "SYNC_MODES", "SQLiteStorage"]
 
 
 class SQLiteStorage(AccountsSQL, EnvelopesSQL, PrivacySQL, CasesSQL, PoliciesSQL):
     """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only
     a process crash (see docs/performance.md for what each costs)."""
+
+    @classmethod
+    def for_config(cls, config: RelayConfig) -> SQLiteStorage:
+        """The relay's database as configured: the relay, and every CLI command, use this."""
+        return cls(
+            config.database_path,
+            config.sqlite_synchronous,
+            key_dir=config.epoch_key_dir,
+            audit_key=config.audit_key_path,
+        )
