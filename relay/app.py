@@ -4,7 +4,6 @@ delivery router and the Socket.IO server, and wires them into an aiohttp applica
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import socketio
 from aiohttp import web
@@ -18,9 +17,9 @@ from relay.delivery import Router
 from relay.logs import quiet_client_faults, transport_logger
 from relay.namespace import RelayNamespace
 from relay.storage.sqlite import SQLiteStorage
+from relay.webapp import add_web_routes
 
 CONTEXT = web.AppKey("steuntje_context", RelayContext)
-WEB_ROOT = Path(__file__).resolve().parent.parent / "clients" / "web"
 
 # The web app needs nothing from elsewhere: no CDN, no inline script, no framing.
 CONTENT_SECURITY_POLICY = (
@@ -52,13 +51,6 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "version": __version__})
 
 
-async def index(request: web.Request) -> web.StreamResponse:
-    page = WEB_ROOT / "index.html"
-    if not page.is_file():
-        raise web.HTTPNotFound(text="The web app is not installed next to this relay.")
-    return web.FileResponse(page, headers={"Cache-Control": "no-cache"})
-
-
 def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Application:
     config = config.validated()
     clock = clock or SystemClock()
@@ -82,9 +74,7 @@ def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Applicati
     app[CONTEXT] = ctx
     sio.attach(app)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/", index)
-    if WEB_ROOT.is_dir():
-        app.router.add_static("/app/", WEB_ROOT, show_index=False, follow_symlinks=False)
+    add_web_routes(app)
     app.cleanup_ctx.append(_lifecycle)
     app.on_shutdown.append(_on_shutdown)
     return app

@@ -1,0 +1,130 @@
+"""Serving the web app: the files under clients/web, compressed, revalidated, never listed.
+
+The relay is the only host the web app ever talks to (no CDN), so it serves the app itself.
+Caregivers use cheap phones on slow connections: every text file goes out gzip-compressed
+(compressed once, kept in memory by content hash), every response carries a strong ETag so
+a reload costs a 304, and vendored third-party files, whose contents only change when the
+pinned version does, may be cached for a week. The app's own files are revalidated on
+every load (``no-cache``): a stale module next to a fresh one would break the app, and the
+versioned service worker already keeps the shell available offline.
+
+Only known file types are served, and only from inside clients/web; the vendor refresh
+script and licence texts are not part of the app but harmless to serve.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+WEB_ROOT = Path(__file__).resolve().parent.parent / "clients" / "web"
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".woff2": "font/woff2",
+}
+# Already compressed formats gain nothing from gzip.
+NOT_COMPRESSED = {".png", ".ico", ".woff2"}
+VENDOR_CACHE = "public, max-age=604800"  # a week: pinned third-party files
+APP_CACHE = "no-cache"  # revalidate: the ETag makes that a cheap 304
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    etag: str
+    body: bytes
+    gzipped: bytes | None
+    content_type: str
+
+
+class WebFiles:
+    """Reads, hashes and compresses files once per content version."""
+
+    def __init__(self, root: Path = WEB_ROOT) -> None:
+        self.root = root.resolve()
+        self._cache: dict[Path, tuple[tuple[int, int], _Prepared]] = {}
+
+    def resolve(self, relative: str) -> Path | None:
+        """The file for a URL path, or None when it is outside the root or not servable."""
+        if not relative or "\\" in relative or "\0" in relative:
+            return None
+        candidate = (self.root / relative).resolve()
+        if not candidate.is_relative_to(self.root) or not candidate.is_file():
+            return None
+        if candidate.suffix not in CONTENT_TYPES:
+            return None
+        return candidate
+
+    def prepare(self, path: Path) -> _Prepared:
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        cached = self._cache.get(path)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        body = path.read_bytes()
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        gzipped = None
+        if path.suffix not in NOT_COMPRESSED and len(body) > 256:
+            gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+        prepared = _Prepared(etag, body, gzipped, CONTENT_TYPES[path.suffix])
+        self._cache[path] = (version, prepared)
+        return prepared
+
+    def response(self, request: web.Request, path: Path, **headers: str) -> web.Response:
+        prepared = self.prepare(path)
+        cache = VENDOR_CACHE if "vendor" in path.relative_to(self.root).parts else APP_CACHE
+        common = {"ETag": prepared.etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+        common.update(headers)
+        if prepared.etag in _etags(request.headers.get("If-None-Match", "")):
+            return web.Response(status=304, headers=common)
+        accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+        if prepared.gzipped is not None and accepts_gzip:
+            common["Content-Encoding"] = "gzip"
+            body = prepared.gzipped
+        else:
+            body = prepared.body
+        return web.Response(body=body, headers={**common, "Content-Type": prepared.content_type})
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def add_web_routes(app: web.Application, files: WebFiles | None = None) -> None:
+    """`/` (the app), `/sw.js` (root scope), `/manifest.webmanifest` and `/app/<file>`."""
+    files = files or WebFiles()
+
+    def single(name: str, **headers: str):  # type: ignore[no-untyped-def]
+        async def handler(request: web.Request) -> web.Response:
+            path = files.resolve(name)
+            if path is None:
+                raise web.HTTPNotFound(text="The web app is not installed next to this relay.")
+            return files.response(request, path, **headers)
+
+        return handler
+
+    async def static(request: web.Request) -> web.Response:
+        path = files.resolve(request.match_info["path"])
+        if path is None:
+            raise web.HTTPNotFound(text="No such file in the web app.")
+        return files.response(request, path)
+
+    app.router.add_get("/", single("index.html"))
+    # A service worker controls only pages under its own path: served from the root it
+    # can keep the whole app available offline.
+    app.router.add_get("/sw.js", single("sw.js", **{"Service-Worker-Allowed": "/"}))
+    app.router.add_get("/manifest.webmanifest", single("manifest.webmanifest"))
+    app.router.add_get("/app/{path:.+}", static)
