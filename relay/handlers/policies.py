@@ -22,6 +22,7 @@ from retention import (
     organisation_to_dict,
 )
 from retention.durations import format_duration
+from retention.policy import OFF
 from retention.serialise import format_setting
 
 
@@ -30,6 +31,10 @@ def describe(policy: Any) -> dict[str, Any]:
     return {
         "envelope_lifetime": format_duration(policy.envelope_lifetime),
         "disappearing_timer": format_setting(policy.disappearing_timer),
+        # The same in seconds (null: off), so devices need no duration parser to apply it.
+        "disappearing_timer_s": None
+        if policy.disappearing_timer == OFF
+        else int(policy.disappearing_timer),
         "clamped": [
             {"field": c.field, "asked": str(c.requested), "used": c.applied, "why": c.reason}
             for c in policy.clamped

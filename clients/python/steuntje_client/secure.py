@@ -33,6 +33,7 @@ from crypto import (
 from crypto import start_session as x3dh_start
 from crypto.envelope import TYPE_INITIAL
 from steuntje_client.client import Envelope, RelayClient
+from steuntje_client.disappearing import Disappearing
 from steuntje_client.errors import ClientError
 from steuntje_client.keys import DeviceKey, b64url
 from steuntje_client.messages import InvalidMessage, Message, decode, encode
@@ -89,6 +90,8 @@ class SecureClient:
         self._uploaded_upto = self._load_marker()
         self._starting: dict[str, asyncio.Lock] = {}
         self._housekeeping: set[asyncio.Task[None]] = set()
+        # Local copies of the conversations, deleted when the case's timer passes.
+        self.disappearing = Disappearing(self.relay, folder, self._now)
 
     def __repr__(self) -> str:
         return f"SecureClient(device={self.device_id!r}, sessions={self.sessions!r})"
@@ -109,12 +112,12 @@ class SecureClient:
     async def register(self, invite: str) -> dict[str, Any]:
         identity = await self.relay.register(invite)
         await self.publish_prekeys()
-        self._watch_prekeys()
+        await self._start_housekeeping()
         return identity
 
     async def connect(self) -> dict[str, Any]:
         identity = await self.relay.connect()
-        self._watch_prekeys()
+        await self._start_housekeeping()
         return identity
 
     async def close(self) -> None:
@@ -122,6 +125,17 @@ class SecureClient:
             task.cancel()
         await self.relay.close()
         self._save_keys()
+        self.disappearing.close()
+
+    async def _start_housekeeping(self) -> None:
+        await self.disappearing.refresh()  # deletes what fell due while we were away
+        self._background(self.disappearing.run())
+        self._watch_prekeys()
+
+    def _background(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._housekeeping.add(task)
+        task.add_done_callback(self._housekeeping.discard)
 
     async def publish_prekeys(self) -> int:
         """Upload the signed prekey part, and new one-time prekeys so that the relay holds
@@ -155,9 +169,7 @@ class SecureClient:
                 await self.relay.prekeys_low.get()
                 await self.publish_prekeys()
 
-        task = asyncio.get_running_loop().create_task(top_up())
-        self._housekeeping.add(task)
-        task.add_done_callback(self._housekeeping.discard)
+        self._background(top_up())
 
     def _load_marker(self) -> int:
         path = self._folder / "prekeys-uploaded" if self._folder else None
@@ -205,6 +217,7 @@ class SecureClient:
                 for device, envelope in zip(targets, envelopes, strict=True)
             )
         )
+        self.disappearing.keep(message, account_id, outgoing=True)
         return message
 
     async def send_text(self, account_id: str, text: str) -> Message:
@@ -251,7 +264,21 @@ class SecureClient:
         except (DecryptionError, InvalidMessage):
             self.dropped += 1  # a replay, a forgery or garbage: drop it (and it is acked)
             return
+        self._keep_received(message, envelope.sender)
         self.messages.put_nowait(Received(message, envelope.sender, envelope.seq))
+
+    def _keep_received(self, message: Message, sender_device: str) -> None:
+        peer = self.disappearing.peer_of(message, sender_device)
+        if peer is not None:
+            self.disappearing.keep(message, peer, outgoing=False)
+            return
+
+        async def after_refresh() -> None:  # a device we have not seen in a case yet
+            await self.disappearing.refresh()
+            known = self.disappearing.peer_of(message, sender_device)
+            self.disappearing.keep(message, known or sender_device, outgoing=False)
+
+        self._background(after_refresh())
 
     def _decrypt(self, sender: str, body: bytes) -> bytes:
         """docs/e2e.md §7.4: route to the right session, or accept a new one."""
