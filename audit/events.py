@@ -137,6 +137,13 @@ EVENTS: dict[str, EventRule] = {
     "case.handed_over": EventRule(
         "U", "a case moved to another worker", ("case", "account"), reason=REQUIRED
     ),
+    "case.closed": EventRule(
+        "U", "a case was closed: its retention clock started", ("case",), reason=REQUIRED
+    ),
+    "case.reopened": EventRule("U", "a closed case was opened again", ("case",), reason=REQUIRED),
+    "account.flagged_inactive": EventRule(
+        "U", "an unused caregiver account was flagged for removal", ("account",)
+    ),
     "audit.queried": EventRule(
         "E",
         "someone searched the audit log",

@@ -28,6 +28,8 @@ AUTHENTICATED_EVENTS = frozenset(
         "case_list",
         "case_add_member",
         "case_handover",
+        "case_close",
+        "case_reopen",
         "colleagues_list",
         "invite_create",
         "device_link_create",

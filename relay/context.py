@@ -45,6 +45,22 @@ class RelayContext:
     policy_cache: dict[str | None, Any] = field(default_factory=dict)
     # Failed sign-ins since the last audit summary: claimed device id (None: none) -> count.
     auth_failures: Counter[str | None] = field(default_factory=Counter)
+    # Accounts whose sign-in today is already recorded (the day, the accounts): a device
+    # reconnecting all day long costs one database write a day, not one per connection.
+    active_today: tuple[int, set[str]] = (0, set())
+
+    async def note_active(self, account_id: str) -> bool:
+        """Record the account's sign-in day (retention: inactive accounts). True when this
+        cleared an inactivity flag, so its case team can be told."""
+        now = self.now()
+        day, seen = self.active_today
+        if day != now // 86_400:
+            day, seen = now // 86_400, set()
+            self.active_today = (day, seen)
+        if account_id in seen:
+            return False
+        seen.add(account_id)
+        return await self.storage.mark_active(account_id, now)
 
     def note_auth_failure(self, claimed_device: str | None) -> None:
         """Count it; the minute job writes one audit entry per device, not one per try."""

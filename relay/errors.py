@@ -47,6 +47,7 @@ class Code(StrEnum):
     # accounts and cases
     UNKNOWN_ACCOUNT = "unknown_account"
     UNKNOWN_CASE = "unknown_case"
+    CASE_CLOSED = "case_closed"
     LAST_ADMIN = "last_admin"
     UNKNOWN_HOLD = "unknown_hold"
     # the relay itself
@@ -84,6 +85,7 @@ MESSAGES: dict[Code, str] = {
     Code.TOO_MANY_PREKEYS: "The relay already holds the most one-time prekeys a device may have.",
     Code.UNKNOWN_ACCOUNT: "No such account in your organisation.",
     Code.UNKNOWN_CASE: "No such case, or you are not on it.",
+    Code.CASE_CLOSED: "This case is closed: its members can no longer send each other messages.",
     Code.LAST_ADMIN: "This is the organisation's last active administrator.",
     Code.UNKNOWN_HOLD: "No such active legal hold in your organisation.",
     Code.UNAVAILABLE: "The relay cannot store data right now; nothing was accepted. Retry later.",

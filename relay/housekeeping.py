@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 
 from relay.context import RelayContext
 from relay.handlers.gdpr import erase_and_tell
+from relay.lifecycle import current_policies, handle_inactive_accounts, remove_closed_cases
 from relay.storage.audit_store import AuditDraft
 from retention.lifetimes import HOLD_RECORD_S, INVITE_GRACE_S
 from retention.policy import OrganisationPolicy
@@ -49,9 +50,14 @@ async def purge_once(ctx: RelayContext) -> dict[str, int]:
         )  # the relay carries it out
         await erase_and_tell(ctx, account_id, erasure)  # its legal hold has ended
         log.info("carried out an erasure that waited for a legal hold")
+    policies = await current_policies(ctx)
+    cases_removed = await remove_closed_cases(ctx, policies)
+    _, accounts_removed = await handle_inactive_accounts(ctx, policies)
     counts = await ctx.storage.purge_expired(
         ctx.now(), INVITE_GRACE_S, HOLD_RECORD_S, AUDIT_RETENTION_S
     )
+    counts["closed_cases"] = cases_removed
+    counts["inactive_accounts"] = accounts_removed
     if any(counts.values()):  # a run that removed nothing leaves no entry: no hourly noise
         await ctx.storage.record([purge_entry(counts)], ctx.now())
         removed = ", ".join(f"{n} {what}" for what, n in counts.items())
@@ -59,13 +65,31 @@ async def purge_once(ctx: RelayContext) -> dict[str, int]:
     return counts
 
 
+# Several nodes on one PostgreSQL database (docs/scaling.md): one node at a time holds a
+# job's lock and runs it; the others ask again every LEADER_RETRY_S and take over when the
+# holder is gone (PostgreSQL frees a dead session's locks). SQLite: one node, always.
+PURGE_JOB, CHECKPOINT_JOB = 1, 2
+LEADER_RETRY_S = 5.0
+
+
+async def runs_here(ctx: RelayContext, job: int) -> bool:
+    """Does this node run background job `job` now?"""
+    take = getattr(ctx.storage, "try_job_lock", None)  # PostgresStorage only
+    return True if take is None else await take(job)
+
+
 async def _every(ctx: RelayContext, interval_s: float) -> None:
     while True:
+        wait = interval_s
         try:
-            await purge_once(ctx)
+            if await runs_here(ctx, PURGE_JOB):
+                await purge_once(ctx)
+            else:
+                wait = min(interval_s, LEADER_RETRY_S)
         except Exception as exc:  # the database may be busy or down: try again next time
             log.warning("expiry purge failed: %s", type(exc).__name__)
-        await asyncio.sleep(interval_s)
+            wait = min(interval_s, LEADER_RETRY_S)
+        await asyncio.sleep(wait)
 
 
 CHECKPOINT_INTERVAL_S = 60  # a signed checkpoint every minute when the log has grown
@@ -102,8 +126,9 @@ async def _checkpoints(ctx: RelayContext) -> None:
     while True:
         await asyncio.sleep(CHECKPOINT_INTERVAL_S)
         try:
-            await summarise_auth_failures(ctx)
-            await ctx.storage.checkpoint()
+            await summarise_auth_failures(ctx)  # this node's own counts: on every node
+            if await runs_here(ctx, CHECKPOINT_JOB):
+                await ctx.storage.checkpoint()
         except Exception as exc:
             log.warning("audit checkpoint failed: %s", type(exc).__name__)
 

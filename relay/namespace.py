@@ -71,6 +71,8 @@ HANDLERS: dict[str, Handler] = {
     "colleagues_list": cases.on_colleagues_list,
     "case_add_member": cases.on_case_add_member,
     "case_handover": cases.on_case_handover,
+    "case_close": cases.on_case_close,
+    "case_reopen": cases.on_case_reopen,
     "invite_create": cases.on_invite_create,
     "device_link_create": cases.on_device_link_create,
     "prekeys_upload": prekeys.on_prekeys_upload,

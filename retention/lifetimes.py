@@ -38,10 +38,11 @@ LIFETIMES: tuple[Lifetime, ...] = (
     ),
     Lifetime(
         "accounts",
-        ("id", "org_id", "role", "status", "created_at"),
-        "who may sign in, with which role; no name, e-mail or phone number",
+        ("id", "org_id", "role", "status", "created_at", "active_day", "flagged_at"),
+        "who may sign in, with which role; no name, e-mail or phone number; the day of the"
+        " last sign-in and an inactivity flag, so accounts nobody uses can be removed",
         "until the account is erased; revoked accounts stay as tombstones",
-        "erasure (issue 5)",
+        "erasure; the hourly job (a closed case past its lifetime, an unused account)",
     ),
     Lifetime(
         "devices",
@@ -68,10 +69,10 @@ LIFETIMES: tuple[Lifetime, ...] = (
     ),
     Lifetime(
         "cases",
-        ("id", "org_id", "caregiver_id", "created_at"),
+        ("id", "org_id", "caregiver_id", "created_at", "closed_at"),
         "who may send to whom: a caregiver and the workers on their case",
-        "until the case is closed and its retention ends (issue 5)",
-        "retention (issue 5)",
+        "until the case is closed and its retention ends (closed_case_lifetime)",
+        "the hourly purge removes a closed case and its caregiver's account",
     ),
     Lifetime(
         "case_members",

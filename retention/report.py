@@ -53,11 +53,12 @@ _BASIS: dict[str, str] = {
 _STATUS: dict[str, str] = {
     "installation": "enforced",
     "organisations": "enforced (an operator removes an organisation)",
-    "accounts": "erasure by the caregiver or on an officer's request: enforced",
+    "accounts": "enforced: erasure by the caregiver or on an officer's request; removal with a"
+    " closed case and after inactivity",
     "devices": "erasure by the caregiver or on an officer's request: enforced",
     "invites": "enforced with the default grace of 7 days; another grace: planned",
-    "cases": "closing cases and removing closed ones: planned",
-    "case_members": "hand-over: enforced; removal with a closed case: planned",
+    "cases": "enforced: closing (case_close), and removal of closed cases by the hourly job",
+    "case_members": "enforced: hand-over, erasure, removal with a closed case",
     "envelopes": "enforced, per case within the organisation's limits",
     "sent_ids": "enforced, per case within the organisation's limits",
     "signed_prekeys": "enforced",
@@ -73,7 +74,6 @@ _STATUS: dict[str, str] = {
     " erasure and hold events)",
     "audit_subject_keys": "enforced: erasure deletes them",
 }
-PLANNED = "planned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +152,8 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             "as envelopes; the timer carries out Art. 5(1)(e) GDPR (storage limitation)",
             "each device, by the timer (the relay cannot: it never sees content)",
             "when the app next runs after the timer ends",
-            PLANNED,
+            "enforced in the Python client (while it runs and at its next start); the web app"
+            " keeps the same rule",
         ),
         ReportRow(
             "server metadata: last-seen times, counters",
@@ -161,7 +162,8 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             f"{_SECURITY}; Art. 6(1)(f) GDPR",
             "the purge job",
             f"{purge} after that",
-            "none is stored yet; the limit applies when it is",
+            "the only one stored is the day of an account's last sign-in (accounts.active_day),"
+            " kept while the account exists: inactive accounts are found with it",
         ),
         ReportRow(
             "inactive caregiver accounts",
@@ -172,7 +174,7 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             "as accounts; removal carries out Art. 5(1)(e) GDPR (storage limitation)",
             "the purge job (erasure, as on request)",
             f"{purge} after the notice period",
-            PLANNED,
+            "enforced: flagged (their workers see it in case_list), removed after the notice",
         ),
         ReportRow(
             "audit log entries (who did what, pseudonymised; never content)",

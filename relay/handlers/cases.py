@@ -1,5 +1,6 @@
 """whoami, devices_list, case_list, colleagues_list, case_add_member, case_handover,
-invite_create: what workers and caregivers do besides sending envelopes."""
+case_close, case_reopen, invite_create: what workers and caregivers do besides sending
+envelopes."""
 
 from __future__ import annotations
 
@@ -65,6 +66,8 @@ async def on_case_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[s
                     {"account": m.account_id, "role": m.role, "devices": list(m.devices)}
                     for m in case.members
                 ],
+                "closed_at": case.closed_at,
+                "caregiver_inactive_since": case.caregiver_flagged_at,
             }
             for case in cases
         ],
@@ -103,6 +106,28 @@ async def on_case_handover(ctx: RelayContext, conn: Connection, data: Any) -> di
     ctx.forget_permissions()
     await notify_case_members(ctx, change.case_id, change.members)
     return {"ok": True, "case": change.case_id}
+
+
+async def _set_closed(ctx: RelayContext, conn: Connection, data: Any, closed: bool) -> dict:
+    device = _device(conn)
+    data = require_object(data)
+    case_id = text_field(data, "case", SERVER_ID)
+    reason = reason_code(data, "client_request")
+    event = "case.closed" if closed else "case.reopened"
+    audit = [by(conn, event, [("case", case_id)], reason=reason)]
+    members = await ctx.storage.set_case_closed(device, case_id, closed, ctx.now(), audit)
+    ctx.forget_permissions()
+    await notify_case_members(ctx, case_id, members)
+    (view,) = [c for c in await ctx.storage.org_cases(device.org_id) if c["id"] == case_id]
+    return {"ok": True, "case": case_id, "closed_at": view.get("closed_at")}
+
+
+async def on_case_close(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    return await _set_closed(ctx, conn, data, closed=True)
+
+
+async def on_case_reopen(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    return await _set_closed(ctx, conn, data, closed=False)
 
 
 async def on_invite_create(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:

@@ -79,6 +79,8 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
             route = await ctx.may_send(sender, to)
             if route is None or not route.allowed:
                 code = Code.UNKNOWN_DEVICE if route is None else Code.NOT_PERMITTED
+                if route is not None and route.closed:
+                    code = Code.CASE_CLOSED
                 rejected.append({"id": envelope_id, "code": code})
                 continue
             # The lifetime of the case it travels in, within the organisation's limits.

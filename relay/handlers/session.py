@@ -163,6 +163,10 @@ async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -
     conn.fetch_bucket = TokenBucket(rate=per_minute / 60, burst=per_minute)
     ctx.by_device[record.id] = conn
     ctx.by_account[record.account_id].add(conn.sid)
+    if await ctx.note_active(record.account_id):
+        # Back before the account was removed for inactivity: its workers see the flag go.
+        for case in await ctx.storage.list_cases(record.account_id):
+            await notify_case_members(ctx, case.id, tuple(m.account_id for m in case.members))
 
     async def read(device_id: str, after: int, limit: int) -> list[StoredEnvelope]:
         return await ctx.storage.read_mailbox(device_id, after, limit, ctx.now())

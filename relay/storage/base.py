@@ -32,6 +32,7 @@ class Route:
 
     allowed: bool
     case_id: str | None = None
+    closed: bool = False  # refused because the only case they share is closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,8 @@ class CaseView:
     id: str
     caregiver_id: str
     members: tuple[CaseMember, ...]
+    closed_at: int | None = None  # when a worker or admin closed it (retention runs from then)
+    caregiver_flagged_at: int | None = None  # the caregiver's account was flagged as unused
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,16 +217,20 @@ class AccountsSQL(SQLiteBase):
                 return None
             if recipient.org_id != sender.org_id:
                 return Route(False)
-            shared = con.execute(  # the oldest shared case, so the choice is stable
-                "SELECT m1.case_id FROM case_members m1 JOIN case_members m2"
+            shared = con.execute(  # the oldest open shared case, so the choice is stable
+                "SELECT m1.case_id, c.closed_at FROM case_members m1 JOIN case_members m2"
                 " ON m1.case_id = m2.case_id JOIN cases c ON c.id = m1.case_id"
-                " WHERE m1.account_id = ? AND m2.account_id = ? ORDER BY c.created_at LIMIT 1",
+                " WHERE m1.account_id = ? AND m2.account_id = ?"
+                " ORDER BY c.closed_at IS NOT NULL, c.created_at LIMIT 1",
                 (sender.account_id, recipient.account_id),
             ).fetchone()
-            if shared is not None and recipient.account_id != sender.account_id:
+            own = recipient.account_id == sender.account_id
+            if shared is not None and shared[1] is None and not own:
                 return Route(True, shared[0])
-            if recipient.account_id == sender.account_id or sender.role == "admin":
+            if own or sender.role == "admin":
                 return Route(True)
+            if shared is not None:  # they share only closed cases
+                return Route(False, shared[0], closed=True)
             return Route(False)
 
         return await self._read(check)

@@ -110,12 +110,13 @@ class CasesSQL(SQLiteBase):
         def read() -> list[CaseView]:
             con = self._reader_con()
             cases = con.execute(
-                "SELECT c.id, c.caregiver_id FROM cases c JOIN case_members m ON m.case_id = c.id"
+                "SELECT c.id, c.caregiver_id, c.closed_at, a.flagged_at FROM cases c"
+                " JOIN case_members m ON m.case_id = c.id JOIN accounts a ON a.id = c.caregiver_id"
                 " WHERE m.account_id = ? ORDER BY c.created_at, c.id",
                 (account_id,),
             ).fetchall()
             views = []
-            for case_id, caregiver_id in cases:
+            for case_id, caregiver_id, closed_at, flagged_at in cases:
                 members = []
                 for member_id, role in con.execute(
                     "SELECT a.id, a.role FROM case_members m JOIN accounts a ON a.id = m.account_id"
@@ -131,7 +132,7 @@ class CasesSQL(SQLiteBase):
                         )
                     )
                     members.append(CaseMember(member_id, role, devices))
-                views.append(CaseView(case_id, caregiver_id, tuple(members)))
+                views.append(CaseView(case_id, caregiver_id, tuple(members), closed_at, flagged_at))
             return views
 
         return await self._read(read)

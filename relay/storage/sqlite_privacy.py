@@ -269,11 +269,17 @@ class PrivacySQL(SQLiteBase):
     async def org_cases(self, org_id: str) -> list[dict[str, Any]]:
         def read() -> list[dict[str, Any]]:
             return [
-                {"id": case_id, "caregiver": caregiver, "created_at": created, "members": count}
-                for case_id, caregiver, created, count in self._reader_con().execute(
-                    "SELECT c.id, c.caregiver_id, c.created_at, count(m.account_id) FROM cases c"
-                    " LEFT JOIN case_members m ON m.case_id = c.id WHERE c.org_id = ?"
-                    " GROUP BY c.id ORDER BY c.created_at, c.id",
+                {
+                    "id": case_id,
+                    "caregiver": caregiver,
+                    "created_at": created,
+                    "closed_at": closed,
+                    "members": count,
+                }
+                for case_id, caregiver, created, closed, count in self._reader_con().execute(
+                    "SELECT c.id, c.caregiver_id, c.created_at, c.closed_at, count(m.account_id)"
+                    " FROM cases c LEFT JOIN case_members m ON m.case_id = c.id"
+                    " WHERE c.org_id = ? GROUP BY c.id ORDER BY c.created_at, c.id",
                     (org_id,),
                 )
             ]

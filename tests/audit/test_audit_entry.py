@@ -61,7 +61,8 @@ def test_the_event_list_is_the_one_asked_for() -> None:
         "account.registered", "account.status_changed", "device.registered",
         "device.revoked", "invite.created",
         "invite.redeemed", "auth.failed_summary", "case.created", "case.member_added",
-        "case.handed_over", "audit.queried", "audit.exported", "purge.ran", "export.made",
+        "case.handed_over", "case.closed", "case.reopened", "account.flagged_inactive",
+        "audit.queried", "audit.exported", "purge.ran", "export.made",
         "erasure.done", "legal_hold.placed", "legal_hold.lifted", "policy.changed",
     }  # fmt: skip
     assert "prekeys.fetched" not in EVENTS  # too fine-grained: one per message sent
