@@ -49,7 +49,7 @@ LIFETIMES: tuple[Lifetime, ...] = (
         ("id", "account_id", "status", "mailbox_seq", "acked_seq", "created_at"),
         "a device's public key authenticates it and addresses its mailbox",
         "until its account is erased; revoked keys stay so they can never sign in again",
-        "erasure (issue 5)",
+        "erasure of its account (on request, with a closed case, after inactivity)",
     ),
     Lifetime(
         "invites",

@@ -63,8 +63,8 @@ _STATUS: dict[str, str] = {
     "sent_ids": "enforced, per case within the organisation's limits",
     "signed_prekeys": "enforced",
     "one_time_prekeys": "enforced",
-    "legal_holds": "enforced: the purge skips held undelivered envelopes, erasure waits, the"
-    " record goes a year after the end",
+    "legal_holds": "enforced for every scope (envelopes, case, accounts, audit), erasure"
+    " waits; the record goes a year after the end",
     "pending_erasures": "enforced",
     "policies": "enforced",
     "audit_entries": "enforced: written with every recorded action, bodies removed after the"

@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 
+from audit.entry import decode
 from helpers import WAIT, receive
 from relay.housekeeping import purge_once
 from steuntje_client import RelayClient, RelayRefused
@@ -125,3 +126,23 @@ async def test_only_officers_place_and_lift_holds(relay):
     with pytest.raises(RelayRefused) as refused:
         await officer.request("legal_hold_lift", {"hold": "hold_" + "Z" * 22})
     assert refused.value.code == "unknown_hold"
+
+
+async def test_a_hold_with_scope_audit_keeps_the_case_s_audit_entries_whole(relay):
+    admin, worker, caregiver, officer, case_id = await with_officer(relay)
+    await officer.request(
+        "legal_hold_place",
+        hold_request(relay, case_id, scope=["audit"], review_at=relay.ctx.now() + 300 * DAY),
+    )
+    con = sqlite3.connect(relay.ctx.config.database_path)
+    before = dict(con.execute("SELECT idx, body FROM audit_entries"))
+    about_case = {idx for idx, body in before.items() if decode(body).event in ("case.created",)}
+    assert about_case  # the case's creation names it
+    relay.clock.advance(5 * 365 * DAY + 1)
+    # The hold is past its review date but still in force: holds end only when lifted or
+    # at their end, never by themselves.
+    counts = await purge_once(relay.ctx)
+    after = dict(con.execute("SELECT idx, body FROM audit_entries"))
+    kept = {idx for idx in before if after[idx] is not None}
+    assert about_case <= kept  # every entry naming the held case keeps its body
+    assert counts["audit_bodies"] == len(before) - len(kept) > 0  # the others lost theirs

@@ -25,6 +25,11 @@ _HELD_CASES = (
     "SELECT case_id FROM legal_holds WHERE lifted_at IS NULL"
     " AND (ends_at IS NULL OR ends_at > ?1) AND (',' || scope || ',') LIKE '%,envelopes,%'"
 )
+# A case whose audit entries a legal hold keeps whole, past the audit retention; ? is now.
+_AUDIT_HELD_CASES = (
+    "SELECT case_id FROM legal_holds WHERE lifted_at IS NULL"
+    " AND (ends_at IS NULL OR ends_at > ?) AND (',' || scope || ',') LIKE '%,audit,%'"
+)
 _EXPIRED_ENVELOPE = f"expires_at <= ?1 AND (case_id IS NULL OR case_id NOT IN ({_HELD_CASES}))"
 
 # kind -> (count of what expired, delete of one batch of it); each takes (cutoff[, limit]).
@@ -43,11 +48,6 @@ _PURGES: dict[str, tuple[str, str]] = {
         "SELECT count(*) FROM invites WHERE expires_at <= ?",
         "DELETE FROM invites WHERE rowid IN"
         " (SELECT rowid FROM invites WHERE expires_at <= ? LIMIT ?)",
-    ),
-    "audit_bodies": (  # past the audit log's retention: the body goes, the leaf hash stays
-        "SELECT count(*) FROM audit_entries WHERE time <= ? AND body IS NOT NULL",
-        "UPDATE audit_entries SET body = NULL WHERE idx IN (SELECT idx FROM audit_entries"
-        " WHERE time <= ? AND body IS NOT NULL LIMIT ?)",
     ),
     "legal_holds": (  # the record of a hold, a year after it was lifted or ended
         "SELECT count(*) FROM legal_holds WHERE coalesce(lifted_at, ends_at) <= ?",
@@ -200,6 +200,10 @@ class EnvelopesSQL(SQLiteBase):
         }
         counts: dict[str, int] = {}
         for kind, (count_sql, delete_sql) in _PURGES.items():
+            if kind == "legal_holds":  # the bodies first: a hold's record outlives its end
+                counts["audit_bodies"] = await self._purge_audit_bodies(
+                    now, cutoffs["audit_bodies"], batch, dry_run, progress
+                )
             if dry_run:
                 counts[kind] = await self._read(self._count, count_sql, cutoffs[kind])
                 continue
@@ -250,6 +254,48 @@ class EnvelopesSQL(SQLiteBase):
             for epoch in done:
                 await self._write(self.keyring.destroy, epoch)
         return len(done)
+
+    async def _purge_audit_bodies(
+        self,
+        now: int,
+        cutoff: int,
+        batch: int,
+        dry_run: bool,
+        progress: Callable[[str, int], None] | None,
+    ) -> int:
+        """Remove the bodies of audit entries older than `cutoff` (their leaf hashes stay),
+        except entries that name a case a legal hold with scope `audit` covers: the case's
+        pseudonym appears in such a body. Walks the log by index, so held entries are
+        stepped over rather than read again in every batch."""
+
+        def one_batch(con: sqlite3.Connection, after: int) -> tuple[int, int | None]:
+            store = self._audit_store(con)
+            cases = [row[0] for row in con.execute(_AUDIT_HELD_CASES, (now,))]
+            names = [store.known_pseudonym(con, case_id) for case_id in cases]
+            held = [name.encode() for name in names if name]
+            rows = con.execute(
+                "SELECT idx, body FROM audit_entries WHERE idx > ? AND time <= ?"
+                " AND body IS NOT NULL ORDER BY idx LIMIT ?",
+                (after, cutoff, batch),
+            ).fetchall()
+            if not rows:
+                return 0, None
+            due = [(idx,) for idx, body in rows if not any(p in bytes(body) for p in held)]
+            if not dry_run:
+                con.executemany("UPDATE audit_entries SET body = NULL WHERE idx = ?", due)
+            return len(due), rows[-1][0]
+
+        total, after = 0, -1
+        while True:
+            done, last = await self._write(
+                self._transaction, lambda con, after=after: one_batch(con, after)
+            )
+            total += done
+            if progress is not None and done and not dry_run:
+                progress("audit_bodies", total)
+            if last is None:
+                return total
+            after = last
 
     def _passive_checkpoint(self) -> None:
         if self._write_con is not None:
