@@ -4,6 +4,8 @@
     verify --data DIR [--kept FILE]        export this relay's log and check it
     export --data DIR --out FILE [--csv F] write the log as a verifiable bundle
     checkpoint --data DIR                  sign a checkpoint now; print it and the key
+    cosign KEPT --key VKEY [--officer-key F] add the officer's cosignature to a checkpoint
+    cosign FILE --key VKEY --check CKEY      check a cosigned checkpoint
 
 `--kept FILE` holds the last checkpoint the officer verified. The new bundle must extend
 it (a consistency proof): a log that was rewritten or rolled back since is caught even if
@@ -111,3 +113,31 @@ async def checkpoint(config: RelayConfig) -> tuple[str | None, str]:
     parsed = (json.loads(line) for line in lines)
     notes = [item["note"] for item in parsed if item.get("type") == "checkpoint"]
     return (notes[-1] if notes else None), key
+
+
+# -- cosigning: an officer's witness signature on a checkpoint they verified -----------------
+
+
+def cosign_kept(kept: Path, log_key: str, officer_key: Path, name: str, out: Path, now: int) -> str:
+    """Check the kept checkpoint against the organisation's key, then add the officer's
+    timestamped cosignature (c2sp.org/tlog-cosignature) and write it to `out`. Anyone can
+    later show that the log the officer saw at that time extended to this checkpoint.
+    Returns the officer's cosigner key (type 0x04), to give to whoever checks it."""
+    from audit import cosign, cosigner_verifier_key, open_checkpoint
+    from relay.storage.audit_store import load_signing_key
+
+    note = kept.read_text(encoding="utf-8")
+    checkpoint = open_checkpoint(note, log_key)  # cosigning states that this was checked
+    seed = load_signing_key(officer_key)  # created (mode 0600) on first use
+    out.write_text(cosign(note, seed, name, now), encoding="utf-8")
+    _say(f"cosigned the checkpoint of size {checkpoint.size:,} as {name}; wrote {out}")
+    return cosigner_verifier_key(name, seed)
+
+
+def check_cosigned(path: Path, log_key: str, cosigner_key: str) -> tuple[int, int]:
+    """(tree size, cosignature time) of a cosigned checkpoint; raises NoteError if either
+    signature does not hold."""
+    from audit import open_checkpoint, verify_cosignature
+
+    note = path.read_text(encoding="utf-8")
+    return open_checkpoint(note, log_key).size, verify_cosignature(note, cosigner_key)

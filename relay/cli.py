@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from relay import __version__
 from relay.config import DAY, RelayConfig
@@ -93,6 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="full (default): an acknowledged envelope survives power loss; "
         "normal: it survives a relay crash but maybe not power loss",
+    )
+    serve.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="PostgreSQL shared by several relay nodes, e.g. postgresql://steuntje@db/steuntje "
+        "(default: the embedded SQLite file in DATA, or $STEUNTJE_DATABASE; docs/scaling.md)",
+    )
+    serve.add_argument(
+        "--redis",
+        default=None,
+        metavar="URL",
+        help="Redis for fan-out between relay nodes, e.g. redis://redis:6379/0 "
+        "(default: none, one node; or $STEUNTJE_REDIS)",
     )
     serve.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
@@ -196,6 +211,38 @@ def build_parser() -> argparse.ArgumentParser:
         "checkpoint", help="sign a checkpoint now and print it with the organisation's key"
     )
     _add_relay_options(audit_checkpoint, public_url=False)
+    audit_cosign = audit_commands.add_parser(
+        "cosign",
+        help="add your witness signature to a checkpoint you verified (officers)",
+        description="After `steuntje audit verify --kept FILE`, sign the kept checkpoint "
+        "with your own officer key: a timestamped cosignature (c2sp.org/tlog-cosignature). "
+        "Whoever holds the cosigned file can later prove the log had reached that size by "
+        "then; a log rewritten afterwards no longer extends it. With --check, verify a "
+        "cosigned file instead.",
+    )
+    audit_cosign.add_argument("kept", type=Path, help="the checkpoint file (from --kept)")
+    audit_cosign.add_argument(
+        "--key", required=True, help="the organisation's audit key (checks the checkpoint)"
+    )
+    audit_cosign.add_argument(
+        "--officer-key",
+        type=Path,
+        default=Path("officer-cosign.key"),
+        metavar="FILE",
+        help="your cosigning key; created (mode 0600) if missing (default: %(default)s)",
+    )
+    audit_cosign.add_argument(
+        "--name", default="officer", help="your key's name in the signature (default: officer)"
+    )
+    audit_cosign.add_argument(
+        "--out", type=Path, default=None, help="where to write it (default: KEPT.cosigned)"
+    )
+    audit_cosign.add_argument(
+        "--check",
+        default=None,
+        metavar="COSIGNER_KEY",
+        help="verify KEPT's cosignature by this key (printed when it was made) instead",
+    )
 
     bench = commands.add_parser(
         "bench",
@@ -273,6 +320,8 @@ def _config(args: argparse.Namespace) -> RelayConfig:
         ("data", "data_dir"),
         ("public_url", "public_url"),
         ("sqlite_sync", "sqlite_synchronous"),
+        ("database", "database_url"),
+        ("redis", "redis_url"),
     ):
         value = getattr(args, option, None)
         if value is not None:
@@ -280,6 +329,26 @@ def _config(args: argparse.Namespace) -> RelayConfig:
     if getattr(args, "allowed_origin", None):
         changes["allowed_origins"] = tuple(args.allowed_origin)
     return replace(config, **changes).validated()
+
+
+def _cosign(args: argparse.Namespace, audit_cli: Any) -> int:
+    from audit import NoteError
+
+    try:
+        if args.check is not None:
+            size, when = audit_cli.check_cosigned(args.kept, args.key, args.check)
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
+            print(f"OK: checkpoint of size {size:,}, cosigned at {stamp}")
+            return 0
+        out = args.out or args.kept.with_name(args.kept.name + ".cosigned")
+        key = audit_cli.cosign_kept(
+            args.kept, args.key, args.officer_key, args.name, out, int(time.time())
+        )
+    except NoteError as error:
+        print(f"FAILED {error}")
+        return 1
+    print(f"cosigner key: {key}")
+    return 0
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -300,6 +369,8 @@ def _audit(args: argparse.Namespace) -> int:
             for name, value in figures.items():
                 print(f"{name:<26} {value}")
         return 0 if figures["verified"] else 1
+    if args.audit_command == "cosign":
+        return _cosign(args, audit_cli)
     if args.audit_command == "checkpoint":
         note, key = asyncio.run(audit_cli.checkpoint(_config(args)))
         print(f"organisation key: {key}")

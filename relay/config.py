@@ -49,6 +49,10 @@ class RelayConfig:
     public_url: str = ""  # where people open the web app; default http://HOST:PORT
     allowed_origins: tuple[str, ...] = ()  # extra browser origins; same-origin only if empty
     sqlite_synchronous: str = "full"  # full: survives power loss; normal: survives a crash
+    # Several nodes (docs/scaling.md): "" keeps the embedded SQLite file in data_dir;
+    # postgresql://user@host:5432/steuntje shares one database between relay nodes.
+    database_url: str = ""
+    redis_url: str = ""  # redis://host:6379/0: fan-out between nodes; "" = one node
     envelope_ttl_s: int = 14 * DAY  # undelivered envelopes expire after this
     invite_ttl_s: int = 7 * DAY  # invites made over the socket or the CLI
     admin_invite_ttl_s: int = 1 * DAY  # the bootstrap admin invite printed on first start
@@ -94,6 +98,16 @@ class RelayConfig:
                     raise ConfigError(
                         f"{name} must look like https://steuntje.example.nl (got {value!r})"
                     )
+        if self.database_url and urlsplit(self.database_url).scheme not in (
+            "postgresql",
+            "postgres",
+        ):
+            raise ConfigError(
+                "--database must look like postgresql://steuntje@db.example.nl/steuntje"
+                " (leave it out to use the embedded SQLite database)"
+            )
+        if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError("--redis must look like redis://redis.example.nl:6379/0")
         for name in ("envelope_ttl_s", "invite_ttl_s", "admin_invite_ttl_s", "purge_interval_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive number of seconds")
@@ -108,7 +122,8 @@ class RelayConfig:
 
     def with_env(self, environ: dict[str, str] | None = None) -> RelayConfig:
         """Fill options from STEUNTJE_HOST, STEUNTJE_PORT, STEUNTJE_DATA, STEUNTJE_PUBLIC_URL,
-        STEUNTJE_ALLOWED_ORIGINS (comma-separated) and STEUNTJE_SQLITE_SYNC."""
+        STEUNTJE_ALLOWED_ORIGINS (comma-separated), STEUNTJE_SQLITE_SYNC, STEUNTJE_DATABASE
+        and STEUNTJE_REDIS."""
         env = os.environ if environ is None else environ
         changes: dict[str, object] = {}
         try:
@@ -132,4 +147,8 @@ class RelayConfig:
             )
         if "STEUNTJE_SQLITE_SYNC" in env:
             changes["sqlite_synchronous"] = env["STEUNTJE_SQLITE_SYNC"]
+        if "STEUNTJE_DATABASE" in env:
+            changes["database_url"] = env["STEUNTJE_DATABASE"]
+        if "STEUNTJE_REDIS" in env:
+            changes["redis_url"] = env["STEUNTJE_REDIS"]
         return replace(self, **changes)

@@ -285,3 +285,53 @@ async def test_failed_sign_ins_are_summarised_not_logged_one_by_one(relay):
     con = sqlite3.connect(relay.ctx.config.database_path)
     keys = {row[0] for row in con.execute("SELECT subject FROM audit_subject_keys")}
     assert stranger.device_id not in keys  # no pseudonym for a key someone made up
+
+
+async def test_an_officer_cosigns_a_verified_checkpoint_and_anyone_can_check_it(
+    relay_process, tmp_path
+):
+    data = str(relay_process.data_dir)
+    checkpoint = await asyncio.to_thread(steuntje, "checkpoint", "--data", data)
+    key = checkpoint.stdout.splitlines()[0].split(": ", 1)[1]
+    kept = tmp_path / "kept.txt"
+    verified = await asyncio.to_thread(steuntje, "verify", "--data", data, "--kept", str(kept))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    officer_key = tmp_path / "officer.key"
+
+    made = await asyncio.to_thread(
+        steuntje, "cosign", str(kept), "--key", key, "--officer-key", str(officer_key),
+        "--name", "fg-officer",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    cosigner = made.stdout.split("cosigner key: ", 1)[1].strip()
+    assert cosigner.startswith("fg-officer+") and officer_key.stat().st_mode & 0o777 == 0o600
+    cosigned = tmp_path / "kept.txt.cosigned"
+    check = await asyncio.to_thread(
+        steuntje, "cosign", str(cosigned), "--key", key, "--check", cosigner
+    )
+    assert check.returncode == 0 and check.stdout.startswith("OK: checkpoint of size")
+
+    # A changed tree size breaks both signatures; another officer's key is not this one.
+    lines = cosigned.read_text().split("\n")
+    lines[1] = str(int(lines[1]) + 1)
+    forged = tmp_path / "forged.cosigned"
+    forged.write_text("\n".join(lines))
+    bad = await asyncio.to_thread(
+        steuntje, "cosign", str(forged), "--key", key, "--check", cosigner
+    )
+    assert bad.returncode == 1 and bad.stdout.startswith("FAILED")
+    other = await asyncio.to_thread(
+        steuntje, "cosign", str(kept), "--key", key, "--officer-key", str(tmp_path / "b.key"),
+        "--out", str(tmp_path / "other.cosigned"),
+    )  # fmt: skip
+    other_key = other.stdout.split("cosigner key: ", 1)[1].strip()
+    wrong = await asyncio.to_thread(
+        steuntje, "cosign", str(cosigned), "--key", key, "--check", other_key
+    )
+    assert wrong.returncode == 1
+    # Cosigning states the checkpoint was checked: a checkpoint under another log key is refused.
+    refused = await asyncio.to_thread(
+        steuntje, "cosign", str(kept), "--key", other_key.replace("officer", "x"),
+        "--officer-key", str(officer_key),
+    )  # fmt: skip
+    assert refused.returncode != 0
