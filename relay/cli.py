@@ -289,7 +289,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="hold N idle authenticated connections and measure memory",
     )
-    bench.add_argument("--runs", type=int, default=1, help="repeat and report medians")
+    bench.add_argument(
+        "--runs", type=int, default=None, help="repeat and report medians (1; with --web 5)"
+    )
+    bench.add_argument(
+        "--web",
+        action="store_true",
+        help="measure the web app instead: bytes of the first load and the time until a "
+        "caregiver reads a message, in headless Chromium slowed to a cheap phone on a slow "
+        "line (needs chromium and playwright; uses --runs, default 5 here)",
+    )
     bench.add_argument("--sqlite-sync", choices=("full", "normal"), default="full")
     bench.add_argument(
         "--no-crypto",
@@ -437,9 +446,14 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "audit":
             return _audit(args)
+        if args.command == "bench" and args.web:
+            from steuntje_client import web_bench
+
+            return web_bench.run_cli(args.runs or 5, args.json)
         if args.command == "bench":
             from steuntje_client.bench import run_cli
 
+            args.runs = args.runs or 1
             return run_cli(args)
     except ConfigError as error:
         print(f"steuntje: {error.message}", file=sys.stderr)
