@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from multidict import CIMultiDict
 
-from relay.webapp import APP_CACHE, VENDOR_CACHE, WebFiles, add_web_routes
+from relay.webapp import APP_CACHE, VENDOR_CACHE, WebFiles, add_web_routes, module_graph
 
 MODULE = "export const greeting = 'hallo';\n" * 40  # long enough to be compressed
 
@@ -108,3 +108,46 @@ async def test_the_relay_serves_the_app_with_its_security_headers(relay):
         assert "<html" in (await response.text()).lower()
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         assert response.headers["ETag"]
+
+
+async def test_the_page_names_every_module_it_needs_so_none_waits_for_another(tmp_path):
+    root = tmp_path / "web"
+    (root / "app" / "screens").mkdir(parents=True)
+    (root / "lib").mkdir()
+    (root / "index.html").write_text(
+        '<script type="module" src="/app/app/main.js"></script>\n'
+        '<link rel="modulepreload" href="/app/lib/messenger.js">'
+    )
+    (root / "app" / "main.js").write_text(
+        'import { h } from "./dom.js";\n'
+        "import {\n  t,\n  formatTime,\n} from './i18n.js';\n"
+        'const later = () => import("./screens/caseload.js");\n'
+    )
+    (root / "app" / "dom.js").write_text('export * from "./i18n.js";\n')
+    (root / "app" / "i18n.js").write_text("export const t = 1;\n")
+    (root / "app" / "screens" / "caseload.js").write_text('import "../dom.js";\n')
+    (root / "lib" / "messenger.js").write_text('import "../app/dom.js";\nimport "./relay.js";\n')
+    (root / "lib" / "relay.js").write_text("export const io = 1;\n")
+    files = WebFiles(root)
+    assert module_graph(files) == [
+        "/app/app/main.js",
+        "/app/lib/messenger.js",
+        "/app/app/dom.js",
+        "/app/app/i18n.js",
+        "/app/lib/relay.js",
+    ]  # the lazily loaded caseload screen stays lazy: it is not on a caregiver's path
+
+    app = web.Application()
+    add_web_routes(app, files)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        url = str(server.make_url("")).rstrip("/")
+        _, headers, _ = await get(f"{url}/")
+        assert "</app/lib/relay.js>; rel=modulepreload" in headers["Link"]
+        (root / "lib" / "relay.js").write_text('import "./extra.js";\n')
+        (root / "lib" / "extra.js").write_text("export {};\n")
+        _, headers, _ = await get(f"{url}/")
+        assert "</app/lib/extra.js>; rel=modulepreload" in headers["Link"]  # kept up to date
+    finally:
+        await server.close()
