@@ -1,0 +1,60 @@
+"""The vendored browser files are exactly the ones MANIFEST.json records (no network).
+
+A hand edit, a partial refresh or a file dropped into clients/web/vendor/ without going
+through refresh.py fails here, so what the relay serves is always what the manifest says.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+
+VENDOR = Path(__file__).resolve().parents[2] / "clients" / "web" / "vendor"
+MANIFEST = json.loads((VENDOR / "MANIFEST.json").read_text())
+
+
+def _load_refresh() -> object:
+    spec = importlib.util.spec_from_file_location("vendor_refresh", VENDOR / "refresh.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_file_matches_its_recorded_hash() -> None:
+    for name, entry in {**MANIFEST["files"], **MANIFEST["licenses"]}.items():
+        digest = hashlib.sha256((VENDOR / name).read_bytes()).hexdigest()
+        assert digest == entry["sha256"], name
+
+
+def test_refresh_check_finds_no_problem() -> None:
+    # Also catches files present in vendor/ but absent from the manifest.
+    assert _load_refresh().check() == []  # type: ignore[attr-defined]
+
+
+def test_every_file_names_package_version_licence_and_sources() -> None:
+    expected = {"noble.js", "socket.io.esm.min.js", "qrcode.js", "axe.min.js"}
+    assert set(MANIFEST["files"]) == expected
+    for name, entry in MANIFEST["files"].items():
+        assert entry["packages"], name
+        for package in entry["packages"]:
+            assert package["version"].count(".") == 2, name  # exact, never a range
+            assert package["license"] in {"MIT", "MPL-2.0"}, name
+            assert package["sources"], name
+
+
+def test_crypto_and_transport_fit_the_first_load_budget() -> None:
+    """noble + socket.io + the crypto modules, gzip-compressed as the relay serves them.
+
+    The caregiver's whole first load must stay under 150 KB compressed (DESIGN.md: cheap
+    phones, slow connections); this part gets at most 64 KB of it. The test runners in
+    crypto/ are excluded: the app never loads them.
+    """
+    web = VENDOR.parent
+    files = [VENDOR / "noble.js", VENDOR / "socket.io.esm.min.js"]
+    files += [path for path in (web / "crypto").glob("*.js") if "runner" not in path.name]
+    total = sum(len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)) for path in files)
+    assert total <= 64 * 1024, f"{total} bytes compressed"
