@@ -1,0 +1,34 @@
+/**
+ * Invite links (PROTOCOL §4.2, §4.7): `https://relay.example/#invite=TOKEN&fp=DEVICE_ID`.
+ * The token and the inviting device's id travel in the URL fragment, which browsers never
+ * send to a server. `fp` is the inviting device's Ed25519 identity key (its device id): the
+ * new device pins it, so the session with the person it met face to face is verified.
+ */
+
+const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+const DEVICE_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** {relayUrl (or null), token, fingerprint (or null)} from a link or a bare token. */
+export function parseInvite(invite) {
+  const text = String(invite ?? "").trim();
+  if (!text.includes("#")) return { relayUrl: null, token: text, fingerprint: null };
+  const hash = text.indexOf("#");
+  const fields = new URLSearchParams(text.slice(hash + 1));
+  const token = fields.get("invite");
+  if (!token) return { relayUrl: null, token: "", fingerprint: null };
+  let relayUrl = null;
+  try {
+    relayUrl = new URL(text.slice(0, hash)).origin;
+  } catch {
+    relayUrl = null;
+  }
+  const fingerprint = fields.get("fp");
+  return { relayUrl, token, fingerprint: fingerprint && DEVICE_ID.test(fingerprint) ? fingerprint : null };
+}
+
+export const looksLikeToken = (token) => TOKEN.test(token);
+
+/** The relay's link with the inviting device's id appended. */
+export function withFingerprint(link, deviceId) {
+  return `${link}${link.includes("#") ? "&" : "#"}fp=${deviceId}`;
+}

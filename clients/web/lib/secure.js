@@ -1,0 +1,208 @@
+/**
+ * End-to-end sessions for one device: a port of clients/python/steuntje_client/secure.py
+ * and session_store.py, without the network (the caller passes `request`, the Link's
+ * request function) and without storage (it returns the store operations to persist, so the
+ * caller writes them together with what it did with the plaintext).
+ *
+ * - Prekeys: the signed part (bundle bytes 0..229) and one-time prekeys up to
+ *   ONE_TIME_PREKEYS; a one-time prekey id is never uploaded twice.
+ * - Sessions: per peer device one current and MAX_ARCHIVED archived (docs/e2e.md §7.4).
+ * - A bundle whose Ed25519 key is not the device asked for is refused (UntrustedBundle), and
+ *   so is a first message signed by a device other than the one the relay says sent it.
+ */
+import {
+  DecryptionError,
+  DeviceKeys,
+  PrekeyBundle,
+  Session,
+  acceptSession,
+  formatSafetyNumber,
+  safetyNumber,
+  startSession,
+} from "../crypto/index.js";
+import { b64url } from "./bytes.js";
+import { UntrustedBundle } from "./errors.js";
+
+export const ONE_TIME_PREKEYS = 100;
+export const MAX_ARCHIVED = 5;
+export const SIGNED_PART_SIZE = 229; // docs/e2e.md §2.5
+const TYPE_INITIAL = 0x01; // envelope byte 1 (docs/e2e.md §6)
+const UPLOAD_CHUNK = 100;
+
+export { DecryptionError };
+
+const oneTimeEntries = (keys) => [...keys.oneTimePrekeys.entries()]; // a Map: id → OneTimePrekey
+
+export class SecureSessions {
+  /**
+   * @param keys          DeviceKeys
+   * @param sessions      Map device id → [Session] (current first)
+   * @param uploadedUpto  one-time prekey ids up to this were uploaded once
+   * @param now           () → Unix seconds
+   */
+  constructor({ keys, sessions = new Map(), uploadedUpto = 0, now }) {
+    this.keys = keys;
+    this.sessions = sessions;
+    this.uploadedUpto = uploadedUpto;
+    this.now = now;
+    this.deviceId = b64url(keys.identity.public.signingKey);
+    this.starting = new Map(); // device id → promise of a session start in progress
+  }
+
+  static generate(now) {
+    return DeviceKeys.generate(now, undefined, 0);
+  }
+
+  /** Restore from stored bytes: keys and [[device, [session bytes]]]. */
+  static restore({ keyBytes, sessionEntries, uploadedUpto, now }) {
+    const sessions = new Map();
+    for (const [device, records] of sessionEntries) {
+      sessions.set(device, records.map((bytes) => Session.fromBytes(bytes)));
+    }
+    return new SecureSessions({ keys: DeviceKeys.fromBytes(keyBytes), sessions, uploadedUpto, now });
+  }
+
+  /** For the relay's challenge: sign relay id ‖ nonce with the identity key. */
+  signChallenge(challenge) {
+    return this.keys.signAuthChallenge(challenge);
+  }
+
+  // -- persistence: store operations for the caller's transaction ----------------------
+
+  keysOp() {
+    return ["put", "meta", this.keys.toBytes(), "keys"];
+  }
+
+  sessionOp(deviceId) {
+    const record = this.sessions.get(deviceId) ?? [];
+    return ["put", "sessions", record.map((session) => session.toBytes()), deviceId];
+  }
+
+  // -- prekeys --------------------------------------------------------------------------
+
+  /**
+   * Upload the signed part and one-time prekeys so that the relay holds ONE_TIME_PREKEYS.
+   * `persist(ops)` must store the new private keys before they are uploaded.
+   */
+  async publishPrekeys(request, persist) {
+    const relayHas = (await request("prekeys_status", {})).one_time;
+    const now = this.now();
+    if (this.keys.needsRotation(now)) this.keys.rotateSignedPrekey(now);
+    let fresh = oneTimeEntries(this.keys)
+      .filter(([id]) => id > this.uploadedUpto)
+      .map(([id, key]) => [id, key.publicKey]);
+    const missing = ONE_TIME_PREKEYS - relayHas - fresh.length;
+    if (missing > 0) fresh = fresh.concat(this.keys.addOneTimePrekeys(missing));
+    await persist([this.keysOp()]);
+    const signed = this.keys.bundle().toBytes().slice(0, SIGNED_PART_SIZE);
+    let count = relayHas;
+    for (let start = 0; start < Math.max(fresh.length, 1); start += UPLOAD_CHUNK) {
+      const chunk = fresh.slice(start, start + UPLOAD_CHUNK);
+      const keysBytes = new Uint8Array(chunk.length * 32);
+      chunk.forEach(([, key], index) => keysBytes.set(key, index * 32));
+      const reply = await request("prekeys_upload", {
+        signed,
+        one_time_ids: chunk.map(([id]) => id),
+        one_time_keys: keysBytes,
+      });
+      count = reply.one_time;
+    }
+    if (fresh.length) {
+      this.uploadedUpto = Math.max(this.uploadedUpto, ...fresh.map(([id]) => id));
+      await persist([["put", "meta", this.uploadedUpto, "uploadedUpto"]]);
+    }
+    return count;
+  }
+
+  // -- sessions -------------------------------------------------------------------------
+
+  current(deviceId) {
+    return this.sessions.get(deviceId)?.[0] ?? null;
+  }
+
+  promote(deviceId, session) {
+    const rest = (this.sessions.get(deviceId) ?? []).filter((s) => s !== session);
+    this.sessions.set(deviceId, [session, ...rest].slice(0, MAX_ARCHIVED + 1));
+  }
+
+  forget(deviceId) {
+    this.sessions.delete(deviceId);
+  }
+
+  /**
+   * Encrypt `plaintext` for one device, starting a session from a fetched bundle when there
+   * is none. Returns the envelope bytes; the session for `deviceId` has changed (persist it
+   * with sessionOp before or together with sending the envelope).
+   */
+  async encryptFor(deviceId, plaintext, request) {
+    const session = this.current(deviceId);
+    if (session) return session.encrypt(plaintext, this.now());
+    // Two sends to a new device must not start two sessions.
+    while (this.starting.has(deviceId)) await this.starting.get(deviceId).catch(() => {});
+    const again = this.current(deviceId);
+    if (again) return again.encrypt(plaintext, this.now());
+    const started = (async () => {
+      const reply = await request("prekeys_fetch", { device: deviceId });
+      const bundle = PrekeyBundle.fromBytes(new Uint8Array(reply.bundle));
+      if (b64url(bundle.identity.signingKey) !== deviceId) throw new UntrustedBundle();
+      const [fresh, envelope] = startSession(this.keys, bundle, this.now(), undefined, plaintext);
+      this.promote(deviceId, fresh);
+      return envelope;
+    })();
+    this.starting.set(deviceId, started);
+    try {
+      return await started;
+    } finally {
+      this.starting.delete(deviceId);
+    }
+  }
+
+  /**
+   * docs/e2e.md §7.4: route to the right session, or accept a new one. Synchronous: the
+   * state changes in memory and the caller persists `ops` with the plaintext's effects.
+   * Throws DecryptionError for anything that does not decrypt (replay, forgery, garbage).
+   */
+  decrypt(sender, body) {
+    const now = this.now();
+    const candidates = this.sessions.get(sender) ?? [];
+    if (body.length > 1 && body[1] === TYPE_INITIAL) {
+      const matching = candidates.find((session) => session.matches(body));
+      if (matching) {
+        const plaintext = matching.decrypt(body, now);
+        this.promote(sender, matching);
+        return { plaintext, ops: [this.sessionOp(sender)] };
+      }
+      const [session, plaintext] = acceptSession(this.keys, body, now);
+      if (b64url(session.peerIdentity.signingKey) !== sender) throw new DecryptionError();
+      this.promote(sender, session);
+      // Its one-time prekey is now gone for good: the keys are persisted with the session.
+      return { plaintext, ops: [this.sessionOp(sender), this.keysOp()], newSession: true };
+    }
+    for (const session of candidates) {
+      let plaintext;
+      try {
+        plaintext = session.decrypt(body, now);
+      } catch (error) {
+        if (error instanceof DecryptionError) continue;
+        throw error;
+      }
+      this.promote(sender, session);
+      return { plaintext, ops: [this.sessionOp(sender)] };
+    }
+    throw new DecryptionError();
+  }
+
+  /** The 60-digit number for this device pair (docs/e2e.md §9), or null without a session. */
+  safetyNumber(deviceId, ownAccount, peerAccount) {
+    const session = this.current(deviceId);
+    if (!session) return null;
+    const encoder = new TextEncoder();
+    const number = safetyNumber(
+      this.keys.identity.public.encode(),
+      encoder.encode(ownAccount),
+      session.peerIdentity.encode(),
+      encoder.encode(peerAccount),
+    );
+    return { device: deviceId, number, formatted: formatSafetyNumber(number) };
+  }
+}
