@@ -171,3 +171,14 @@ def test_messages_round_trip_and_never_show_content_in_repr():
     message = Message("text", {"text": "geheim"}, "acc_x", NOW)
     assert decode(encode(message)) == message
     assert "geheim" not in repr(message)
+
+
+async def test_a_device_without_prekeys_is_skipped_not_a_reason_to_fail(relay):
+    admin, worker, caregiver = await secure_pair(relay)
+    boxed = relay.client()  # linked, but never published keys (still in its box)
+    await boxed.register((await caregiver.relay.link_device())["link"])
+    await worker.send_text(caregiver.account_id, "Komt toch aan")
+    got = await next_message(caregiver)
+    assert got.message.fields == {"text": "Komt toch aan"}
+    assert worker.unreachable == {boxed.device_id}
+    await close_all(worker, caregiver, admin)

@@ -34,7 +34,7 @@ from crypto import start_session as x3dh_start
 from crypto.envelope import TYPE_INITIAL
 from steuntje_client.client import Envelope, RelayClient
 from steuntje_client.disappearing import Disappearing
-from steuntje_client.errors import ClientError
+from steuntje_client.errors import ClientError, RelayRefused
 from steuntje_client.keys import DeviceKey, b64url
 from steuntje_client.messages import InvalidMessage, Message, decode, encode
 from steuntje_client.session_store import SessionStore
@@ -85,6 +85,7 @@ class SecureClient:
         self.messages: asyncio.Queue[Received] = asyncio.Queue()
         self.prekeys_published: asyncio.Queue[int] = asyncio.Queue()  # relay's count after
         self.dropped = 0  # envelopes that did not decrypt or validate (counted, never logged)
+        self.unreachable: set[str] = set()  # devices skipped: they had published no prekeys
         # One-time prekey ids up to this were uploaded once. Never upload one twice: the
         # relay may already have handed it to someone.
         self._uploaded_upto = self._load_marker()
@@ -210,13 +211,22 @@ class SecureClient:
         if account_id != self.account_id:
             own = await self.relay.devices_of(self.account_id)
             targets += [device for device in own if device != self.device_id]
-        envelopes = await asyncio.gather(*(self._encrypt_for(d, plaintext) for d in targets))
-        await asyncio.gather(
-            *(
-                self.relay.send(device, envelope)
-                for device, envelope in zip(targets, envelopes, strict=True)
-            )
+        sealed = await asyncio.gather(
+            *(self._encrypt_for(d, plaintext) for d in targets), return_exceptions=True
         )
+        ready = []
+        for device, result in zip(targets, sealed, strict=True):
+            if isinstance(result, RelayRefused) and result.code == "no_prekeys":
+                # A device that never came online to publish keys (a linked phone still in
+                # its box) cannot be reached yet; the others must not wait for it.
+                self.unreachable.add(device)
+                continue
+            if isinstance(result, BaseException):
+                raise result
+            ready.append((device, result))
+        if not ready and targets:
+            raise RelayRefused("no_prekeys", "none of the recipient's devices has keys yet")
+        await asyncio.gather(*(self.relay.send(device, envelope) for device, envelope in ready))
         self.disappearing.keep(message, account_id, outgoing=True)
         return message
 
