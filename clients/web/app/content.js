@@ -1,0 +1,33 @@
+// The fixed choices the app offers: nudge emojis and templates, the faces of a check-in.
+// Template ids travel inside the ciphertext; each reader sees the text in their own language
+// (i18n key "nudge_<id>"), so a Dutch worker's nudge reads in English on an English phone.
+
+export const NUDGE_EMOJIS = ["💛", "🌷", "☀️", "👍", "🤗", "☕"];
+
+export const NUDGE_TEMPLATES = [
+  "thinking_of_you",
+  "good_luck_today",
+  "well_done",
+  "take_care",
+  "proud_of_you",
+  "here_for_you",
+];
+
+/** What a caregiver can send back: thanks, and a way to say "today is hard" in two taps. */
+export const NUDGE_TEMPLATES_CAREGIVER = ["thank_you", "all_good", "thinking_of_you", "hard_day"];
+
+/** A caregiver answers with a tap on one of these; value 1 (bad) … 5 (good). */
+export const FACES = [
+  { value: 1, emoji: "😢", key: "face_1" },
+  { value: 2, emoji: "🙁", key: "face_2" },
+  { value: 3, emoji: "😐", key: "face_3" },
+  { value: 4, emoji: "🙂", key: "face_4" },
+  { value: 5, emoji: "😄", key: "face_5" },
+];
+
+export const CHECKIN_SCALE = 5;
+export const HEART = "💛";
+
+export function face(value) {
+  return FACES.find((item) => item.value === value) || null;
+}

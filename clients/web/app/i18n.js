@@ -1,0 +1,83 @@
+// Strings live in i18n/<lang>.js; this module picks the language and fills in {names}.
+// Dutch is the default; the choice is kept on this device only.
+
+const LANGUAGES = ["nl", "en"];
+const STORAGE_KEY = "steuntje.language";
+let strings = {};
+let current = "nl";
+
+export function languages() {
+  return LANGUAGES.slice();
+}
+
+export function language() {
+  return current;
+}
+
+function saved() {
+  try {
+    const value = localStorage.getItem(STORAGE_KEY);
+    return LANGUAGES.includes(value) ? value : "nl";
+  } catch {
+    return "nl";
+  }
+}
+
+/** Load the saved (or given) language's strings and set <html lang>. */
+export async function loadLanguage(lang = saved()) {
+  const code = LANGUAGES.includes(lang) ? lang : "nl";
+  const module = await import(`../i18n/${code}.js`);
+  strings = module.default;
+  current = code;
+  document.documentElement.lang = code;
+  try {
+    localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    // Private mode without storage: the choice lasts until the page closes.
+  }
+  return code;
+}
+
+/** Whether the current language has this string (template ids from newer apps may not). */
+export function has(key) {
+  return Object.hasOwn(strings, key);
+}
+
+/** t("key", {name: "Ans"}) → the string in the current language with {name} filled in. */
+export function t(key, params = {}) {
+  const template = strings[key];
+  if (template === undefined) {
+    console.warn(`missing string: ${key}`);
+    return key;
+  }
+  return template.replace(/\{(\w+)\}/g, (_, name) =>
+    params[name] === undefined ? `{${name}}` : String(params[name]),
+  );
+}
+
+/** A number with the right plural: t("x_one") or t("x_other"). */
+export function tn(key, count, params = {}) {
+  return t(count === 1 ? `${key}_one` : `${key}_other`, { count, ...params });
+}
+
+/** "10:42", "gisteren 10:42", "3 mrt 10:42" in the current language. */
+export function formatTime(unixSeconds, now = Date.now() / 1000) {
+  const date = new Date(unixSeconds * 1000);
+  const locale = current === "nl" ? "nl-NL" : "en-GB";
+  const time = date.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  const today = new Date(now * 1000);
+  const yesterday = new Date((now - 86400) * 1000);
+  if (date.toDateString() === today.toDateString()) return time;
+  if (date.toDateString() === yesterday.toDateString()) return `${t("yesterday")} ${time}`;
+  const day = date.toLocaleDateString(locale, { day: "numeric", month: "short" });
+  return `${day} ${time}`;
+}
+
+/** "vandaag", "gisteren", "3 dagen geleden" for the caseload. */
+export function formatAgo(unixSeconds, now = Date.now() / 1000) {
+  if (!unixSeconds) return t("never");
+  const days = Math.floor((now - unixSeconds) / 86400);
+  if (days <= 0) return t("today");
+  if (days === 1) return t("yesterday");
+  return tn("days_ago", days);
+}

@@ -1,0 +1,286 @@
+// One conversation's messages as a list: text, nudges, check-ins (with faces to tap),
+// answers, call-me requests; status of one's own messages; hearts under a message.
+// Everything a person wrote goes in through textContent (dom.js), never as HTML.
+
+import { FACES, HEART, face } from "../content.js";
+import { h } from "../dom.js";
+import { has, t } from "../i18n.js";
+
+const SHOWN_KINDS = new Set(["text", "nudge", "checkin", "checkin_answer", "call_me"]);
+
+const STATUS_KEYS = {
+  queued: "status_queued",
+  sent: "status_sent",
+  delivered: "status_delivered",
+  failed: "status_failed",
+};
+
+/** One-line summary of a message, for the live region and the caseload. */
+export function summary(message) {
+  const fields = message.fields || {};
+  switch (message.kind) {
+    case "text":
+      return fields.text;
+    case "nudge":
+      return `${fields.emoji} ${nudgeText(fields.template)}`.trim();
+    case "checkin":
+      return `${t("checkin_label")}: ${fields.question}`;
+    case "checkin_answer": {
+      const chosen = face(fields.answer);
+      return chosen ? `${chosen.emoji} ${t(chosen.key)}` : String(fields.answer);
+    }
+    case "call_me":
+      return t("call_me_message");
+    default:
+      return "";
+  }
+}
+
+export function nudgeText(template) {
+  return has(`nudge_${template}`) ? t(`nudge_${template}`) : "";
+}
+
+/**
+ * A list for one conversation. `app` gives the messenger and the own account;
+ * `otherName` is how the other person is called in this app.
+ * Returns {node, set(messages), update(message, isNew)}.
+ */
+export function messageList(app, conversationId, otherName) {
+  const items = new Map(); // message id → <li>
+  const messages = new Map(); // message id → message (for answers that refer to check-ins)
+  const list = h("ol", { class: "messages", "aria-label": t("messages_label") });
+  const empty = h("p", { class: "empty" }, t("messages_empty"));
+  const node = h("div", {}, empty, list);
+  const myAccount = app.me.accountId;
+
+  function draw(message, isNew) {
+    const previous = items.get(message.id);
+    const hadFocus = previous?.contains(document.activeElement)
+      ? document.activeElement.dataset.focusKey
+      : null;
+    const item = renderMessage(message, isNew);
+    items.set(message.id, item);
+    if (previous) {
+      previous.replaceWith(item);
+    } else {
+      list.append(item);
+    }
+    if (hadFocus) item.querySelector(`[data-focus-key="${hadFocus}"]`)?.focus();
+    empty.hidden = items.size > 0;
+    return item;
+  }
+
+  function renderMessage(message, isNew) {
+    const mine = message.outgoing;
+    const item = h("li", {
+      class: ["message", mine && "mine", message.kind === "call_me" && "call-me", isNew && "new"],
+      dataset: { id: message.id, kind: message.kind },
+    });
+    item.append(h("span", { class: "visually-hidden" }, mine ? t("you_said") : `${otherName}:`));
+    item.append(...body(message));
+    const meta = h("p", { class: "meta" }, h("span", {}, app.time(message.sentAt)));
+    if (mine && STATUS_KEYS[message.status]) {
+      meta.append(
+        " ",
+        h(
+          "span",
+          { class: ["queued", "failed"].includes(message.status) ? "status-waiting" : "status" },
+          t(STATUS_KEYS[message.status]),
+        ),
+      );
+    }
+    item.append(meta);
+    item.append(...reactions(message));
+    return item;
+  }
+
+  function body(message) {
+    const fields = message.fields || {};
+    switch (message.kind) {
+      case "text":
+        return [h("p", { class: "body" }, fields.text)];
+      case "nudge":
+        return [
+          h(
+            "p",
+            { class: "body" },
+            h("span", { class: "emoji", "aria-hidden": "true" }, fields.emoji),
+            h("span", { class: "visually-hidden" }, `${fields.emoji} `),
+            nudgeText(fields.template),
+          ),
+        ];
+      case "checkin":
+        return checkin(message);
+      case "checkin_answer": {
+        const chosen = face(fields.answer);
+        const question = messages.get(fields.checkin)?.fields?.question;
+        return [
+          h(
+            "p",
+            { class: "body" },
+            h("span", { class: "emoji", "aria-hidden": "true" }, chosen ? chosen.emoji : ""),
+            chosen ? t(chosen.key) : String(fields.answer),
+          ),
+          question ? h("p", { class: "hint" }, t("answer_to", { question })) : null,
+        ];
+      }
+      case "call_me":
+        return [
+          h(
+            "p",
+            { class: "body" },
+            h("span", { class: "emoji", "aria-hidden": "true" }, "📞"),
+            message.outgoing ? t("call_me_sent") : t("call_me_received", { name: otherName }),
+          ),
+        ];
+      default:
+        return [];
+    }
+  }
+
+  function checkin(message) {
+    const fields = message.fields;
+    const question = h("p", { class: "body" }, h("strong", {}, fields.question));
+    const answers = message.answers || {};
+    if (message.outgoing) {
+      const given = Object.entries(answers).filter(([account]) => account !== myAccount);
+      const chosen = given.length ? face(given[given.length - 1][1]) : null;
+      return [
+        h("p", { class: "hint" }, t("checkin_label")),
+        question,
+        h(
+          "p",
+          {},
+          chosen ? `${t("answer_label")}: ${chosen.emoji} ${t(chosen.key)}` : t("checkin_no_answer"),
+        ),
+      ];
+    }
+    const mine = answers[myAccount];
+    const group = h("div", { class: "faces", role: "group", "aria-label": fields.question });
+    const scale = Math.min(Math.max(Number(fields.scale) || 5, 2), 10);
+    const faces = scale === 5 ? FACES : FACES.slice(0, 0);
+    for (const option of faces) {
+      group.append(
+        h(
+          "button",
+          {
+            type: "button",
+            "aria-pressed": mine === option.value ? "true" : "false",
+            dataset: { focusKey: `face-${option.value}` },
+            onclick: () => answer(message, option.value),
+          },
+          h("span", { class: "face", "aria-hidden": "true" }, option.emoji),
+          h("span", {}, t(option.key)),
+        ),
+      );
+    }
+    if (!faces.length) {
+      // Another scale than five faces (from another app): plain numbered buttons.
+      for (let value = 1; value <= scale; value += 1) {
+        group.append(
+          h(
+            "button",
+            {
+              type: "button",
+              "aria-pressed": mine === value ? "true" : "false",
+              dataset: { focusKey: `face-${value}` },
+              onclick: () => answer(message, value),
+            },
+            String(value),
+          ),
+        );
+      }
+    }
+    return [
+      h("p", { class: "hint" }, t("checkin_received", { name: otherName })),
+      question,
+      group,
+      mine ? h("p", { class: "hint" }, t("checkin_thanks")) : null,
+    ];
+  }
+
+  async function answer(message, value) {
+    const answers = { ...(message.answers || {}), [myAccount]: value };
+    const updated = { ...message, answers };
+    messages.set(message.id, updated);
+    draw(updated, false);
+    await app.messenger.send(conversationId, "checkin_answer", { checkin: message.id, answer: value });
+    app.announce(t("answer_sent"));
+  }
+
+  function reactions(message) {
+    const all = Object.entries(message.reactions || {});
+    const nodes = [];
+    const others = all.filter(([account]) => account !== myAccount);
+    const mine = (message.reactions || {})[myAccount];
+    if (all.length) {
+      nodes.push(
+        h(
+          "p",
+          { class: "reactions" },
+          h("span", { class: "visually-hidden" }, t("reactions_label")),
+          ...others.map(([, emoji]) => h("span", { class: "reaction" }, emoji)),
+          mine ? h("span", { class: "reaction", title: t("your_reaction") }, mine) : null,
+        ),
+      );
+    }
+    if (!message.outgoing && message.kind !== "checkin_answer") {
+      nodes.push(
+        h(
+          "button",
+          {
+            type: "button",
+            class: "react-button",
+            "aria-pressed": mine === HEART ? "true" : "false",
+            dataset: { focusKey: "heart" },
+            onclick: () => react(message),
+          },
+          h("span", { "aria-hidden": "true" }, HEART),
+          t("send_heart"),
+        ),
+      );
+    }
+    return nodes;
+  }
+
+  async function react(message) {
+    const reactionsNow = { ...(message.reactions || {}), [myAccount]: HEART };
+    const updated = { ...message, reactions: reactionsNow };
+    messages.set(message.id, updated);
+    draw(updated, false);
+    await app.messenger.send(conversationId, "reaction", { of: message.id, emoji: HEART });
+    app.announce(t("heart_sent"));
+  }
+
+  return {
+    node,
+    set(all) {
+      list.replaceChildren();
+      items.clear();
+      messages.clear();
+      for (const message of all) messages.set(message.id, message);
+      for (const message of all) if (SHOWN_KINDS.has(message.kind)) draw(message, false);
+      empty.hidden = items.size > 0;
+    },
+    update(message, isNew) {
+      if (message.conversationId !== conversationId || !SHOWN_KINDS.has(message.kind)) return null;
+      messages.set(message.id, message);
+      const item = draw(message, isNew);
+      // An answer can change how its check-in looks (the worker's side).
+      if (message.kind === "checkin_answer" && messages.has(message.fields.checkin)) {
+        const target = messages.get(message.fields.checkin);
+        if (items.has(target.id)) draw(target, false);
+      }
+      if (isNew) item.scrollIntoView({ block: "nearest" });
+      return item;
+    },
+    remove(ids) {
+      for (const id of ids) {
+        items.get(id)?.remove();
+        items.delete(id);
+        messages.delete(id);
+      }
+      empty.hidden = items.size > 0;
+    },
+  };
+}

@@ -1,0 +1,245 @@
+// The support worker's caseload at a glance: each caregiver by the name the worker gave
+// them (kept on this device only), last contact, open check-ins, mood going down, a small
+// chart of check-in answers; a nudge in two taps; a check-in to a selection.
+
+import { h, uid } from "../dom.js";
+import { formatAgo, t, tn } from "../i18n.js";
+import { moodChart } from "../parts/chart.js";
+import { insights } from "../parts/insights.js";
+import { nudgePicker } from "../parts/nudge.js";
+
+/** How much a caregiver needs the worker now: a call request first, then a hard day, … */
+function urgency(facts) {
+  return 8 * facts.wantsCall + 4 * facts.hardDay + 2 * facts.moodDown + 1 * facts.waitingForAnswer;
+}
+
+export async function show(main, app) {
+  const m = app.messenger;
+  const selected = new Set();
+  const title = h("h1", {}, t("caseload_title"));
+  const checkinSelected = h(
+    "button",
+    {
+      type: "button",
+      class: "primary",
+      disabled: true,
+      onclick: () => app.go(`/checkin/${[...selected].map(encodeURIComponent).join(",")}`),
+    },
+    t("checkin_selected_none"),
+  );
+  const toolbar = h(
+    "div",
+    { class: "row" },
+    h(
+      "a",
+      { href: "#/invite", class: "button" },
+      h("span", { "aria-hidden": "true" }, "➕"),
+      t("invite_new"),
+    ),
+    checkinSelected,
+  );
+  const list = h("ul", { class: "caseload" });
+  const body = h("div", {});
+  main.append(title, toolbar, body);
+
+  let dirty = false;
+  const busy = () => {
+    const active = document.activeElement;
+    const typing = list.contains(active) && active.tagName === "INPUT" && active.type === "text";
+    return typing || Boolean(list.querySelector(".card[id]:not([hidden])"));
+  };
+  let drawing = 0;
+
+  /** Rebuild the list; `force` also when the worker is busy in it (first draw, a rename). */
+  async function draw(force = false) {
+    const ticket = ++drawing;
+    const conversations = (await m.conversations()).filter((item) => item.role === "caregiver");
+    // Who needs attention comes first; otherwise the latest contact first (the lib's order).
+    const entries = [];
+    for (const conversation of conversations) {
+      const facts = insights(await m.messages(conversation.id), app.me.accountId);
+      entries.push({ conversation, facts, urgency: urgency(facts) });
+    }
+    entries.sort((a, b) => b.urgency - a.urgency);
+    const cards = [];
+    for (const { conversation, facts } of entries) cards.push(await card(conversation, facts));
+    // While this was built the worker may have opened a picker or started typing, or a newer
+    // draw may have started: then leave their screen alone and try again later.
+    if (ticket !== drawing) return;
+    if (!force && busy()) {
+      dirty = true;
+      return;
+    }
+    const focus = focusedSpot();
+    list.replaceChildren(...cards);
+    restoreFocus(focus);
+    list.setAttribute("aria-label", t("caseload_list_label"));
+    if (conversations.length === 0) {
+      body.replaceChildren(h("p", { class: "notice" }, t("caseload_empty")));
+    } else {
+      body.replaceChildren(h("p", { class: "hint" }, tn("caseload_count", conversations.length)), list);
+    }
+    for (const id of [...selected]) {
+      if (!conversations.some((item) => item.id === id)) selected.delete(id);
+    }
+    updateSelection();
+  }
+
+  const FOCUSABLE = "a, button, input";
+
+  /** Which card and which control of it has focus, to find it again after a redraw. */
+  function focusedSpot() {
+    const active = document.activeElement;
+    const cardNode = list.contains(active) ? active.closest("li.card") : null;
+    if (!cardNode) return null;
+    const index = [...cardNode.querySelectorAll(FOCUSABLE)].indexOf(active);
+    return { account: cardNode.dataset.account, index };
+  }
+
+  function restoreFocus(spot) {
+    if (!spot) return;
+    const cardNode = [...list.children].find((item) => item.dataset.account === spot.account);
+    cardNode?.querySelectorAll(FOCUSABLE)[spot.index]?.focus();
+  }
+
+  function updateSelection() {
+    checkinSelected.disabled = selected.size === 0;
+    checkinSelected.textContent =
+      selected.size === 0 ? t("checkin_selected_none") : tn("checkin_selected", selected.size);
+  }
+
+  async function card(conversation, facts) {
+    const name = await app.nameOf(conversation);
+    const chat = `#/chat/${encodeURIComponent(conversation.id)}`;
+    const check = h("input", {
+      type: "checkbox",
+      id: uid("pick"),
+      checked: selected.has(conversation.id),
+      onchange: (event) => {
+        if (event.target.checked) selected.add(conversation.id);
+        else selected.delete(conversation.id);
+        updateSelection();
+      },
+    });
+    const badges = [];
+    if (conversation.unread) {
+      badges.push(h("span", { class: "badge calm" }, tn("unread_count", conversation.unread)));
+    }
+    if (facts.wantsCall) badges.push(h("span", { class: "badge" }, t("badge_wants_call")));
+    if (facts.hardDay) badges.push(h("span", { class: "badge" }, t("badge_hard_day")));
+    if (facts.waitingForAnswer) badges.push(h("span", { class: "badge" }, t("badge_no_answer")));
+    if (facts.moodDown) badges.push(h("span", { class: "badge" }, t("badge_mood_down")));
+
+    const nudgeButton = h(
+      "button",
+      { type: "button", "aria-expanded": "false" },
+      h("span", { "aria-hidden": "true" }, "💛"),
+      t("nudge_button_worker"),
+    );
+    const nudgePanel = h("div", { class: "card", id: uid("nudge"), hidden: true });
+    nudgeButton.setAttribute("aria-controls", nudgePanel.id);
+    nudgeButton.addEventListener("click", () => {
+      const open = nudgePanel.hidden;
+      nudgePanel.hidden = !open;
+      nudgeButton.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open && !nudgePanel.firstChild) {
+        nudgePanel.append(
+          nudgePicker(async (nudge) => {
+            await m.send(conversation.id, "nudge", nudge);
+            nudgePanel.hidden = true;
+            nudgeButton.setAttribute("aria-expanded", "false");
+            nudgeButton.focus();
+            app.announce(t("nudge_sent_to", { name }));
+          }),
+        );
+      }
+      if (open) nudgePanel.querySelector("button")?.focus();
+    });
+
+    return h(
+      "li",
+      { class: "card caregiver", dataset: { account: conversation.id } },
+      h(
+        "label",
+        { class: "check", for: check.id },
+        check,
+        h("span", { class: "visually-hidden" }, t("pick_for_checkin", { name })),
+      ),
+      h(
+        "div",
+        {},
+        h("h2", {}, h("a", { href: chat }, name)),
+        conversation.name ? null : nameForm(conversation),
+        h(
+          "ul",
+          { class: "facts" },
+          h("li", {}, t("last_contact", { when: formatAgo(facts.lastContact) })),
+          facts.series.length ? null : h("li", {}, t("no_answers_yet")),
+        ),
+        badges.length ? h("p", {}, badges) : null,
+      ),
+      facts.series.length ? moodChart(facts.series, name) : null,
+      h(
+        "div",
+        { class: "actions row" },
+        h("a", { href: chat, class: "button" }, t("open_chat")),
+        nudgeButton,
+      ),
+      nudgePanel,
+    );
+  }
+
+  function nameForm(conversation) {
+    const id = uid("name");
+    const input = h("input", { id, type: "text", maxlength: "80", autocomplete: "off" });
+    return h(
+      "form",
+      {
+        class: "field",
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const value = input.value.trim();
+          if (!value) return input.focus();
+          await m.setName(conversation.id, value);
+          app.announce(t("name_saved"));
+          await draw(true);
+        },
+      },
+      h("label", { for: id }, t("name_label")),
+      h(
+        "div",
+        { class: "row" },
+        h("div", { class: "grow" }, input),
+        h("button", { type: "submit" }, t("save")),
+      ),
+    );
+  }
+
+  await draw(true);
+  // Redraw on news, but never under the worker's hands: while they type a name or have a
+  // nudge picker open, wait until focus leaves the list.
+  let pending = null;
+  const redraw = () => {
+    if (pending) return;
+    pending = Promise.resolve().then(async () => {
+      pending = null;
+      if (busy()) {
+        dirty = true;
+        return;
+      }
+      dirty = false;
+      await draw();
+    });
+  };
+  const onFocusOut = () => {
+    if (dirty) window.setTimeout(redraw, 0);
+  };
+  main.addEventListener("focusout", onFocusOut);
+  const offs = [m.on("conversation", redraw), m.on("message", redraw)];
+  return {
+    destroy: () => {
+      offs.forEach((off) => off());
+      main.removeEventListener("focusout", onFocusOut);
+    },
+  };
+}

@@ -1,0 +1,292 @@
+// One conversation, for both roles. A caregiver gets big "Bel me" and nudge buttons; a
+// worker gets the nudge picker, a check-in and the caregiver's local name.
+
+import { CHECKIN_SCALE, NUDGE_TEMPLATES_CAREGIVER } from "../content.js";
+import { h, uid } from "../dom.js";
+import { t, tn } from "../i18n.js";
+import { messageList, summary } from "../parts/messages.js";
+import { nudgePicker } from "../parts/nudge.js";
+
+/** "30 dagen", "12 uur" for the disappearing-message timer. */
+function duration(seconds) {
+  const days = Math.round(seconds / 86400);
+  if (days >= 1) return tn("duration_days", days);
+  return tn("duration_hours", Math.max(1, Math.round(seconds / 3600)));
+}
+
+export async function show(main, app, where, options = {}) {
+  const m = app.messenger;
+  const conversations = await m.conversations();
+  const conversation = conversations.find((item) => item.id === where.id);
+  if (!conversation) {
+    main.append(
+      h("h1", {}, t("chat_not_found_title")),
+      h("p", {}, t("chat_not_found_body")),
+      h("a", { href: "#/", class: "button" }, t("back_home")),
+    );
+    return null;
+  }
+  const caregiver = app.me.role === "caregiver";
+  let name = await app.nameOf(conversation);
+  const title = h("h1", { id: "chat-title" }, caregiver ? t("chat_title_caregiver", { name }) : name);
+  const list = messageList(app, conversation.id, name);
+
+  const header = h("div", { class: "chat-header" }, title);
+  if (!caregiver) header.append(workerTools());
+  else if (options.single) header.append(h("p", { class: "hint" }, t("chat_intro_caregiver")));
+  if (conversation.disappearingTimer) {
+    const time = duration(conversation.disappearingTimer);
+    header.append(h("p", { class: "hint" }, t("disappear_after", { time })));
+  }
+  // A caregiver trusts the worker they met; a new or unknown device of the other person
+  // is worth a calm word and a way to compare numbers.
+  const identityNote = h("div", { role: "status" });
+  header.append(identityNote);
+  if (caregiver && conversation.verified === false) showIdentityNote();
+
+  const composer = h(
+    "section",
+    { class: "composer", "aria-label": t("composer_label") },
+    caregiver ? caregiverActions() : workerActions(),
+    textForm(),
+  );
+  main.append(header, list.node, composer);
+
+  list.set(await m.messages(conversation.id));
+  m.markRead(conversation.id).catch(() => {});
+
+  const unsubscribe = [
+    m.on("message", ({ message, isNew }) => {
+      if (message.conversationId !== conversation.id) return;
+      list.update(message, isNew);
+      if (isNew && !message.outgoing) {
+        app.announce(t("new_message_from", { name, text: summary(message) }));
+        m.markRead(conversation.id).catch(() => {});
+      }
+    }),
+    m.on("removed", ({ conversationId, ids }) => {
+      if (conversationId === conversation.id) list.remove(ids);
+    }),
+    m.on("identity", ({ accountId }) => {
+      if (accountId === conversation.id) showIdentityNote();
+    }),
+  ];
+  return { destroy: () => unsubscribe.forEach((off) => off()) };
+
+  function showIdentityNote() {
+    identityNote.replaceChildren(
+      h(
+        "p",
+        { class: "notice" },
+        t("identity_changed", { name }),
+        " ",
+        h("a", { href: `#/safety/${encodeURIComponent(conversation.id)}` }, t("identity_compare")),
+      ),
+    );
+  }
+
+  async function send(kind, fields, doneKey) {
+    await m.send(conversation.id, kind, fields);
+    app.announce(app.state === "online" ? t(doneKey) : t("status_queued_long"));
+  }
+
+  function textForm() {
+    const fieldId = uid("text");
+    const field = h("textarea", { id: fieldId, rows: "2", maxlength: "4000", autocomplete: "off" });
+    const form = h(
+      "form",
+      {
+        class: "row",
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const text = field.value.trim();
+          if (!text) {
+            field.focus();
+            return;
+          }
+          field.value = "";
+          await send("text", { text }, "message_sent");
+          field.focus();
+        },
+      },
+      h("label", { for: fieldId, class: "visually-hidden" }, t("text_label")),
+      h("div", { class: "grow" }, field),
+      h("button", { type: "submit", class: "primary" }, t("send")),
+    );
+    field.placeholder = t("text_placeholder");
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
+    });
+    return form;
+  }
+
+  function toggle(button, panel) {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    panel.hidden = !open;
+    if (open) panel.querySelector("button, input, textarea")?.focus();
+  }
+
+  function nudgePanel(button, templates) {
+    const panel = h(
+      "div",
+      { class: "card", id: uid("nudge-panel"), hidden: true },
+      nudgePicker(async (nudge) => {
+        await send("nudge", nudge, "nudge_sent");
+        toggle(button, panel);
+        button.focus();
+      }, templates),
+    );
+    button.setAttribute("aria-controls", panel.id);
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", () => toggle(button, panel));
+    return panel;
+  }
+
+  function caregiverActions() {
+    const callMe = h(
+      "button",
+      {
+        type: "button",
+        class: "primary big",
+        onclick: async () => {
+          await send("call_me", {}, "call_me_done");
+        },
+      },
+      h("span", { "aria-hidden": "true" }, "📞"),
+      t("call_me_button"),
+    );
+    const nudgeButton = h(
+      "button",
+      { type: "button", class: "big" },
+      h("span", { "aria-hidden": "true" }, "💛"),
+      t("nudge_button_caregiver"),
+    );
+    return h(
+      "div",
+      {},
+      h("div", { class: "quick-actions" }, callMe, nudgeButton),
+      nudgePanel(nudgeButton, NUDGE_TEMPLATES_CAREGIVER),
+    );
+  }
+
+  function workerActions() {
+    const nudgeButton = h(
+      "button",
+      { type: "button" },
+      h("span", { "aria-hidden": "true" }, "💛"),
+      t("nudge_button_worker"),
+    );
+    const checkinButton = h(
+      "button",
+      { type: "button" },
+      h("span", { "aria-hidden": "true" }, "🙂"),
+      t("checkin_button"),
+    );
+    const questionId = uid("question");
+    const question = h("input", {
+      id: questionId,
+      type: "text",
+      maxlength: "300",
+      value: t("checkin_default_question"),
+    });
+    const checkinPanel = h(
+      "form",
+      {
+        class: "card",
+        id: uid("checkin-panel"),
+        hidden: true,
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const text = question.value.trim() || t("checkin_default_question");
+          await send("checkin", { question: text, scale: CHECKIN_SCALE }, "checkin_sent");
+          question.value = t("checkin_default_question");
+          toggle(checkinButton, checkinPanel);
+          checkinButton.focus();
+        },
+      },
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: questionId }, t("checkin_question_label")),
+        question,
+      ),
+      h("button", { type: "submit", class: "primary" }, t("checkin_send")),
+    );
+    checkinButton.setAttribute("aria-controls", checkinPanel.id);
+    checkinButton.setAttribute("aria-expanded", "false");
+    checkinButton.addEventListener("click", () => toggle(checkinButton, checkinPanel));
+    return h(
+      "div",
+      {},
+      h("div", { class: "quick-actions" }, nudgeButton, checkinButton),
+      nudgePanel(nudgeButton),
+      checkinPanel,
+    );
+  }
+
+  function workerTools() {
+    const nameId = uid("name");
+    const input = h("input", {
+      id: nameId,
+      type: "text",
+      maxlength: "80",
+      autocomplete: "off",
+      value: conversation.name || "",
+    });
+    const form = h(
+      "form",
+      {
+        class: "card",
+        hidden: true,
+        id: uid("rename"),
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const value = input.value.trim();
+          if (!value) return;
+          await m.setName(conversation.id, value);
+          name = value;
+          title.textContent = value;
+          form.hidden = true;
+          renameButton.setAttribute("aria-expanded", "false");
+          renameButton.focus();
+          app.announce(t("name_saved"));
+        },
+      },
+      h("label", { for: nameId }, t("name_label")),
+      h("p", { class: "hint" }, t("name_hint")),
+      h(
+        "div",
+        { class: "row" },
+        h("div", { class: "grow" }, input),
+        h("button", { type: "submit", class: "primary" }, t("save")),
+      ),
+    );
+    const renameButton = h(
+      "button",
+      {
+        type: "button",
+        "aria-expanded": "false",
+        "aria-controls": form.id,
+        onclick: () => toggle(renameButton, form),
+      },
+      t("rename"),
+    );
+    return h(
+      "div",
+      {},
+      h(
+        "div",
+        { class: "row" },
+        h("a", { href: "#/", class: "button" }, t("back_caseload")),
+        renameButton,
+        h(
+          "a",
+          { href: `#/safety/${encodeURIComponent(conversation.id)}`, class: "button" },
+          t("safety_link"),
+        ),
+      ),
+      form,
+    );
+  }
+}

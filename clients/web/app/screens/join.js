@@ -1,0 +1,85 @@
+// The caregiver's (or a new worker's) first screen, opened from the QR code at the kitchen
+// table: one button and they are in. No phone number, no password.
+
+import { h } from "../dom.js";
+import { isOffline } from "../failures.js";
+import { language, t } from "../i18n.js";
+
+/** Refusals after which the same link can never work: only a new invite helps. */
+const FINAL = new Set(["invite_used", "invite_expired", "invite_invalid"]);
+
+const ERROR_KEYS = {
+  invite_invalid: "join_error_invalid",
+  invite_expired: "join_error_expired",
+  invite_used: "join_error_used",
+  too_many_attempts: "join_error_busy",
+};
+
+export function show(main, app) {
+  const link = app.pendingInvite || "";
+  const anotherDevice = /[#&]device=1(&|$)/.test(link);
+  const fromWorker = /[#&]fp=/.test(link) && !anotherDevice;
+  // Whoever a worker invites is most likely a caregiver: large type from the first screen.
+  document.body.classList.toggle("role-caregiver", fromWorker);
+  const other =
+    language() === "nl"
+      ? { code: "en", label: "In English" }
+      : { code: "nl", label: "In het Nederlands" };
+  const error = h("div", { role: "alert" });
+  const button = h(
+    "button",
+    { class: "primary big", type: "button", onclick: join },
+    t(anotherDevice ? "join_device_button" : "join_button"),
+  );
+  const busy = h("p", { class: "hint", role: "status" });
+
+  main.append(
+    h(
+      "section",
+      { class: "welcome", "aria-labelledby": "join-title" },
+      h("img", { class: "logo", src: "/app/icons/icon.svg", alt: "" }),
+      h("h1", { id: "join-title" }, t(anotherDevice ? "join_device_title" : "join_title")),
+      // A link from a support worker's phone carries their key (fp=); one from an
+      // administrator's console does not, and then "your support worker" would be wrong.
+      anotherDevice
+        ? h("p", {}, t("join_device_body"))
+        : [
+            h("p", {}, t(fromWorker ? "join_body" : "join_body_plain")),
+            h("p", {}, t(fromWorker ? "join_privacy" : "join_privacy_plain")),
+          ],
+      error,
+      button,
+      busy,
+      h(
+        "p",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            lang: other.code,
+            class: "link-button",
+            onclick: () => app.relabel(other.code),
+          },
+          other.label,
+        ),
+      ),
+    ),
+  );
+
+  async function join() {
+    button.disabled = true;
+    error.replaceChildren();
+    busy.textContent = t("join_busy");
+    try {
+      await app.messenger.register(app.pendingInvite);
+      await app.joined();
+    } catch (failure) {
+      busy.textContent = "";
+      const key =
+        ERROR_KEYS[failure?.code] || (isOffline(failure) ? "join_error_offline" : "join_error_other");
+      error.append(h("p", { class: "error" }, t(key)));
+      button.disabled = FINAL.has(failure?.code);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+// Someone opened the app without an invite and without an account on this phone.
+
+import { h } from "../dom.js";
+import { t } from "../i18n.js";
+
+export function show(main) {
+  main.append(
+    h(
+      "section",
+      { class: "welcome", "aria-labelledby": "noinvite-title" },
+      h("img", { class: "logo", src: "/app/icons/icon.svg", alt: "" }),
+      h("h1", { id: "noinvite-title" }, t("noinvite_title")),
+      h("p", {}, t("noinvite_body")),
+      h("p", {}, t("noinvite_how")),
+    ),
+  );
+}

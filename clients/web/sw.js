@@ -1,0 +1,117 @@
+// Steuntje's service worker: keeps the app shell on the phone so the app opens without a
+// connection (messages written offline wait in the outbox). It never touches the relay's
+// WebSocket and never caches anything but the app's own files.
+//
+// VERSION must change whenever a file under clients/web/ changes: the new worker then
+// fills a new cache and deletes the old one once it takes over.
+
+const VERSION = "2026-11-29.1";
+const CACHE = `steuntje-shell-${VERSION}`;
+
+// The shell every screen needs. Install fails (and the old worker stays) if one is missing.
+const SHELL = [
+  "/",
+  "/app/manifest.webmanifest",
+  "/app/styles/app.css",
+  "/app/icons/icon.svg",
+  "/app/icons/icon-192.png",
+  "/app/app/main.js",
+  "/app/app/dom.js",
+  "/app/app/i18n.js",
+  "/app/app/content.js",
+  "/app/app/failures.js",
+  "/app/i18n/nl.js",
+  "/app/i18n/en.js",
+  "/app/app/parts/messages.js",
+  "/app/app/parts/nudge.js",
+  "/app/app/screens/join.js",
+  "/app/app/screens/home.js",
+  "/app/app/screens/chat.js",
+  "/app/app/screens/settings.js",
+  "/app/app/screens/safety.js",
+  "/app/app/screens/noinvite.js",
+  "/app/app/screens/gone.js",
+  "/app/app/screens/lock.js",
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await cache.addAll(SHELL);
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(
+        names
+          .filter((name) => name.startsWith("steuntje-shell-") && name !== CACHE)
+          .map((name) => caches.delete(name)),
+      );
+      await self.clients.claim();
+    })(),
+  );
+});
+
+// The page tells the worker which of the app's files it loaded (the library, crypto and
+// vendored files it imported before this worker existed), so they are cached as well.
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type !== "cache" || !Array.isArray(data.urls)) return;
+  const urls = data.urls.filter(isAppFile);
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await Promise.allSettled(urls.map((url) => cache.add(url)));
+    })(),
+  );
+});
+
+function isAppFile(url) {
+  try {
+    const parsed = new URL(url, self.location.origin);
+    return parsed.origin === self.location.origin && parsed.pathname.startsWith("/app/");
+  } catch {
+    return false;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && url.pathname === "/") {
+    event.respondWith(networkFirst(request));
+  } else if (url.pathname.startsWith("/app/")) {
+    event.respondWith(cacheFirst(request));
+  }
+  // Everything else (the WebSocket, /healthz, exports) goes straight to the network.
+});
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put("/", response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match("/");
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(request, { ignoreSearch: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
