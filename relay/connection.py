@@ -77,6 +77,9 @@ FIRE_AND_FORGET = frozenset({"ack"})
 class Connection:
     sid: str
     remote: str  # used only to limit invite attempts, in memory; never logged or stored
+    # The scheme and host this client reached the relay at: invite links point there when
+    # no public URL is configured (a relay on port 0 in tests, a LAN address at a desk).
+    base_url: str = ""
     state: State = State.AWAITING_AUTH
     nonce: bytes | None = None
     device: DeviceRecord | None = None

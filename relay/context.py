@@ -89,6 +89,13 @@ class RelayContext:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
+    def link_base(self, conn: Connection) -> str:
+        """Where invite links point: the configured public URL, else where this client
+        reached the relay, else the listening address."""
+        if self.config.public_url:
+            return self.config.effective_public_url
+        return conn.base_url or self.config.effective_public_url
+
     def forget_permissions(self) -> None:
         self.permissions.clear()
 

@@ -159,7 +159,8 @@ class RelayNamespace(socketio.AsyncNamespace):
             raise socketio.exceptions.ConnectionRefusedError("unavailable")
         request = environ.get("aiohttp.request")
         remote = (request.remote if request is not None else None) or ""
-        conn = Connection(sid, remote)
+        base_url = f"{request.scheme}://{request.host}" if request is not None else ""
+        conn = Connection(sid, remote, base_url)
         self.ctx.connections[sid] = conn
         conn.auth_timer = asyncio.get_running_loop().call_later(
             self.ctx.config.limits.auth_timeout_s, self._auth_timeout, sid

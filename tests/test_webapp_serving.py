@@ -151,3 +151,16 @@ async def test_the_page_names_every_module_it_needs_so_none_waits_for_another(tm
         assert "</app/lib/extra.js>; rel=modulepreload" in headers["Link"]  # kept up to date
     finally:
         await server.close()
+
+
+async def test_invite_links_point_where_the_client_reached_the_relay(relay, make_relay):
+    admin, worker, caregiver = await relay.onboard()
+    link = (await worker.create_invite("caregiver"))["link"]
+    assert link.startswith(f"{relay.url}/#invite=")  # the real port, not the configured 0
+    configured = await make_relay(public_url="https://steuntje.example.nl")
+    admin = configured.client()
+    await admin.register(await configured.invite("admin"))
+    assert (await admin.create_invite("worker"))["link"].startswith(
+        "https://steuntje.example.nl/#invite="
+    )
+    await admin.close()

@@ -153,7 +153,7 @@ async def on_invite_create(ctx: RelayContext, conn: Connection, data: Any) -> di
         "role": role,
         "token": token,
         "expires_at": expires_at,
-        "link": invite_link(ctx.config.effective_public_url, token),
+        "link": invite_link(ctx.link_base(conn), token),
     }
 
 
@@ -181,5 +181,5 @@ async def on_device_link_create(ctx: RelayContext, conn: Connection, data: Any) 
         "ok": True,
         "token": token,
         "expires_at": expires_at,
-        "link": invite_link(ctx.config.effective_public_url, token),
+        "link": invite_link(ctx.link_base(conn), token),
     }

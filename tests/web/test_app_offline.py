@@ -9,7 +9,6 @@ import pytest
 from test_app_support import (
     LAPTOP,
     PHONE,
-    WEB,
     Watch,
     check_screen,
     clear_screenshots,
@@ -29,15 +28,8 @@ async def test_app_shell_opens_offline(browser, relay, artifacts: Path) -> None:
     context, page = await new_phone(browser, watch, PHONE)
     try:
         served = await page.request.get(f"{relay.url}/sw.js")
-        if served.status == 404:
-            # Until the relay serves /sw.js at the root scope, hand the browser our file.
-            source = (WEB / "sw.js").read_text(encoding="utf-8")
-            await context.route(
-                f"{relay.url}/sw.js",
-                lambda route: route.fulfill(
-                    status=200, body=source, content_type="text/javascript"
-                ),
-            )
+        assert served.status == 200  # served from the root, so it controls the whole app
+        assert served.headers["service-worker-allowed"] == "/"
         await worker_joins(page, await relay.invite("worker"), artifacts)
         await page.evaluate(
             "async () => { await navigator.serviceWorker.ready;"
