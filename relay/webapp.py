@@ -3,8 +3,8 @@
 The relay is the only host the web app ever talks to (no CDN), so it serves the app itself.
 Caregivers use cheap phones on slow connections: every text file goes out gzip-compressed
 (compressed once, kept in memory by content hash), every response carries a strong ETag so
-a reload costs a 304, and vendored third-party files, whose contents only change when the
-pinned version does, may be cached for a week. The app's own files are revalidated on
+a reload costs a 304, and vendored third-party files, whose names carry their pinned
+version, may be cached for a year. The app's own files are revalidated on
 every load (``no-cache``): a stale module next to a fresh one would break the app, and the
 versioned service worker already keeps the shell available offline.
 
@@ -40,7 +40,9 @@ CONTENT_TYPES = {
 }
 # Already compressed formats gain nothing from gzip.
 NOT_COMPRESSED = {".png", ".ico", ".woff2"}
-VENDOR_CACHE = "public, max-age=604800"  # a week: pinned third-party files
+# Vendored third-party files carry their version in their name (vendor/refresh.py), so a
+# new version is a new URL: browsers may keep them for a year without asking again.
+VENDOR_CACHE = "public, max-age=31536000, immutable"
 APP_CACHE = "no-cache"  # revalidate: the ETag makes that a cheap 304
 
 

@@ -15,7 +15,7 @@ import pytest
 expect = pytest.importorskip("playwright.async_api").expect
 expect.set_options(timeout=15_000)
 WEB = Path(__file__).resolve().parents[2] / "clients" / "web"
-AXE_SOURCE = (WEB / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+AXE_SOURCE = (WEB / "vendor" / "axe-core-4.14.1.min.js").read_text(encoding="utf-8")
 # Buttons, button-like links, menu links and checkbox labels: at least 44 × 44 CSS px.
 # (Links inside running text are exempt, as in WCAG 2.5.8.)
 SMALL_TARGETS = """() => [...document.querySelectorAll('button, a.button, .app-nav a, label.check')]

@@ -146,7 +146,7 @@ async def test_signature_rules_equal_libsodium_beyond_wycheproof(
     page, errors = await open_app_page(browser, relay)
     verdicts = await page.evaluate(
         """async ({ pk, msg, sig }) => {
-          const { ed25519, hexToBytes } = await import('/app/vendor/noble.js');
+          const { ed25519, hexToBytes } = await import('/app/vendor/noble-2.4.0.js');
           const { ed25519Verify } = await import('/app/crypto/primitives.js');
           const [key, message, signature] = [pk, msg, sig].map(hexToBytes);
           return {

@@ -36,7 +36,12 @@ def test_refresh_check_finds_no_problem() -> None:
 
 
 def test_every_file_names_package_version_licence_and_sources() -> None:
-    expected = {"noble.js", "socket.io.esm.min.js", "qrcode.js", "axe.min.js"}
+    expected = {
+        "noble-2.4.0.js",
+        "socket.io-4.8.4.esm.min.js",
+        "qrcode-generator-2.0.4.js",
+        "axe-core-4.14.1.min.js",
+    }
     assert set(MANIFEST["files"]) == expected
     for name, entry in MANIFEST["files"].items():
         assert entry["packages"], name
@@ -54,7 +59,15 @@ def test_crypto_and_transport_fit_the_first_load_budget() -> None:
     crypto/ are excluded: the app never loads them.
     """
     web = VENDOR.parent
-    files = [VENDOR / "noble.js", VENDOR / "socket.io.esm.min.js"]
+    files = [VENDOR / "noble-2.4.0.js", VENDOR / "socket.io-4.8.4.esm.min.js"]
     files += [path for path in (web / "crypto").glob("*.js") if "runner" not in path.name]
     total = sum(len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)) for path in files)
     assert total <= 64 * 1024, f"{total} bytes compressed"
+
+
+def test_every_vendored_file_name_carries_its_version():
+    """The relay lets browsers keep vendor files for a year: a new version must be a new URL."""
+    manifest = json.loads((VENDOR / "MANIFEST.json").read_text())
+    for name, entry in manifest["files"].items():
+        versions = {package["version"] for package in entry["packages"]}
+        assert any(f"-{version}." in name for version in versions), name

@@ -1,5 +1,5 @@
 // Thin wrappers around the stock primitives, so every caller gets the same checks
-// (crypto/primitives.py). The algorithms are @noble's, vendored in ../vendor/noble.js:
+// (crypto/primitives.py). The algorithms are @noble's, vendored in ../vendor/noble-2.4.0.js:
 //
 // * x25519 refuses an all-zero shared secret (a low-order or small-subgroup public key),
 //   as X3DH allows and libsodium does;
@@ -19,7 +19,7 @@ import {
   sha512,
   x25519 as nobleX25519,
   xchacha20poly1305,
-} from '../vendor/noble.js';
+} from '../vendor/noble-2.4.0.js';
 import { concat } from './codec.js';
 import { DecryptionError } from './errors.js';
 

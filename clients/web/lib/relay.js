@@ -9,7 +9,7 @@
  * did with the envelope) is dropped. Acknowledgements are cumulative, sent after the app
  * has handled (and stored) a whole `deliver`.
  */
-import { io } from "../vendor/socket.io.esm.min.js";
+import { io } from "../vendor/socket.io-4.8.4.esm.min.js";
 import { asBytes, b64url, concat, equalBytes, unb64url } from "./bytes.js";
 import { ConnectionLost, FATAL_CODES, RelayError } from "./errors.js";
 import { Emitter } from "./events.js";

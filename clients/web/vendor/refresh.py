@@ -60,8 +60,12 @@ export { default, stringToBytes } from 'qrcode-generator';
 """
 
 # Every committed file: how it is made, from which package files, under which licence.
+# Each name carries its package's version, so the relay can let browsers cache vendored files
+# for a year (relay/webapp.py): a new version is a new URL. After an upgrade, update the
+# imports (crypto/primitives.js, lib/relay.js, app/parts/qr.js, tests/web); the tests fail
+# on any import of a name that no longer exists.
 FILES = {
-    "noble.js": {
+    f"noble-{PACKAGES['@noble/curves']}.js": {
         "build": "esbuild",
         "entry": NOBLE_ENTRY,
         "banner": "/*! @noble/curves, @noble/hashes, @noble/ciphers 2.4.0 (MIT) (c) Paul Miller"
@@ -69,18 +73,18 @@ FILES = {
         # The source files each package contributes are read from esbuild's metafile.
         "packages": ["@noble/curves", "@noble/hashes", "@noble/ciphers"],
     },
-    "socket.io.esm.min.js": {
+    f"socket.io-{PACKAGES['socket.io-client']}.esm.min.js": {
         "build": "copy",
         "packages": {"socket.io-client": ["dist/socket.io.esm.min.js"]},
     },
-    "qrcode.js": {
+    f"qrcode-generator-{PACKAGES['qrcode-generator']}.js": {
         "build": "esbuild",
         "entry": QRCODE_ENTRY,
         "banner": "/*! qrcode-generator 2.0.4 (MIT) Copyright (c) 2009 Kazuhiko Arase;"
         " see licenses/ */",
         "packages": ["qrcode-generator"],
     },
-    "axe.min.js": {
+    f"axe-core-{PACKAGES['axe-core']}.min.js": {
         "build": "copy",
         "packages": {"axe-core": ["axe.min.js"]},
     },

@@ -1,6 +1,6 @@
 // The invite QR code, drawn locally as SVG: the link never leaves this device to be drawn.
 
-import qrcode from "../../vendor/qrcode.js";
+import qrcode from "../../vendor/qrcode-generator-2.0.4.js";
 import { svg } from "../dom.js";
 
 const QUIET = 4; // modules of white border the QR standard asks for
