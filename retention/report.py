@@ -152,8 +152,8 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             "as envelopes; the timer carries out Art. 5(1)(e) GDPR (storage limitation)",
             "each device, by the timer (the relay cannot: it never sees content)",
             "when the app next runs after the timer ends",
-            "enforced in the Python client (while it runs and at its next start); the web app"
-            " keeps the same rule",
+            "enforced in the Python client and the web app (while they run and at their next"
+            " start)",
         ),
         ReportRow(
             "server metadata: last-seen times, counters",
