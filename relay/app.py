@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import socketio
 from aiohttp import web
 
-from relay import __version__, housekeeping
+from relay import __version__, fanout, housekeeping
 from relay.clock import Clock, SystemClock
 from relay.commit_queue import CommitQueue
 from relay.config import RelayConfig
@@ -16,7 +16,7 @@ from relay.context import RelayContext
 from relay.delivery import Router
 from relay.logs import quiet_client_faults, transport_logger
 from relay.namespace import RelayNamespace
-from relay.storage.sqlite import SQLiteStorage
+from relay.storage.factory import storage_for_config
 from relay.webapp import add_web_routes
 
 CONTEXT = web.AppKey("steuntje_context", RelayContext)
@@ -65,8 +65,10 @@ def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Applicati
         max_http_buffer_size=2 * limits.max_event_bytes,
         logger=transport_logger(),
         engineio_logger=transport_logger(),
+        # Several nodes: Socket.IO's own cross-node messages go through Redis (fanout.py).
+        client_manager=fanout.client_manager(config.redis_url) if config.redis_url else None,
     )
-    storage = SQLiteStorage.for_config(config)
+    storage = storage_for_config(config)
     ctx = RelayContext(config=config, clock=clock, storage=storage, sio=sio, router=Router())
     sio.register_namespace(RelayNamespace(ctx))
 
@@ -89,7 +91,10 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     )
     ctx.commits.start()
     ctx.ready = True
-    async with housekeeping.running(ctx, ctx.config.purge_interval_s):
+    async with (
+        fanout.running(ctx.config.redis_url, ctx.router),
+        housekeeping.running(ctx, ctx.config.purge_interval_s),
+    ):
         yield
     ctx.ready = False
     await ctx.commits.stop()

@@ -108,6 +108,11 @@ class RelayConfig:
             )
         if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
             raise ConfigError("--redis must look like redis://redis.example.nl:6379/0")
+        if self.redis_url and not self.database_url:
+            raise ConfigError(
+                "--redis is for several relay nodes, which share one PostgreSQL database:"
+                " add --database postgresql://... (or leave both out for one node)"
+            )
         for name in ("envelope_ttl_s", "invite_ttl_s", "admin_invite_ttl_s", "purge_interval_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive number of seconds")

@@ -19,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from relay.storage.base import StoredEnvelope
 
 Emit = Callable[[list[StoredEnvelope]], Awaitable[None]]
 ReadMailbox = Callable[[str, int, int], Awaitable[list[StoredEnvelope]]]
+
+
+READ_RETRY_S = 1.0  # a mailbox read that failed (database away) is retried after this
 
 
 class Mode(enum.Enum):
@@ -86,13 +89,24 @@ class DeviceStream:
         """A newly committed envelope for this device (called in sequence order)."""
         if self.closed or envelope.seq <= self.cursor:
             return  # already sent by a drain read that saw the commit first
-        if self.mode is Mode.LIVE and self._window_open():
+        # Live only if it is the very next number: with several relay nodes, numbers in
+        # between may have been committed elsewhere; pushing past them would let the
+        # device's cumulative acknowledgement delete them unseen. Read the mailbox instead.
+        if self.mode is Mode.LIVE and envelope.seq == self.cursor + 1 and self._window_open():
             self._outbox.append(envelope)
             self._sent([envelope])
             self.cursor = envelope.seq
         else:
             self.mode = Mode.DRAINING
             self._dirty = True
+        self._ensure_pump()
+
+    def poke(self) -> None:
+        """Another relay node committed something for this device: read the mailbox."""
+        if self.closed:
+            return
+        self.mode = Mode.DRAINING
+        self._dirty = True
         self._ensure_pump()
 
     def acknowledged(self, upto: int) -> None:
@@ -118,7 +132,13 @@ class DeviceStream:
                     if room <= 0 or not self._window_open():
                         return  # the next acknowledgement restarts the pump
                     self._dirty = False
-                    read = await self._read(self.device_id, self.cursor, room)
+                    try:
+                        read = await self._read(self.device_id, self.cursor, room)
+                    except Exception:  # the database is unreachable: read again shortly
+                        self._dirty = True
+                        loop = asyncio.get_running_loop()
+                        loop.call_later(READ_RETRY_S, self._ensure_pump)
+                        return
                     fresh = [row for row in read if row.seq > self.cursor]
                     rows = self._within_byte_budget(fresh)
                     if rows:
@@ -145,10 +165,24 @@ class DeviceStream:
 
 
 class Router:
-    """Which device is connected here, so committed envelopes find their stream."""
+    """Which device is connected here, so committed envelopes find their stream. With
+    several nodes, `elsewhere` (fanout.py) hears of every device that got envelopes here
+    (it may be connected to another node too, or only there), and `poke` is how other
+    nodes' commits arrive."""
 
     def __init__(self) -> None:
         self._streams: dict[str, DeviceStream] = {}
+        self.elsewhere: Callable[[set[str]], None] | None = None
+
+    def poke(self, device_ids: Iterable[str] | None = None) -> None:
+        """Make these devices' streams (None: every stream here) read their mailbox."""
+        streams = (
+            list(self._streams.values())
+            if device_ids is None
+            else [s for d in device_ids if (s := self._streams.get(d)) is not None]
+        )
+        for stream in streams:
+            stream.poke()
 
     def attach(self, stream: DeviceStream) -> None:
         self._streams[stream.device_id] = stream
@@ -164,3 +198,5 @@ class Router:
             stream = streams.get(envelope.to_device)
             if stream is not None:
                 stream.offer(envelope)
+        if self.elsewhere is not None:
+            self.elsewhere({envelope.to_device for envelope in envelopes})

@@ -88,7 +88,8 @@ async def _every(ctx: RelayContext, interval_s: float) -> None:
                 wait = min(interval_s, LEADER_RETRY_S)
         except Exception as exc:  # the database may be busy or down: try again next time
             log.warning("expiry purge failed: %s", type(exc).__name__)
-            wait = min(interval_s, LEADER_RETRY_S)
+            if hasattr(ctx.storage, "try_job_lock"):  # several nodes: someone must lead soon
+                wait = min(interval_s, LEADER_RETRY_S)
         await asyncio.sleep(wait)
 
 

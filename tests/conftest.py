@@ -183,3 +183,7 @@ async def relay_process(tmp_path: Path) -> AsyncIterator[RelayProcess]:
     if process.process is not None and process.process.returncode is None:
         process.process.kill()
         await process.process.wait()
+
+
+# -- real PostgreSQL and Redis servers (tests/servers.py) -------------------------------
+from servers import postgres_dsn, postgres_server, redis_server, storage_backend  # noqa: E402, F401

@@ -49,9 +49,10 @@ async def drain(queue: asyncio.Queue) -> None:
 
 async def test_both_sides_see_the_timer_and_delete_their_copies_when_it_passes(relay, tmp_path):
     admin, worker, caregiver, case_id = await pair(relay, tmp_path)
-    # The organisation's default (30 days) is known to both from the start.
-    assert worker.disappearing.timers[caregiver.account_id] == 30 * DAY
+    # The organisation's default (30 days) is known to both from the start: the caregiver's
+    # app asks when it registers; the worker's when the relay tells it of the new case.
     assert caregiver.disappearing.timers[worker.account_id] == 30 * DAY
+    assert await change(worker) == (caregiver.account_id, 30 * DAY)
     await drain(worker.disappearing.changes)
     await drain(caregiver.disappearing.changes)
 

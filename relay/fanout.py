@@ -1,0 +1,187 @@
+"""Fan-out between relay nodes through Redis (`--redis redis://...`; docs/scaling.md).
+
+Two things travel through Redis, and no envelope does:
+
+1. python-socketio's own messages (`LocalFirstRedisManager`, the server's client manager):
+   an emit to a connection of another node. The relay's emits go to its own connections,
+   so they skip Redis entirely; only an emit for a connection elsewhere is published.
+2. Mailbox pokes (`RedisFanout`): after a commit, the ids of its recipient devices, on
+   the channel `steuntje:mailbox`. A node where such a device is connected reads its
+   mailbox from the shared database, as a reconnecting device would; the others ignore
+   the poke. (Usually a device is connected to one node only; for a moment after it
+   moved, its old connection may still be open on another.) Ciphertext stays in the
+   database; Redis sees routing ids only, never stores them (pub/sub), and losing a poke
+   loses nothing.
+
+Why that is enough: the database is the truth and Redis only says "look now". While
+Redis is away, pokes are dropped; each node re-subscribes when it is back and then makes
+every stream it serves read its mailbox, which covers everything committed in the gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator
+
+import socketio
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError
+
+from relay.delivery import Router
+
+log = logging.getLogger("steuntje.relay.fanout")
+
+CHANNEL = "steuntje:mailbox"
+RETRY_FIRST_S = 0.2  # wait before resubscribing after Redis went away, doubling
+RETRY_MAX_S = 2.0
+HEALTH_CHECK_S = 5  # ping an idle subscription, so a dead Redis is noticed
+
+
+class LocalFirstRedisManager(socketio.AsyncRedisManager):
+    """`AsyncRedisManager` that publishes an emit only when its target is elsewhere: an
+    emit to a connection of this node goes straight to it, Redis up or down."""
+
+    async def emit(  # type: ignore[override]
+        self,
+        event: str,
+        data: object,
+        namespace: str | None = None,
+        room: str | None = None,
+        skip_sid: object = None,
+        callback: object = None,
+        to: str | None = None,
+        **kwargs: object,
+    ) -> None:
+        target = to or room
+        if target is not None and self.is_connected(target, namespace or "/"):
+            kwargs["ignore_queue"] = True
+        await super().emit(
+            event,
+            data,
+            namespace=namespace,
+            room=target,
+            skip_sid=skip_sid,
+            callback=callback,
+            **kwargs,
+        )
+
+
+def client_manager(redis_url: str) -> socketio.AsyncRedisManager:
+    return LocalFirstRedisManager(redis_url, channel="steuntje:socketio")
+
+
+class RedisFanout:
+    """Pokes other nodes about committed envelopes and hears theirs."""
+
+    def __init__(self, redis_url: str, router: Router) -> None:
+        self._url = redis_url
+        self._router = router
+        self._node = secrets.token_hex(8)  # tells our own pokes apart; not persistent
+        self._pending: set[str] = set()
+        self._flushing = False
+        self._redis: aioredis.Redis | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self.subscribed = asyncio.Event()
+        self.published = 0  # counters for tests and the benchmark
+        self.dropped = 0
+        self.received = 0
+
+    def __repr__(self) -> str:
+        return f"RedisFanout(subscribed={self.subscribed.is_set()}, published={self.published})"
+
+    async def start(self) -> None:
+        self._redis = aioredis.Redis.from_url(
+            self._url, health_check_interval=HEALTH_CHECK_S, socket_connect_timeout=2
+        )
+        self._listener = asyncio.get_running_loop().create_task(self._listen(), name="fanout")
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    # -- out: one PUBLISH per event-loop tick, however many commits it saw -------------------
+
+    def publish(self, device_ids: set[str]) -> None:
+        self._pending |= device_ids
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                devices, self._pending = sorted(self._pending), set()
+                message = json.dumps({"node": self._node, "devices": devices})
+                try:
+                    await self._redis.publish(CHANNEL, message)  # type: ignore[union-attr]
+                    self.published += 1
+                except (RedisError, OSError) as exc:
+                    # Committed already; the other nodes drain when they re-subscribe.
+                    self.dropped += 1
+                    log.warning("could not poke other nodes: %s", type(exc).__name__)
+        finally:
+            self._flushing = False
+
+    # -- in ----------------------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        retry = RETRY_FIRST_S
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[union-attr]
+            try:
+                await pubsub.subscribe(CHANNEL)
+                self.subscribed.set()
+                retry = RETRY_FIRST_S
+                # Whatever was committed while we were not listening: read it now.
+                self._router.poke()
+                async for message in pubsub.listen():
+                    self._heard(message)
+            except (RedisError, OSError) as exc:
+                if self.subscribed.is_set():
+                    log.warning(
+                        "lost Redis, delivering from this node only: %s", type(exc).__name__
+                    )
+                self.subscribed.clear()
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
+            await asyncio.sleep(retry)  # a retry timer: Redis is down
+            retry = min(retry * 2, RETRY_MAX_S)
+
+    def _heard(self, message: dict[str, object]) -> None:
+        if message.get("type") != "message":
+            return
+        try:
+            poke = json.loads(message["data"])  # type: ignore[arg-type]
+            if poke["node"] == self._node:
+                return
+            devices = [d for d in poke["devices"] if isinstance(d, str)]
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed poke")
+            return
+        self.received += 1
+        self._router.poke(devices)
+
+
+@contextlib.asynccontextmanager
+async def running(redis_url: str, router: Router) -> AsyncIterator[RedisFanout | None]:
+    """Fan-out for the relay's lifetime when Redis is configured; nothing otherwise."""
+    if not redis_url:
+        yield None
+        return
+    fanout = RedisFanout(redis_url, router)
+    await fanout.start()
+    router.elsewhere = fanout.publish
+    try:
+        yield fanout
+    finally:
+        router.elsewhere = None
+        await fanout.stop()
