@@ -38,6 +38,8 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".woff2": "font/woff2",
 }
+# sw.js's version line; the relay fills in WebFiles.app_version().
+_VERSION_LINE = re.compile(r'^const VERSION = "[^"]*";', re.MULTILINE)
 # Already compressed formats gain nothing from gzip.
 NOT_COMPRESSED = {".png", ".ico", ".woff2"}
 # Vendored third-party files carry their version in their name (vendor/refresh.py), so a
@@ -59,7 +61,7 @@ class WebFiles:
 
     def __init__(self, root: Path = WEB_ROOT) -> None:
         self.root = root.resolve()
-        self._cache: dict[Path, tuple[tuple[int, int], _Prepared]] = {}
+        self._cache: dict[Path, tuple[tuple[int, int, str], _Prepared]] = {}
 
     def resolve(self, relative: str) -> Path | None:
         """The file for a URL path, or None when it is outside the root or not servable."""
@@ -74,11 +76,15 @@ class WebFiles:
 
     def prepare(self, path: Path) -> _Prepared:
         stat = path.stat()
-        version = (stat.st_mtime_ns, stat.st_size)
+        worker = path == self.root / "sw.js"
+        app = self.app_version() if worker else ""
+        version = (stat.st_mtime_ns, stat.st_size, app)
         cached = self._cache.get(path)
         if cached is not None and cached[0] == version:
             return cached[1]
         body = path.read_bytes()
+        if worker:  # a new app version is a new worker, which replaces the cached shell
+            body = _VERSION_LINE.sub(f'const VERSION = "{app}";', body.decode(), count=1).encode()
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         gzipped = None
         if path.suffix not in NOT_COMPRESSED and len(body) > 256:
@@ -86,6 +92,16 @@ class WebFiles:
         prepared = _Prepared(etag, body, gzipped, CONTENT_TYPES[path.suffix])
         self._cache[path] = (version, prepared)
         return prepared
+
+    def app_version(self) -> str:
+        """A hash of every file the app is made of (content, not times): the service
+        worker's VERSION, so no release can forget to change it."""
+        digest = hashlib.sha256()
+        for path in sorted(self.root.rglob("*")):
+            if path.suffix in CONTENT_TYPES and path.name != "sw.js" and path.is_file():
+                digest.update(path.relative_to(self.root).as_posix().encode())
+                digest.update(self.prepare(path).etag.encode())
+        return digest.hexdigest()[:16]
 
     def response(self, request: web.Request, path: Path, **headers: str) -> web.Response:
         prepared = self.prepare(path)

@@ -164,3 +164,16 @@ async def test_invite_links_point_where_the_client_reached_the_relay(relay, make
         "https://steuntje.example.nl/#invite="
     )
     await admin.close()
+
+
+async def test_the_service_worker_s_version_follows_every_app_file(site):
+    url, root = site
+    (root / "sw.js").write_text('const VERSION = "development";\nself.skipWaiting();\n')
+    _, _, first = await get(f"{url}/sw.js")
+    version = first.decode().split('"')[1]
+    assert version != "development" and len(version) == 16
+    assert (await get(f"{url}/sw.js"))[2] == first  # stable while nothing changes
+
+    (root / "app" / "main.js").write_text(MODULE + "// a fix\n")
+    _, _, second = await get(f"{url}/sw.js")
+    assert second.decode().split('"')[1] != version  # a new worker, so a new shell cache

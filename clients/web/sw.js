@@ -2,10 +2,11 @@
 // connection (messages written offline wait in the outbox). It never touches the relay's
 // WebSocket and never caches anything but the app's own files.
 //
-// VERSION must change whenever a file under clients/web/ changes: the new worker then
-// fills a new cache and deletes the old one once it takes over.
+// VERSION changes whenever a file under clients/web/ changes: the relay replaces the line
+// below with a hash of the app's files when it serves this worker (relay/webapp.py), and a
+// changed worker fills a new cache and deletes the old one once it takes over.
 
-const VERSION = "2026-11-29.1";
+const VERSION = "development";
 const CACHE = `steuntje-shell-${VERSION}`;
 
 // The shell every screen needs. Install fails (and the old worker stays) if one is missing.

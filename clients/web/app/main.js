@@ -17,6 +17,20 @@ const SCREENS = {
   safety: () => import("./screens/safety.js"),
   gone: () => import("./screens/gone.js"),
   lock: () => import("./screens/lock.js"),
+  officer: () => import("./screens/officer.js"),
+  "officer-holds": () => import("./screens/officer-holds.js"),
+  "officer-requests": () => import("./screens/officer-requests.js"),
+  admin: () => import("./screens/admin.js"),
+  "admin-invite": () => import("./screens/admin-invite.js"),
+  "admin-policy": () => import("./screens/admin-policy.js"),
+  "admin-cases": () => import("./screens/admin-cases.js"),
+};
+
+// The desk roles (privacy officer, organisation admin): their screens by first path part,
+// the first one is where they land. Settings and safety numbers are shared with everyone.
+const DESK_ROUTES = {
+  officer: { "": "officer", holds: "officer-holds", requests: "officer-requests" },
+  admin: { "": "admin", invite: "admin-invite", policy: "admin-policy", cases: "admin-cases" },
 };
 
 const app = {
@@ -108,6 +122,10 @@ function route() {
   }
   const [, first = "", second = ""] = hash.split("/");
   const caregiver = app.me.role === "caregiver";
+  const desk = DESK_ROUTES[app.me.role];
+  if (desk && first !== "settings" && first !== "safety") {
+    return { screen: desk[first] || desk[""] };
+  }
   switch (first) {
     case "chat":
       return second ? { screen: "chat", id: decodeURIComponent(second) } : { screen: "home" };
@@ -157,6 +175,27 @@ async function render() {
   else if (ticket > 1) main.focus();
 }
 
+const DESK_NAV = {
+  officer: [
+    ["#/", "nav_audit", ["officer"]],
+    ["#/holds", "nav_holds", ["officer-holds"]],
+    ["#/requests", "nav_requests", ["officer-requests"]],
+  ],
+  admin: [
+    ["#/", "nav_accounts", ["admin"]],
+    ["#/invite", "nav_admin_invite", ["admin-invite"]],
+    ["#/cases", "nav_cases", ["admin-cases"]],
+    ["#/policy", "nav_policy", ["admin-policy"]],
+  ],
+};
+
+function deskNav(role) {
+  return [
+    ...DESK_NAV[role].map(([href, key, screens]) => [href, t(key), screens]),
+    ["#/settings", t("nav_settings"), ["settings", "safety"]],
+  ];
+}
+
 function drawHeader(screen) {
   const nav = document.getElementById("nav");
   if (!app.me || app.gone || app.messenger.locked) {
@@ -168,8 +207,9 @@ function drawHeader(screen) {
     nav.hidden = true;
     return;
   }
-  const items =
-    app.me.role === "caregiver"
+  const items = DESK_NAV[app.me.role]
+    ? deskNav(app.me.role)
+    : app.me.role === "caregiver"
       ? [
           ["#/", t("nav_messages"), ["home", "chat"]],
           ["#/settings", t("nav_settings"), ["settings", "safety"]],
@@ -305,6 +345,7 @@ async function start() {
   app.me = m.registered ? m.me : null;
   if (app.me) forgetInvite(); // already in: an old or second invite link is not needed
   document.body.classList.toggle("role-caregiver", app.me?.role === "caregiver");
+  document.body.classList.toggle("role-desk", Boolean(DESK_ROUTES[app.me?.role]));
   m.on("status", ({ state }) => {
     const wasOnline = app.state === "online";
     app.state = state;
@@ -348,6 +389,7 @@ app.joined = async () => {
   if (app.me.role !== "caregiver") await nameNewcomers();
   app.pendingInvite = null;
   document.body.classList.toggle("role-caregiver", app.me.role === "caregiver");
+  document.body.classList.toggle("role-desk", Boolean(DESK_ROUTES[app.me.role]));
   drawConnection(app.messenger.state);
   go("/");
 };
