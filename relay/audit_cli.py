@@ -17,22 +17,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from audit import Report, verify_bundle
 from audit.errors import BundleError
 from relay.config import RelayConfig
 from relay.storage.audit_store import AuditDraft
-from relay.storage.sqlite import SQLiteStorage
+from relay.storage.factory import storage_for_config
 
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-async def _storage(config: RelayConfig) -> SQLiteStorage:
-    if not config.database_path.exists():
+async def _storage(config: RelayConfig) -> Any:
+    if not config.database_url and not config.database_path.exists():
         raise FileNotFoundError(f"no database at {config.database_path}")
-    storage = SQLiteStorage.for_config(config)
+    storage = storage_for_config(config)
     await storage.open()
     return storage
 

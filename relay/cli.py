@@ -46,6 +46,13 @@ def _add_relay_options(parser: argparse.ArgumentParser, public_url: bool = True)
         help="the audit log's signing key (created on first use); back it up apart from the "
         "database (default DATA/audit-log.key, or $STEUNTJE_AUDIT_KEY)",
     )
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="PostgreSQL shared by several relay nodes, e.g. postgresql://steuntje@db/steuntje "
+        "(default: the embedded SQLite file in DATA, or $STEUNTJE_DATABASE; docs/scaling.md)",
+    )
     if not public_url:
         return
     parser.add_argument(
@@ -94,13 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="full (default): an acknowledged envelope survives power loss; "
         "normal: it survives a relay crash but maybe not power loss",
-    )
-    serve.add_argument(
-        "--database",
-        default=None,
-        metavar="URL",
-        help="PostgreSQL shared by several relay nodes, e.g. postgresql://steuntje@db/steuntje "
-        "(default: the embedded SQLite file in DATA, or $STEUNTJE_DATABASE; docs/scaling.md)",
     )
     serve.add_argument(
         "--redis",

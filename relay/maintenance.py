@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from relay.config import RelayConfig
-from relay.storage.sqlite import PURGE_BATCH, SQLiteStorage
+from relay.storage.factory import storage_for_config
+from relay.storage.sqlite import PURGE_BATCH
 from retention import EnvelopeLifetime, OrganisationPolicy, PurgeSchedule, report
 from retention.lifetimes import INVITE_GRACE_S
 from retention.report import COLUMNS
@@ -21,13 +22,13 @@ def _progress(kind: str, count: int) -> None:
 async def purge(
     config: RelayConfig, now: int, dry_run: bool, say: Callable[[str], None] = print
 ) -> dict[str, int]:
-    storage = SQLiteStorage.for_config(config)
-    if not config.database_path.exists():
+    storage = storage_for_config(config)
+    if not config.database_url and not config.database_path.exists():
         raise FileNotFoundError(f"no database at {config.database_path}")
     await storage.open()
     try:
         what = "would be deleted (dry run: nothing changed)" if dry_run else "deleted"
-        say(f"Retention purge of {config.database_path.resolve()}")
+        say(f"Retention purge of {storage.location}")
         counts = await storage.purge_expired(
             now, INVITE_GRACE_S, dry_run=dry_run, progress=None if dry_run else _progress
         )
@@ -35,7 +36,7 @@ async def purge(
         say(f"  {'what':<{width}}  {what}")
         for kind, count in counts.items():
             say(f"  {kind:<{width}}  {count:>10,}")
-        if not dry_run and any(counts.values()):
+        if not dry_run and any(counts.values()) and not config.database_url:
             say(
                 "The write-ahead log was folded in and truncated: no copy of a deleted row "
                 "is left in it."

@@ -18,7 +18,7 @@ from relay.config import RelayConfig
 from relay.invites import invite_link, invite_subject, new_token, token_hash
 from relay.storage.audit_store import AuditDraft
 from relay.storage.base import Storage
-from relay.storage.sqlite import SQLiteStorage
+from relay.storage.factory import storage_for_config
 
 log = logging.getLogger("steuntje.relay")
 
@@ -43,8 +43,8 @@ async def create_invite(
 
 async def invite_offline(config: RelayConfig, role: str, ttl_s: int, now: int) -> str:
     """For `steuntje admin invite`: write an invite straight into the database (safe while
-    the relay runs: SQLite serialises the two writers)."""
-    storage = SQLiteStorage.for_config(config)
+    the relay runs: the database serialises the writers)."""
+    storage = storage_for_config(config)
     await storage.open()
     try:
         _, org_id = await storage.installation(now)
@@ -66,7 +66,9 @@ async def serve(config: RelayConfig, say: Callable[[str], None] = print) -> None
     ctx.config = config  # the real port is known only now (port 0 = pick a free one)
     url = config.effective_public_url
     say(f"Steuntje relay {__version__} listening on http://{_host(config.host)}:{port}")
-    say(f"  database: {config.database_path.resolve()}")
+    say(f"  database: {ctx.storage.location}")
+    if config.redis_url:
+        say("  fan-out between nodes: Redis")
     if await ctx.storage.account_count() == 0:
         link = await create_invite(
             ctx.storage, ctx.org_id, "admin", ctx.now(), config.admin_invite_ttl_s, url

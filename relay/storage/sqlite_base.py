@@ -75,6 +75,11 @@ class SQLiteBase:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(path={str(self.path)!r})"
 
+    @property
+    def location(self) -> str:
+        """Where the data is, for banners and CLI output (PostgreSQL: host and database)."""
+        return str(self.path.resolve())
+
     # -- plumbing -------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
