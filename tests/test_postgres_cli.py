@@ -7,7 +7,7 @@ import asyncio
 import subprocess
 import sys
 
-from conftest import RelayProcess
+from servers import loaded_conftest
 
 from steuntje_client import DeviceKey, RelayClient
 
@@ -22,9 +22,11 @@ def steuntje(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def test_the_cli_tools_open_the_postgres_database(postgres_dsn, tmp_path):
+async def test_the_cli_tools_open_the_postgres_database(postgres_dsn, tmp_path, request):
     keys = ("--key-dir", str(tmp_path / "keys"), "--audit-key", str(tmp_path / "audit.key"))
-    node = RelayProcess(tmp_path / "data", ("--database", postgres_dsn, *keys))
+    node = loaded_conftest(request.config).RelayProcess(
+        tmp_path / "data", ("--database", postgres_dsn, *keys)
+    )
     await node.start()
     try:
         banner = "".join(node.stdout_lines)
