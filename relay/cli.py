@@ -253,7 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
         "the last line) to stdout.",
     )
     bench.add_argument(
-        "--url", default=None, help="measure an already running relay (needs --admin-invite)"
+        "--url",
+        default=None,
+        help="measure an already running relay (needs --admin-invite); several nodes of one "
+        "cluster comma-separated: devices are spread over them, so every envelope crosses "
+        "from one node to another (docs/scaling.md)",
     )
     bench.add_argument(
         "--admin-invite", default=None, metavar="LINK", help="an admin invite link for --url"

@@ -5,7 +5,10 @@ elsewhere; Redis and PostgreSQL restart under load. Real processes, real servers
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import pytest
 from servers import PostgresServer, RedisServer, create_database, drop_database, loaded_conftest
 
 from steuntje_client import ConnectionLost, DeviceKey, RelayClient, RelayRefused
+from steuntje_client.bench_workload import ClientPool
 
 WAIT = 30
 LEADER_LINE = "background job 1: runs on this node"
@@ -283,3 +287,30 @@ async def test_a_node_never_pushes_past_an_envelope_committed_on_another_node(
         for server in servers:
             await server.close()
         await drop_database(postgres_server, dsn)
+
+
+def test_the_benchmark_puts_consecutive_devices_on_different_nodes():
+    pool = ClientPool("http://a:1, http://b:2,http://c:3")
+    assert [pool.next_url() for _ in range(4)] == [
+        "http://a:1", "http://b:2", "http://c:3", "http://a:1",
+    ]  # fmt: skip
+    assert ClientPool("http://a:1").next_url() == "http://a:1"
+
+
+async def test_the_benchmark_spreads_devices_over_the_nodes_it_is_given(cluster):
+    """`steuntje bench --url A,B`: every pair's devices sit on different nodes, so every
+    envelope crosses through PostgreSQL and Redis; nothing is lost or delivered twice."""
+    await cluster.start(2)
+    urls = ",".join(node.url for node in cluster.nodes)
+    command = [
+        sys.executable, "-m", "relay", "bench", "--url", urls,
+        "--admin-invite", cluster.nodes[0].admin_invite,
+        "--pairs", "4", "--messages", "25", "--no-crypto", "--json",
+    ]  # fmt: skip
+    result = await asyncio.to_thread(
+        subprocess.run, command, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    (run,) = figures["runs"]
+    assert run["delivered"] == 100 and figures["lost"] == 0 and figures["duplicated"] == 0

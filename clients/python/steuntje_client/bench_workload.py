@@ -44,16 +44,30 @@ def now_ns() -> int:
 
 
 class ClientPool:
-    """Every client the benchmark creates, so that all of them are closed at the end."""
+    """Every client the benchmark creates, so that all of them are closed at the end.
+
+    `url` may name several relay nodes, comma-separated (one PostgreSQL + Redis cluster,
+    docs/scaling.md): clients are spread over them in turn, so a pair's two devices, made
+    one after the other, always sit on different nodes and every envelope crosses."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.urls = [part.strip() for part in url.split(",") if part.strip()]
         self.clients: list[RelayClient] = []
+        self._next = 0
+
+    @property
+    def url(self) -> str:
+        return self.urls[0]
+
+    def next_url(self) -> str:
+        url = self.urls[self._next % len(self.urls)]
+        self._next += 1
+        return url
 
     async def register(
         self, invite: str, on_envelope: Any = None, key: DeviceKey | None = None
     ) -> RelayClient:
-        client = RelayClient(self.url, key or DeviceKey.generate(), on_envelope=on_envelope)
+        client = RelayClient(self.next_url(), key or DeviceKey.generate(), on_envelope=on_envelope)
         self.clients.append(client)
         await client.register(invite)
         return client
