@@ -52,7 +52,8 @@ class DeviceStream:
         self._window = window
         self._window_bytes = window_bytes
         self._batch = batch
-        self._unacked: deque[tuple[int, int]] = deque()  # (seq, body size) sent, not acked
+        # (seq, body size, sender device, envelope id) sent, not yet acknowledged
+        self._unacked: deque[tuple[int, int, str, str]] = deque()
         self._unacked_bytes = 0
         self.cursor = acked  # highest seq sent (or known acknowledged) on this connection
         self.acked = acked
@@ -74,7 +75,9 @@ class DeviceStream:
 
     def _sent(self, envelopes: list[StoredEnvelope]) -> None:
         for envelope in envelopes:
-            self._unacked.append((envelope.seq, len(envelope.body)))
+            self._unacked.append(
+                (envelope.seq, len(envelope.body), envelope.from_device, envelope.envelope_id)
+            )
             self._unacked_bytes += len(envelope.body)
 
     def start(self) -> None:
@@ -109,13 +112,19 @@ class DeviceStream:
         self._dirty = True
         self._ensure_pump()
 
-    def acknowledged(self, upto: int) -> None:
+    def acknowledged(self, upto: int) -> list[tuple[str, str]]:
+        """The device has everything up to `upto`. Returns (sender device, envelope id) of
+        each envelope this connection delivered and that is now acknowledged."""
+        done = []
         while self._unacked and self._unacked[0][0] <= upto:
-            self._unacked_bytes -= self._unacked.popleft()[1]
+            _, size, sender, envelope_id = self._unacked.popleft()
+            self._unacked_bytes -= size
+            done.append((sender, envelope_id))
         if upto > self.acked:
             self.acked = upto
             if self.mode is Mode.DRAINING:
                 self._ensure_pump()
+        return done
 
     def _ensure_pump(self) -> None:
         if self._pump is None and not self.closed:

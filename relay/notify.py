@@ -1,5 +1,5 @@
-"""Events the relay pushes to clients: deliver, case_changed, and the notice before a
-connection is dropped (revoked / replaced / disabled)."""
+"""Events the relay pushes to clients: deliver, delivered, case_changed, and the notice
+before a connection is dropped (revoked / replaced / disabled)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,24 @@ async def emit_deliver(ctx: RelayContext, sid: str, envelopes: list[StoredEnvelo
             to=sid,
         )
         start = end
+
+
+def device_room(device_id: str) -> str:
+    """Every connection of a device is in this room, on whichever node it is (several
+    nodes: python-socketio's Redis manager carries an emit to a room across)."""
+    return f"device:{device_id}"
+
+
+async def emit_delivered(ctx: RelayContext, acknowledged: list[tuple[str, str]]) -> None:
+    """Tell each sender which of its envelopes a recipient device has acknowledged, so its
+    app can show "afgeleverd". The relay learns nothing new by it (it deletes the envelope
+    at the same moment); the sender learns that the recipient's device was online then.
+    Best effort: a sender that is not connected now is not told later."""
+    by_sender: dict[str, list[str]] = {}
+    for sender, envelope_id in acknowledged:
+        by_sender.setdefault(sender, []).append(envelope_id)
+    for sender, ids in by_sender.items():
+        await ctx.sio.emit("delivered", {"ids": ids}, room=device_room(sender))
 
 
 async def drop_connection(ctx: RelayContext, conn: Connection, reason: str) -> None:

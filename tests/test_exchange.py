@@ -221,3 +221,17 @@ async def test_a_device_key_is_its_identity(relay):
     key = DeviceKey.from_seed(bytes(range(32)))
     assert key.device_id == DeviceKey.from_seed(bytes(range(32))).device_id
     assert "device_id" in repr(key) and bytes(range(32)).hex() not in repr(key)
+
+
+async def test_the_sender_is_told_when_a_recipient_device_acknowledges(relay):
+    admin, worker, caregiver = await relay.onboard()
+    await caregiver.close()  # offline: the envelope waits
+    first = await worker.send(caregiver.device_id, b"een")
+    assert worker.delivered.empty()  # stored is not delivered
+    back = relay.client(caregiver.key)
+    await back.connect()
+    (got,) = await receive(back, 1)  # the client acknowledges what it received
+    assert got.id == first
+    assert await asyncio.wait_for(worker.delivered.get(), WAIT) == [first]
+    second = await worker.send(back.device_id, b"twee")  # live this time
+    assert await asyncio.wait_for(worker.delivered.get(), WAIT) == [second]

@@ -314,3 +314,10 @@ async def test_the_benchmark_spreads_devices_over_the_nodes_it_is_given(cluster)
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     (run,) = figures["runs"]
     assert run["delivered"] == 100 and figures["lost"] == 0 and figures["duplicated"] == 0
+
+
+async def test_a_sender_on_one_node_is_told_of_delivery_on_another(cluster):
+    await cluster.start(2)
+    admin, worker, caregiver = await cluster.onboard(0, 0, 1)  # worker on A, caregiver on B
+    sent = await worker.send(caregiver.device_id, b"over de grens")  # B receives and acks
+    assert await asyncio.wait_for(worker.delivered.get(), WAIT) == [sent]

@@ -13,6 +13,7 @@ from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID, ENVELOPE_ID
+from relay.notify import emit_delivered
 from relay.policies import effective_for
 from relay.storage.base import NewEnvelope, StoreOutcome
 from relay.validate import int_field, require_object
@@ -119,5 +120,7 @@ async def on_ack(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, An
         raise RelayError(Code.BAD_ACK, delivered_upto=stream.cursor)
     if ctx.commits is not None and upto > stream.acked:
         ctx.commits.ack(conn.device.id, upto)
-    stream.acknowledged(upto)
+    acknowledged = stream.acknowledged(upto)
+    if acknowledged:
+        await emit_delivered(ctx, acknowledged)
     return {"ok": True}

@@ -16,6 +16,7 @@ from relay.ids import DEVICE_ID, b64url, unb64url
 from relay.invites import token_hash
 from relay.limits import TokenBucket
 from relay.notify import (
+    device_room,
     drop_connection,
     emit_deliver,
     notify_case_members,
@@ -163,6 +164,7 @@ async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -
     conn.fetch_bucket = TokenBucket(rate=per_minute / 60, burst=per_minute)
     ctx.by_device[record.id] = conn
     ctx.by_account[record.account_id].add(conn.sid)
+    await ctx.sio.enter_room(conn.sid, device_room(record.id))  # for `delivered`
     if await ctx.note_active(record.account_id):
         # Back before the account was removed for inactivity: its workers see the flag go.
         for case in await ctx.storage.list_cases(record.account_id):

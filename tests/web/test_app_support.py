@@ -134,7 +134,7 @@ async def send_text(page, text: str) -> None:
     await page.get_by_role("button", name="Verstuur").click()
 
 
-SENT = re.compile("verstuurd|afgeleverd")
+SENT = re.compile("verstuurd|afgeleverd|gelezen")  # out, whatever happened next
 
 
 async def expect_message(page, text: str, status: str | re.Pattern[str] | None = None) -> None:

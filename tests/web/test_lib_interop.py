@@ -84,10 +84,10 @@ async def test_every_kind_from_python_to_browser_and_back(relay, browser):
     assert by_id[got[0]["id"]]["reactions"] == {me["accountId"]: "👍"}
     assert "receipt" not in [m["kind"] for m in shown]
 
-    # Python reacts and sends a receipt: the browser's message shows 'delivered'.
+    # Python reacts and sends a read receipt: the browser's message shows 'read'.
     await worker.send(me["accountId"], "receipt", of=[sent[0]["id"]])
     await worker.send(me["accountId"], "reaction", of=sent[0]["id"], emoji="❤️")
-    await caregiver.wait_status(worker.account_id, sent[0]["id"], "delivered")
+    await caregiver.wait_status(worker.account_id, sent[0]["id"], "read")
 
     # Both sides compute the same safety number.
     numbers = await caregiver.call("safetyNumber", worker.account_id)

@@ -87,11 +87,13 @@ async def test_read_receipts_off_for_caregivers_on_for_workers(relay, browser):
     )
     got = await worker.wait_messages(me["accountId"], 2)
     assert got[-1]["id"] == answer["id"]
-    # The caregiver sent no receipt: the worker's message stays 'sent'.
-    assert got[0]["id"] == first["id"] and got[0]["status"] == "sent"
+    # The caregiver's device acknowledged it (the relay says so), but sent no read receipt.
+    await worker.wait_status(me["accountId"], first["id"], "delivered")
+    got = await worker.wait_messages(me["accountId"], 2)
+    assert got[0]["id"] == first["id"] and got[0]["status"] == "delivered"
 
     await worker.call("markRead", me["accountId"])
-    await caregiver.wait_status(worker_me["accountId"], answer["id"], "delivered")
+    await caregiver.wait_status(worker_me["accountId"], answer["id"], "read")
     conversations = await worker.call("conversations")
     assert [(c["id"], c["unread"]) for c in conversations] == [(me["accountId"], 0)]
     await worker.call("markVerified", me["accountId"])

@@ -87,8 +87,14 @@ class BrowserDevice:
         return await self.until("messages", [conversation], f"value.length >= {count}")
 
     async def wait_status(self, conversation: str, message_id: str, status: str) -> None:
-        wanted = f"m.id === {json.dumps(message_id)} && m.status === {json.dumps(status)}"
+        """Until the message has `status` or a later one: sent < delivered < read (a fast
+        recipient's acknowledgement can overtake "sent"); other statuses exactly."""
+        later = PROGRESS[PROGRESS.index(status) :] if status in PROGRESS else [status]
+        wanted = f"m.id === {json.dumps(message_id)} && {json.dumps(later)}.includes(m.status)"
         await self.until("messages", [conversation], f"value.some((m) => {wanted})")
+
+
+PROGRESS = ["sent", "delivered", "read"]
 
 
 class CallFailed(Exception):

@@ -67,6 +67,8 @@ class RelayClient:
         self.envelopes: asyncio.Queue[Envelope] = asyncio.Queue()
         self.revoked: str | None = None
         self.case_changes: asyncio.Queue[str] = asyncio.Queue()
+        # Ids of envelopes this device sent that a recipient device has acknowledged.
+        self.delivered: asyncio.Queue[list[str]] = asyncio.Queue()
         self.device_changes: asyncio.Queue[str] = asyncio.Queue()  # account ids
         self.prekeys_low: asyncio.Queue[int] = asyncio.Queue()  # one-time prekeys left
         self.relay_errors: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -85,6 +87,7 @@ class RelayClient:
         self._sio.on("deliver", self._on_deliver)
         self._sio.on("revoked", self._on_revoked)
         self._sio.on("case_changed", self._on_case_changed)
+        self._sio.on("delivered", self._on_delivered)
         self._sio.on("relay_error", self._on_relay_error)
         self._sio.on("devices_changed", self._on_devices_changed)
         self._sio.on("prekeys_low", self._on_prekeys_low)
@@ -355,6 +358,11 @@ class RelayClient:
 
     async def _on_revoked(self, data: dict[str, Any]) -> None:
         self.revoked = str(data.get("reason", "revoked"))
+
+    async def _on_delivered(self, data: dict[str, Any]) -> None:
+        ids = data.get("ids") if isinstance(data, dict) else None
+        if isinstance(ids, list):
+            self.delivered.put_nowait([str(i) for i in ids])
 
     async def _on_case_changed(self, data: dict[str, Any]) -> None:
         self.case_changes.put_nowait(str(data.get("case")))

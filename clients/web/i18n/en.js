@@ -57,6 +57,7 @@ export default {
   status_queued_long: "Waiting for a connection. The message goes out as soon as you are connected.",
   status_sent: "sent",
   status_delivered: "delivered",
+  status_read: "read",
   status_failed: "not sent",
   new_message_from: "New message from {name}: {text}",
   composer_label: "Send something",

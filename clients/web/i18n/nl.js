@@ -58,6 +58,7 @@ export default {
   status_queued_long: "Wacht op verbinding. Het bericht gaat weg zodra er weer verbinding is.",
   status_sent: "verstuurd",
   status_delivered: "afgeleverd",
+  status_read: "gelezen",
   status_failed: "niet verstuurd",
   new_message_from: "Nieuw bericht van {name}: {text}",
   composer_label: "Iets sturen",

@@ -21,6 +21,7 @@ import { Store } from "./store.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 const CONVERSATION_COALESCE_MS = 50;
+const EARLY_DELIVERED_MAX = 1000; // `delivered` ids not (yet) matched to a message of ours
 const systemClock = () => Math.floor(Date.now() / 1000);
 const identityOf = (reply) => ({
   accountId: reply.account,
@@ -66,6 +67,9 @@ export class Messenger extends Emitter {
   #releaseDevice = null;
   #channel = null;
   #conversationTimer = null;
+  #sentEnvelopes = new Map(); // envelope id -> message record key, for `delivered`
+  #deliveredEarly = new Set();
+  #statusChain = Promise.resolve();
 
   constructor({ relayUrl, store, clock }) {
     super();
@@ -96,6 +100,7 @@ export class Messenger extends Emitter {
       this.emit(code === "replaced" ? "replaced" : "revoked", { reason: code });
     });
     this.#link.on("case_changed", () => this.#refreshCases().catch(() => {}));
+    this.#link.on("delivered", ({ ids }) => this.#onDelivered(ids).catch(() => {}));
     this.#link.on("devices_changed", ({ account }) => this.#onDevicesChanged(account));
     this.#link.on("prekeys_low", () => this.#publish().catch(() => {}));
     // Tabs of one device tell each other about new outbox entries: the tab holding the
@@ -493,7 +498,31 @@ export class Messenger extends Emitter {
     return views([record], this.me.accountId)[0] ?? { ...shown, reactions: {}, answers: {} };
   }
 
-  async #settle(entry, status, code) {
+  // A message's status changes one at a time: the outbox's "sent" and the relay's
+  // `delivered` can arrive in either order, and each reads the record before writing it.
+  #serially(work) {
+    const run = this.#statusChain.then(work);
+    this.#statusChain = run.catch(() => {});
+    return run;
+  }
+
+  #settle(entry, status, code) {
+    return this.#serially(() => this.#settleNow(entry, status, code));
+  }
+
+  async #settleNow(entry, status, code) {
+    if (status === "sent") {
+      // Remember which envelopes carry this message to the other person's devices, so the
+      // relay's `delivered` (a device of theirs acknowledged one) can mark it "afgeleverd".
+      // The acknowledgement can overtake this write: then it is waiting in #deliveredEarly.
+      let early = false;
+      for (const envelope of entry.envelopes ?? []) {
+        if (!envelope.peer || envelope.result !== "accepted") continue;
+        this.#sentEnvelopes.set(envelope.id, entry.key);
+        if (this.#deliveredEarly.delete(envelope.id)) early = true;
+      }
+      if (early) status = "delivered";
+    }
     const record = await this.#store.get("messages", entry.key);
     const ops = [["delete", "outbox", entry.seq]];
     if (record) {
@@ -503,6 +532,33 @@ export class Messenger extends Emitter {
     }
     await this.#store.write(ops);
     if (record) await this.#announce(record, false);
+  }
+
+  /** The relay says a recipient device acknowledged these envelopes of ours. */
+  #onDelivered(ids) {
+    return this.#serially(() => this.#deliveredNow(ids));
+  }
+
+  async #deliveredNow(ids) {
+    const keys = new Set();
+    for (const id of Array.isArray(ids) ? ids : []) {
+      const key = this.#sentEnvelopes.get(id);
+      if (key === undefined) {
+        // Before #settle mapped it, or a copy to our own other device (never mapped).
+        if (this.#deliveredEarly.size > EARLY_DELIVERED_MAX) this.#deliveredEarly.clear();
+        this.#deliveredEarly.add(id);
+        continue;
+      }
+      keys.add(key);
+    }
+    for (const key of keys) {
+      for (const [id, mapped] of this.#sentEnvelopes) if (mapped === key) this.#sentEnvelopes.delete(id);
+      const record = await this.#store.get("messages", key).catch(() => null); // locked: later
+      if (!record || record.status !== "sent") continue;
+      record.status = "delivered";
+      await this.#store.write([["put", "messages", record]]);
+      await this.#announce(record, false);
+    }
   }
 
   async markRead(conversationId) {

@@ -86,7 +86,10 @@ export function views(records, ownAccount) {
     } else if (record.kind === "receipt" && record.from !== ownAccount) {
       for (const id of record.fields.of) {
         const target = byId.get(id);
-        if (target && target.outgoing && target.status === "sent") target.status = "delivered";
+        // A read receipt: read implies delivered, whatever the relay said before.
+        if (target && target.outgoing && ["sent", "delivered"].includes(target.status)) {
+          target.status = "read";
+        }
       }
     }
   }

@@ -12,6 +12,7 @@ const STATUS_KEYS = {
   queued: "status_queued",
   sent: "status_sent",
   delivered: "status_delivered",
+  read: "status_read",
   failed: "status_failed",
 };
 
