@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from relay.auth import new_nonce, signature_valid
-from relay.connection import Connection
+from relay.connection import Connection, State
 from relay.context import RelayContext
 from relay.delivery import DeviceStream
 from relay.errors import Code, RelayError
@@ -183,4 +183,7 @@ async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -
         window_bytes=limits.delivery_window_bytes,
     )
     ctx.router.attach(conn.stream)
+    # Authenticated from here on, not only once the reply is sent: the stream may deliver
+    # before the reply, and a client that acknowledges at once must not be refused.
+    conn.state = State.AUTHENTICATED
     conn.stream.start()
