@@ -48,6 +48,8 @@ class RelayContext:
     # Accounts whose sign-in today is already recorded (the day, the accounts): a device
     # reconnecting all day long costs one database write a day, not one per connection.
     active_today: tuple[int, set[str]] = (0, set())
+    # `delivered` notices waiting to be sent, by sender device (relay/notify.py).
+    delivered_pending: dict[str, list[str]] = field(default_factory=dict)
 
     async def note_active(self, account_id: str) -> bool:
         """Record the account's sign-in day (retention: inactive accounts). True when this

@@ -13,7 +13,7 @@ from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID, ENVELOPE_ID
-from relay.notify import emit_delivered
+from relay.notify import note_delivered
 from relay.policies import effective_for
 from relay.storage.base import NewEnvelope, StoreOutcome
 from relay.validate import int_field, require_object
@@ -122,5 +122,5 @@ async def on_ack(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, An
         ctx.commits.ack(conn.device.id, upto)
     acknowledged = stream.acknowledged(upto)
     if acknowledged:
-        await emit_delivered(ctx, acknowledged)
+        note_delivered(ctx, acknowledged)
     return {"ok": True}
