@@ -557,7 +557,7 @@ export class Messenger extends Emitter {
       if (!record || record.status !== "sent") continue;
       record.status = "delivered";
       await this.#store.write([["put", "messages", record]]);
-      await this.#announce(record, false);
+      await this.#announceStatus(record);
     }
   }
 
@@ -647,6 +647,14 @@ export class Messenger extends Emitter {
       }
     }
     if (isNew) this.#conversationChanged();
+  }
+
+  /** An own message's new status, as the whole conversation shows it: a read receipt that
+   * came first still makes it "read" (a lone record would say "delivered"). */
+  async #announceStatus(record) {
+    const all = views(await this.#store.messagesOf(record.conversationId), this.me?.accountId);
+    const view = all.find((candidate) => candidate.id === record.id && candidate.outgoing);
+    if (view) this.emit("message", { message: view, isNew: false });
   }
 
   /** One `conversation` event for a burst of changes (a drained mailbox, say). */
