@@ -62,6 +62,8 @@ class WebFiles:
     def __init__(self, root: Path = WEB_ROOT) -> None:
         self.root = root.resolve()
         self._cache: dict[Path, tuple[tuple[int, int, str], _Prepared]] = {}
+        # (url, mtime) of the page and its modules, and the Link header made from them
+        self.preload_memo: tuple[tuple[tuple[str, int], ...], str] | None = None
 
     def resolve(self, relative: str) -> Path | None:
         """The file for a URL path, or None when it is outside the root or not servable."""
@@ -155,18 +157,15 @@ def module_graph(files: WebFiles, page: str = "index.html") -> list[str]:
     return seen
 
 
-_preload_memo: dict[Path, tuple[tuple[tuple[str, int], ...], str]] = {}
-
-
 def preload_header(files: WebFiles) -> str:
     """The Link header for the page, recomputed only when one of its files changed."""
-    memo = _preload_memo.get(files.root)
+    memo = files.preload_memo
     if memo is not None and all(_mtime(files, url) == mtime for url, mtime in memo[0]):
         return memo[1]
     modules = module_graph(files)
     header = ", ".join(f"<{url}>; rel=modulepreload" for url in modules)
     stamps = tuple((url, _mtime(files, url)) for url in ["/app/index.html", *modules])
-    _preload_memo[files.root] = (stamps, header)
+    files.preload_memo = (stamps, header)
     return header
 
 

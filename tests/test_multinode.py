@@ -97,6 +97,10 @@ class Inbox:
             self.ids.append(envelope.id)
             self._arrived.notify_all()
 
+    async def wait_count(self, count: int) -> None:
+        async with asyncio.timeout(WAIT), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.ids) >= count)
+
     async def wait_for(self, envelope_id: str) -> None:
         async with asyncio.timeout(WAIT), self._arrived:
             await self._arrived.wait_for(lambda: envelope_id in self.ids)
@@ -163,7 +167,7 @@ async def test_sigkill_a_node_its_clients_carry_on_elsewhere_losing_nothing(clus
 
     ids = [f"envelope-{i:05}" for i in range(1200)]  # under the send burst limit
     sending = asyncio.ensure_future(send_all(worker, caregiver.device_id, ids))
-    await asyncio.wait_for(_until(lambda: len(inbox.ids) >= 200), WAIT)
+    await inbox.wait_count(200)
     await leader.kill()  # the worker's node, mid-stream
     acknowledged = await asyncio.wait_for(sending, WAIT)
     assert len(acknowledged) < len(ids), "the kill should have interrupted the stream"
@@ -228,7 +232,7 @@ async def test_a_postgres_restart_is_refused_clearly_then_recovered(cluster, pos
 
 
 async def _until(condition) -> None:  # type: ignore[no-untyped-def]
-    """Wait for a condition nothing signals (another process's log), polling."""
+    """Wait for a line in another process's log: nothing there can signal us, so poll."""
     while not condition():  # noqa: ASYNC110 (no event to wait on across processes)
         await asyncio.sleep(0.05)
 
