@@ -250,3 +250,40 @@ def test_fingerprint(case: dict) -> None:
     assert safety_number(local, local_id, remote, remote_id) == expected["safety_number"]
     assert safety_number(remote, remote_id, local, local_id) == expected["safety_number"]
     assert qr_payload(local, local_id, remote, remote_id).hex() == expected["qr_payload"]
+
+
+@cases("group_log.json")
+def test_group_log(case: dict) -> None:
+    from crypto.group_log import InvalidRecord, SignedRecord, apply_record, verify_device_proof
+
+    if case["check"] == "device_proof":
+        record = SignedRecord.from_wire(case["record"])
+        valid = verify_device_proof(record, case["handle"], case["proof"])
+        assert valid is (case["want_err"] is None)
+        return
+    state = None
+    steps = case["steps"]
+    for index, step in enumerate(steps):
+        record = SignedRecord.from_wire(step["record"])
+        if case["want_err"] is not None and index == len(steps) - 1:
+            with pytest.raises(InvalidRecord) as refused:
+                apply_record(state, record, step["now"])
+            assert refused.value.reason == case["want_err"]
+            return
+        state = apply_record(state, record, step["now"])
+    want = case["want"]
+    assert state is not None
+    assert (state.group, state.seq, state.head) == (want["group"], want["seq"], want["head"])
+    members = [
+        {
+            "id": m.id,
+            "role": m.role,
+            "handles": list(m.handles),
+            "muted_until": m.muted_until,
+            "joined_seq": m.joined_seq,
+        }
+        for m in sorted(state.members.values(), key=lambda m: m.id)
+    ]
+    assert members == want["members"]
+    assert sorted(state.used_tickets) == want["used_tickets"]
+    assert sorted(state.retired) == want["retired"]

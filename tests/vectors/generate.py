@@ -30,7 +30,7 @@ from crypto import padding
 from crypto.errors import DecryptionError
 from crypto.fingerprint import identity_fingerprint, qr_payload, safety_number
 from crypto.keys import DeviceKeys, IdentityKeyPair, OneTimePrekey, PrekeyBundle, SignedPrekey
-from crypto.primitives import x25519
+from crypto.primitives import ed25519_public_key, x25519
 from crypto.ratchet import SKIPPED_KEY_MAX_AGE
 from crypto.session import Session, accept_session, start_session
 from crypto.x3dh import associated_data, derive_shared_secret, initiate
@@ -750,6 +750,253 @@ def fingerprint_vectors() -> dict:
     return vector_file("fingerprint", "Safety numbers and QR payloads.", tests)
 
 
+# --- group_log.json --------------------------------------------------------------------
+
+
+def group_log_vectors() -> dict:
+    """Membership logs of peer-support groups (docs/groups.md §2): chains that must fold
+    to the given state, and chains whose last record must be refused with a reason."""
+    from crypto import group_log as gl
+    from crypto.group_log import make_record, make_ticket
+
+    stream = Stream("group_log")
+    seeds = {name: stream(32) for name in ("fac", "ann", "ann2", "bob", "cas", "eve")}
+    handle = {name: gl._b64(ed25519_public_key(seed)) for name, seed in seeds.items()}
+    group = "grp_" + gl._b64(stream(16))
+    other_group = "grp_" + gl._b64(stream(16))
+    nonces = [gl._b64(stream(16)) for _ in range(4)]
+    now = T0
+
+    class Chain:
+        def __init__(self) -> None:
+            self.records: list = []
+            self.state = None
+
+        def add(self, who: str, op: str, group_id: str = group, **fields: object) -> object:
+            seq = len(self.records) + 1
+            prev = "" if self.state is None else self.state.head
+            record = make_record(
+                seeds[who], {"group": group_id, "seq": seq, "prev": prev, "op": op, **fields}
+            )
+            self.records.append(record)
+            return record
+
+        def apply_last(self) -> None:
+            self.state = gl.apply_record(self.state, self.records[-1], now)
+
+        def push(self, who: str, op: str, **fields: object) -> None:
+            self.add(who, op, **fields)
+            self.apply_last()
+
+    def ticket(nonce: int, by: str = "fac", expires: int = now + 3600, group_id: str = group):
+        return make_ticket(seeds[by], group_id, nonces[nonce], expires).to_wire()
+
+    def state_view(state: object) -> dict:
+        return {
+            "group": state.group,
+            "seq": state.seq,
+            "head": state.head,
+            "members": [
+                {
+                    "id": m.id,
+                    "role": m.role,
+                    "handles": list(m.handles),
+                    "muted_until": m.muted_until,
+                    "joined_seq": m.joined_seq,
+                }
+                for m in sorted(state.members.values(), key=lambda m: m.id)
+            ],
+            "used_tickets": sorted(state.used_tickets),
+            "retired": sorted(state.retired),
+        }
+
+    def steps(chain: Chain) -> list[dict]:
+        return [{"record": r.to_wire(), "now": now} for r in chain.records]
+
+    def base() -> Chain:
+        chain = Chain()
+        chain.push("fac", "create")
+        chain.push("ann", "join", ticket=ticket(0))
+        return chain
+
+    tests = []
+    # A positive history touching every operation.
+    full = base()
+    full.push("ann", "device", member=handle["ann"], handle=handle["ann2"])
+    full.push("bob", "join", ticket=ticket(1))
+    full.push("fac", "mute", member=handle["bob"], until=now + 600)
+    full.push("cas", "join", ticket=ticket(2))
+    full.push("fac", "role", member=handle["cas"], role="facilitator")
+    full.push("cas", "remove", member=handle["bob"])
+    full.push("ann2", "leave", member=handle["ann"])
+    tests.append(
+        test_case(
+            "every-operation",
+            "create, join, device, join, mute, join, role, remove, leave: folds to this state.",
+            None,
+            check="log",
+            steps=steps(full),
+            want=state_view(full.state),
+        )
+    )
+
+    def refused(name: str, desc: str, reason: str, build: Callable[[Chain], None]) -> None:
+        chain = base()
+        build(chain)
+        with_error = None
+        try:
+            gl.apply_record(chain.state, chain.records[-1], now)
+        except gl.InvalidRecord as error:
+            with_error = error.reason
+        assert with_error == reason, (name, with_error)
+        tests.append(test_case(name, desc, reason, check="log", steps=steps(chain)))
+
+    refused(
+        "join-ticket-reused",
+        "A second join with a used ticket.",
+        "ticket_used",
+        lambda c: c.add("bob", "join", ticket=ticket(0)),
+    )
+    refused(
+        "join-ticket-expired",
+        "The ticket expired before the relay appended the join.",
+        "ticket_expired",
+        lambda c: c.add("bob", "join", ticket=ticket(1, expires=now - 1)),
+    )
+    refused(
+        "join-ticket-by-member",
+        "A ticket signed by a member, not a facilitator.",
+        "ticket_invalid",
+        lambda c: c.add("bob", "join", ticket=ticket(1, by="ann")),
+    )
+    refused(
+        "join-ticket-other-group",
+        "A ticket for another group.",
+        "ticket_invalid",
+        lambda c: c.add("bob", "join", ticket=ticket(1, group_id=other_group)),
+    )
+    refused(
+        "join-handle-twice",
+        "A handle already in the group joins again.",
+        "handle_in_use",
+        lambda c: c.add("ann", "join", ticket=ticket(1)),
+    )
+    refused(
+        "remove-by-member",
+        "A member tries to remove the facilitator.",
+        "not_facilitator",
+        lambda c: c.add("ann", "remove", member=handle["fac"]),
+    )
+    refused(
+        "mute-by-member",
+        "A member tries to mute someone.",
+        "not_facilitator",
+        lambda c: c.add("ann", "mute", member=handle["ann"], until=now + 60),
+    )
+    refused(
+        "leave-for-someone-else",
+        "A member signs a leave for another member.",
+        "not_own_member",
+        lambda c: c.add("ann", "leave", member=handle["fac"]),
+    )
+    refused(
+        "last-facilitator-leaves",
+        "The only facilitator leaves.",
+        "last_facilitator",
+        lambda c: c.add("fac", "leave", member=handle["fac"]),
+    )
+    refused(
+        "outsider-signs",
+        "A handle that is not in the group signs a removal.",
+        "unknown_member",
+        lambda c: c.add("eve", "remove", member=handle["ann"]),
+    )
+    refused(
+        "wrong-seq",
+        "A record skipping a sequence number.",
+        "wrong_seq",
+        lambda c: c.records.append(
+            make_record(
+                seeds["fac"],
+                {
+                    "group": group,
+                    "seq": 4,
+                    "prev": c.state.head,
+                    "op": "mute",
+                    "member": handle["ann"],
+                    "until": now + 60,
+                },
+            )
+        ),
+    )
+    refused(
+        "wrong-prev",
+        "A record whose prev is not the hash of the last one.",
+        "wrong_prev",
+        lambda c: c.records.append(
+            make_record(
+                seeds["fac"],
+                {
+                    "group": group,
+                    "seq": 3,
+                    "prev": gl._b64(bytes(32)),
+                    "op": "mute",
+                    "member": handle["ann"],
+                    "until": now + 60,
+                },
+            )
+        ),
+    )
+    refused(
+        "other-group",
+        "A record of another group.",
+        "wrong_group",
+        lambda c: c.add("fac", "mute", group_id=other_group, member=handle["ann"], until=now + 60),
+    )
+    refused(
+        "mute-too-long",
+        "A mute longer than 30 days.",
+        "mute_too_long",
+        lambda c: c.add("fac", "mute", member=handle["ann"], until=now + 31 * 86400),
+    )
+
+    def tampered(chain: Chain) -> None:
+        record = chain.add("fac", "mute", member=handle["ann"], until=now + 60)
+        chain.records[-1] = gl.SignedRecord(
+            record.body.replace('"until":', '"until": '), record.sig
+        )
+
+    refused("tampered-body", "One space added to a signed body.", "bad_signature", tampered)
+
+    # Device proofs: the added device signs the record too.
+    chain = base()
+    record = chain.add("ann", "device", member=handle["ann"], handle=handle["ann2"])
+    proof = gl.device_proof(seeds["ann2"], record)
+    tests.append(
+        test_case(
+            "device-proof",
+            "The new handle's proof verifies.",
+            None,
+            check="device_proof",
+            record=record.to_wire(),
+            handle=handle["ann2"],
+            proof=proof,
+        )
+    )
+    tests.append(
+        test_case(
+            "device-proof-wrong-key",
+            "A proof made by another key.",
+            "bad_proof",
+            check="device_proof",
+            record=record.to_wire(),
+            handle=handle["ann2"],
+            proof=gl.device_proof(seeds["eve"], record),
+        )
+    )
+    return vector_file("group_log", "Signed membership logs of groups (docs/groups.md §2).", tests)
+
+
 GENERATORS = {
     "keys.json": keys_vectors,
     "x3dh.json": x3dh_vectors,
@@ -757,6 +1004,7 @@ GENERATORS = {
     "padding.json": padding_vectors,
     "envelope.json": envelope_vectors,
     "fingerprint.json": fingerprint_vectors,
+    "group_log.json": group_log_vectors,
 }
 
 
