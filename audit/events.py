@@ -50,7 +50,17 @@ OUTCOMES = (
 )
 CHECKS = ("authentication", "authorisation", "membership", "consent", "legal_hold", "rate_limit")
 CHECK_RESULTS = ("pass", "fail")
-OBJECT_TYPES = ("account", "device", "invite", "case", "team", "policy", "legal_hold", "export")
+OBJECT_TYPES = (
+    "account",
+    "device",
+    "invite",
+    "case",
+    "team",
+    "policy",
+    "legal_hold",
+    "export",
+    "group",
+)
 # Reasons are codes, never prose: a free-text reason is where a name would end up.
 REASONS = (
     "care_handover",
@@ -184,12 +194,31 @@ EVENTS: dict[str, EventRule] = {
         counts=OPTIONAL,
     ),
     "legal_hold.placed": EventRule(
-        "C", "purging was frozen for a case", ("legal_hold", "case"), reason=REQUIRED
+        "C", "purging was frozen for a case", ("legal_hold", "case", "group"), reason=REQUIRED
     ),
     "legal_hold.lifted": EventRule(
-        "D", "a legal hold was lifted", ("legal_hold", "case"), reason=REQUIRED
+        "D", "a legal hold was lifted", ("legal_hold", "case", "group"), reason=REQUIRED
     ),
     "policy.changed": EventRule(
         "U", "a retention or access policy was changed", ("policy",), reason=REQUIRED
+    ),
+    # Peer-support groups (docs/groups.md): the actor is the account that signed the change
+    # with its group key; who else was involved is in the group's own signed log.
+    "group.created": EventRule("C", "a peer-support group was started", ("group",)),
+    "group.member_joined": EventRule("U", "someone joined a group with an invitation", ("group",)),
+    "group.device_added": EventRule("U", "a member added another device to a group", ("group",)),
+    "group.member_left": EventRule("U", "someone left a group", ("group",)),
+    "group.member_removed": EventRule(
+        "U", "a facilitator removed someone from a group", ("group",)
+    ),
+    "group.role_changed": EventRule("U", "a facilitator changed someone's role", ("group",)),
+    "group.member_muted": EventRule(
+        "U", "a facilitator muted or unmuted someone for a while", ("group",)
+    ),
+    "group.closed": EventRule(
+        "U", "a group was closed: its retention clock started", ("group",), reason=REQUIRED
+    ),
+    "group.removed": EventRule(
+        "D", "a closed group past its lifetime was removed", ("group",), reason=REQUIRED
     ),
 }

@@ -52,6 +52,13 @@ AUTHENTICATED_EVENTS = frozenset(
         "admin_accounts",
         "admin_set_account_status",
         "admin_revoke_device",
+        "group_create",
+        "group_join_prepare",
+        "group_join",
+        "group_change",
+        "group_list",
+        "group_info",
+        "group_close",
     }
 )
 

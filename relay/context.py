@@ -37,8 +37,9 @@ class RelayContext:
     by_device: dict[str, Connection] = field(default_factory=dict)
     by_account: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     invite_buckets: dict[str, TokenBucket] = field(default_factory=dict)
-    # (sender account, recipient device) -> True / False / None (no such device).
-    # Cleared whenever membership, accounts or devices change.
+    # (sender device, recipient device or group handle) -> the route, or None (no such
+    # device). Per device, not per account: in a group each device sends as its own
+    # handle. Cleared whenever membership, accounts or devices change.
     permissions: dict[tuple[str, str], Route | None] = field(default_factory=dict)
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # case id (None: no case) -> the effective retention policy; cleared when one changes
@@ -50,6 +51,8 @@ class RelayContext:
     active_today: tuple[int, set[str]] = (0, set())
     # `delivered` notices waiting to be sent, by sender device (relay/notify.py).
     delivered_pending: dict[str, list[str]] = field(default_factory=dict)
+    # group id -> its membership log, checked and folded (relay/handlers/groups.py)
+    group_states: dict[str, Any] = field(default_factory=dict)
 
     async def note_active(self, account_id: str) -> bool:
         """Record the account's sign-in day (retention: inactive accounts). True when this
@@ -74,7 +77,7 @@ class RelayContext:
         return f"RelayContext(connections={len(self.connections)})"
 
     async def may_send(self, sender: DeviceRecord, to_device: str) -> Route | None:
-        key = (sender.account_id, to_device)
+        key = (sender.id, to_device)
         try:
             return self.permissions[key]
         except KeyError:

@@ -50,6 +50,12 @@ class Code(StrEnum):
     CASE_CLOSED = "case_closed"
     LAST_ADMIN = "last_admin"
     UNKNOWN_HOLD = "unknown_hold"
+    # groups
+    NOT_A_MEMBER = "not_a_member"
+    GROUP_RECORD_REFUSED = "group_record_refused"
+    ALREADY_MEMBER = "already_member"
+    MUTED = "muted"
+    GROUP_CLOSED = "group_closed"
     # the relay itself
     UNAVAILABLE = "unavailable"
     INTERNAL_ERROR = "internal_error"
@@ -88,6 +94,11 @@ MESSAGES: dict[Code, str] = {
     Code.CASE_CLOSED: "This case is closed: its members can no longer send each other messages.",
     Code.LAST_ADMIN: "This is the organisation's last active administrator.",
     Code.UNKNOWN_HOLD: "No such active legal hold in your organisation.",
+    Code.NOT_A_MEMBER: "You are not a member of this group (or there is no such group).",
+    Code.GROUP_RECORD_REFUSED: "The group change was refused; 'reason' says why (docs/groups.md).",
+    Code.ALREADY_MEMBER: "You are already a member of this group.",
+    Code.MUTED: "A facilitator muted you in this group for a while; 'until' says how long.",
+    Code.GROUP_CLOSED: "This group is closed: its members can no longer send messages.",
     Code.UNAVAILABLE: "The relay cannot store data right now; nothing was accepted. Retry later.",
     Code.INTERNAL_ERROR: "The relay hit a bug; nothing was accepted. Retry, and tell the operator.",
 }

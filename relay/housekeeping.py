@@ -17,7 +17,12 @@ from collections.abc import AsyncIterator
 
 from relay.context import RelayContext
 from relay.handlers.gdpr import erase_and_tell
-from relay.lifecycle import current_policies, handle_inactive_accounts, remove_closed_cases
+from relay.lifecycle import (
+    current_policies,
+    handle_inactive_accounts,
+    remove_closed_cases,
+    remove_closed_groups,
+)
 from relay.storage.audit_store import AuditDraft
 from retention.lifetimes import HOLD_RECORD_S, INVITE_GRACE_S
 from retention.policy import OrganisationPolicy
@@ -52,11 +57,13 @@ async def purge_once(ctx: RelayContext) -> dict[str, int]:
         log.info("carried out an erasure that waited for a legal hold")
     policies = await current_policies(ctx)
     cases_removed = await remove_closed_cases(ctx, policies)
+    groups_removed = await remove_closed_groups(ctx, policies)
     _, accounts_removed = await handle_inactive_accounts(ctx, policies)
     counts = await ctx.storage.purge_expired(
         ctx.now(), INVITE_GRACE_S, HOLD_RECORD_S, AUDIT_RETENTION_S
     )
     counts["closed_cases"] = cases_removed
+    counts["closed_groups"] = groups_removed
     counts["inactive_accounts"] = accounts_removed
     if any(counts.values()):  # a run that removed nothing leaves no entry: no hourly noise
         await ctx.storage.record([purge_entry(counts)], ctx.now())

@@ -73,6 +73,34 @@ async def remove_closed_cases(ctx: RelayContext, policies: Policies) -> int:
     return removed
 
 
+async def remove_closed_groups(ctx: RelayContext, policies: Policies) -> int:
+    """Remove every closed group past `closed_case_lifetime` (the same clock as a case's)
+    unless a hold with scope `case` names it: its membership, handles, prekeys, log and
+    policy go. Envelopes already queued expire on their own. Returns how many went."""
+    from relay.handlers.groups import notify_group
+
+    now = ctx.now()
+    closed = await ctx.storage.groups_closed_before(now)
+    decision = what_expires_cases(
+        (CaseMeta(group_id, closed_at) for group_id, closed_at in closed), policies, now
+    )
+    removed = 0
+    for group_id in decision.expired:
+        if _held(policies, {group_id}, now):
+            continue
+        audit = [
+            AuditDraft("group.removed", objects=(("group", group_id),), reason="retention_policy")
+        ]
+        devices = await ctx.storage.remove_group(group_id, now, audit)
+        ctx.group_states.pop(group_id, None)
+        ctx.forget_permissions()
+        await notify_group(ctx, group_id, 0, devices)
+        removed += 1
+    if removed:
+        log.info("removed %d closed groups past their retention", removed)
+    return removed
+
+
 async def handle_inactive_accounts(ctx: RelayContext, policies: Policies) -> tuple[int, int]:
     """Flag caregiver accounts unused for `flag_after` (their case team is told through
     `case_list`), erase those flagged `remove_after` ago. Returns (flagged, removed)."""

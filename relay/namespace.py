@@ -32,6 +32,7 @@ from relay.handlers import (
     cases,
     envelopes,
     gdpr,
+    groups,
     holds,
     policies,
     prekeys,
@@ -94,6 +95,13 @@ HANDLERS: dict[str, Handler] = {
     "admin_accounts": admin.on_admin_accounts,
     "admin_set_account_status": admin.on_admin_set_account_status,
     "admin_revoke_device": admin.on_admin_revoke_device,
+    "group_create": groups.on_group_create,
+    "group_join_prepare": groups.on_group_join_prepare,
+    "group_join": groups.on_group_join,
+    "group_change": groups.on_group_change,
+    "group_list": groups.on_group_list,
+    "group_info": groups.on_group_info,
+    "group_close": groups.on_group_close,
 }
 
 

@@ -62,8 +62,12 @@ def note_delivered(ctx: RelayContext, acknowledged: list[tuple[str, str]]) -> No
 
 async def _flush_delivered(ctx: RelayContext) -> None:
     pending, ctx.delivered_pending = ctx.delivered_pending, {}
+    # A group envelope's sender is a handle: the notice goes to the device behind it.
+    # Senders connected here are devices; only the others need a look-up.
+    elsewhere = [sender for sender in pending if sender not in ctx.by_device]
+    behind = await ctx.storage.handle_devices(elsewhere) if elsewhere else {}
     for sender, ids in pending.items():
-        await ctx.sio.emit("delivered", {"ids": ids}, room=device_room(sender))
+        await ctx.sio.emit("delivered", {"ids": ids}, room=device_room(behind.get(sender, sender)))
 
 
 async def drop_connection(ctx: RelayContext, conn: Connection, reason: str) -> None:

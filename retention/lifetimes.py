@@ -185,6 +185,51 @@ LIFETIMES: tuple[Lifetime, ...] = (
         "while the organisation or case exists",
         "an admin; erasure closes the caregiver's case",
     ),
+    # Peer-support groups (docs/groups.md §5): routing data and the signed log, no names.
+    Lifetime(
+        "groups",
+        ("id", "org_id", "created_at", "closed_at"),
+        "a group is a retention scope and a routing unit, like a case",
+        "while the group is open; removed closed_case_lifetime after it is closed",
+        "the hourly purge removes a closed group with everything below",
+    ),
+    Lifetime(
+        "group_members",
+        ("group_id", "member_id", "account_id", "role", "muted_until", "joined_at"),
+        "who may send and receive in the group, with which role; the only link between a"
+        " group identity and an account",
+        "while the person is in the group",
+        "leaving, removal by a facilitator, erasure, removal of the group",
+    ),
+    Lifetime(
+        "group_handles",
+        ("handle", "group_id", "member_id", "device_id"),
+        "delivering a group envelope to the real device behind a handle",
+        "as the membership; a revoked device's handles go with it",
+        "leaving, removal, erasure, device revocation, removal of the group",
+    ),
+    Lifetime(
+        "group_log",
+        ("group_id", "seq", "body", "sig", "created_at"),
+        "the signed membership log every member checks before encrypting to anyone; holds"
+        " handles, roles, ticket nonces and mute ends, no names",
+        "as long as the group; a handle in it is linked to nobody once its member left",
+        "removal of the group",
+    ),
+    Lifetime(
+        "group_signed_prekeys",
+        ("handle", "bundle", "updated_at"),
+        "starting end-to-end sessions with a handle",
+        "as the membership; replaced on rotation",
+        "leaving, removal, erasure, revocation",
+    ),
+    Lifetime(
+        "group_one_time_prekeys",
+        ("handle", "key_id", "public_key"),
+        "forward secrecy of a session's first message, per handle",
+        "until handed out once, or the membership ends",
+        "fetching, leaving, removal, erasure, revocation",
+    ),
 )
 
 INVITE_GRACE_S = 7 * DAY  # keep spent invites this long after expiry to answer invite_used

@@ -49,6 +49,13 @@ _BASIS: dict[str, str] = {
     "audit_nodes": "not personal data (hashes)",
     "audit_checkpoints": "not personal data (hashes and a signature)",
     "audit_subject_keys": f"Art. 5(2) GDPR (accountability); {_SECURITY}",
+    "groups": f"{_SERVICE}: peer support (consent of the members, who join themselves)",
+    "group_members": f"{_SERVICE}; Art. 9(2)(a) GDPR: members join a caregivers' group"
+    " themselves",
+    "group_handles": f"{_SERVICE}: delivery",
+    "group_log": f"{_SECURITY}: members verify who can read along",
+    "group_signed_prekeys": f"{_SECURITY}: end-to-end encryption",
+    "group_one_time_prekeys": f"{_SECURITY}: forward secrecy",
 }
 _STATUS: dict[str, str] = {
     "installation": "enforced",
@@ -67,6 +74,12 @@ _STATUS: dict[str, str] = {
     " waits; the record goes a year after the end",
     "pending_erasures": "enforced",
     "policies": "enforced",
+    "groups": "enforced: closing (group_close), removal of closed groups by the hourly job",
+    "group_members": "enforced: leave, remove, erasure, removal with a closed group",
+    "group_handles": "enforced: with the membership, and on device revocation",
+    "group_log": "enforced: removed with the group",
+    "group_signed_prekeys": "enforced",
+    "group_one_time_prekeys": "enforced",
     "audit_entries": "enforced: written with every recorded action, bodies removed after the"
     " audit retention",
     "audit_nodes": "enforced",
@@ -112,6 +125,12 @@ def _table_row(entry: Lifetime, org: OrganisationPolicy, purge: str, shred: str)
         kept_for = (
             f"while the case is open; removed {describe(org.closed_case_lifetime)} after it"
             " is closed, unless a legal hold covers it"
+        )
+        deleted_by, delay = "the purge job", f"{purge} after that"
+    elif entry.table in ("groups", "group_log"):
+        kept_for = (
+            f"while the group is open; removed {describe(org.closed_case_lifetime)} after it"
+            " is closed, unless a legal hold names it"
         )
         deleted_by, delay = "the purge job", f"{purge} after that"
     elif entry.table == "case_members":

@@ -36,6 +36,16 @@ def test_crypto_depends_on_nothing_of_ours_and_does_no_io():
             )
 
 
+def test_the_group_log_is_pure_and_shared():
+    """groups/ is run by the relay and by clients alike: it may use nothing but the
+    standard library's text tools and libsodium's Ed25519 (docs/groups.md §2)."""
+    allowed = {"__future__", "base64", "hashlib", "json", "re", "typing", "collections.abc"}
+    allowed |= {"dataclasses", "nacl.bindings", "nacl.exceptions"}
+    for path in (ROOT / "groups").glob("*.py"):
+        for name in imports_in(path):
+            assert name in allowed, (path, name)
+
+
 def test_the_relay_never_touches_secret_keys_or_the_e2e_layer():
     for path, names in imports_of(ROOT / "relay").items():
         for name in names:
@@ -48,7 +58,7 @@ def test_the_relay_never_touches_secret_keys_or_the_e2e_layer():
 
 
 def test_only_the_cli_and_tests_import_the_relay():
-    for folder in ("crypto", "audit", "retention", "clients/python"):
+    for folder in ("crypto", "audit", "retention", "groups", "clients/python"):
         for path, names in imports_of(ROOT / folder).items():
             assert not any(n.split(".")[0] == "relay" for n in names), path
 

@@ -25,6 +25,7 @@ import test_auth
 import test_disappearing
 import test_exchange
 import test_gdpr
+import test_groups_relay
 import test_legal_holds
 import test_limits_and_errors
 import test_policies
@@ -45,6 +46,7 @@ MODULES = (
     test_disappearing,
     test_exchange,
     test_gdpr,
+    test_groups_relay,
     test_legal_holds,
     test_limits_and_errors,
     test_policies,
@@ -63,6 +65,7 @@ SKIPPED: dict[str, str] = {
 PEEKING_MODULES = (
     test_audit_relay,
     test_gdpr,
+    test_groups_relay,
     test_legal_holds,
     test_policies,
     test_retention_basics,

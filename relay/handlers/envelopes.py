@@ -15,7 +15,7 @@ from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID, ENVELOPE_ID
 from relay.notify import note_delivered
 from relay.policies import effective_for
-from relay.storage.base import NewEnvelope, StoreOutcome
+from relay.storage.base import NewEnvelope, Route, StoreOutcome
 from relay.validate import int_field, require_object
 
 _OUTCOME_ERRORS = {
@@ -55,6 +55,19 @@ def _parse_send(data: Any, ctx: RelayContext) -> list[tuple[str, str, bytes]]:
     return parsed
 
 
+def _refusal(route: Route | None, now: float) -> Code | None:
+    """Why an envelope may not take this route (None: it may)."""
+    if route is None:
+        return Code.UNKNOWN_DEVICE
+    if route.closed:
+        return Code.GROUP_CLOSED if route.group else Code.CASE_CLOSED
+    if not route.allowed:
+        return Code(route.refusal) if route.refusal else Code.NOT_PERMITTED
+    if route.muted_until > now:
+        return Code.MUTED
+    return None
+
+
 async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     parsed = _parse_send(data, ctx)
     sender = conn.device
@@ -78,19 +91,31 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
                 rejected.append({"id": envelope_id, "code": Code.ENVELOPE_TOO_LARGE})
                 continue
             route = await ctx.may_send(sender, to)
-            if route is None or not route.allowed:
-                code = Code.UNKNOWN_DEVICE if route is None else Code.NOT_PERMITTED
-                if route is not None and route.closed:
-                    code = Code.CASE_CLOSED
-                rejected.append({"id": envelope_id, "code": code})
+            code = _refusal(route, now)
+            if code is not None or route is None:
+                rejected.append({"id": envelope_id, "code": code or Code.UNKNOWN_DEVICE})
                 continue
-            # The lifetime of the case it travels in, within the organisation's limits.
+            # The lifetime of the case (or group) it travels in, within the organisation's
+            # limits.
             if route.case_id not in lifetimes:
                 policy = await effective_for(ctx, route.case_id)
                 lifetimes[route.case_id] = policy.envelope_lifetime
-            lifetime = lifetimes[route.case_id]
+            expires_at = int(now) + lifetimes[route.case_id]
+            if route.group:  # from the sender's handle to the device behind the recipient's
+                assert route.from_handle is not None and route.to_device is not None
+                accepted.append(
+                    NewEnvelope(
+                        route.from_handle,
+                        envelope_id,
+                        route.to_device,
+                        body,
+                        expires_at,
+                        route.case_id,
+                    )
+                )
+                continue
             accepted.append(
-                NewEnvelope(sender.id, envelope_id, to, body, int(now) + lifetime, route.case_id)
+                NewEnvelope(sender.id, envelope_id, to, body, expires_at, route.case_id)
             )
         if ctx.closing or ctx.commits is None:
             raise RelayError(Code.UNAVAILABLE)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from groups.log import GROUP_ID
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
@@ -33,7 +34,11 @@ def _role(conn: Connection, *roles: str) -> DeviceRecord:
 async def on_legal_hold_place(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     officer = _role(conn, "officer")
     data = require_object(data)
-    case_id = text_field(data, "case", SERVER_ID)
+    case_id = data.get("case")
+    if not isinstance(case_id, str) or not (
+        SERVER_ID.fullmatch(case_id) or GROUP_ID.fullmatch(case_id)
+    ):
+        raise RelayError(Code.MALFORMED, "Field 'case' must be a case id or a group id.")
     scope = data.get("scope", list(DEFAULT_SCOPE))
     try:
         hold = LegalHold(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from groups.log import GROUP_ID
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
@@ -58,10 +59,46 @@ async def _on_case(ctx: RelayContext, conn: Connection, case_id: str, roles: tup
         raise RelayError(Code.UNKNOWN_CASE)
 
 
+async def _on_group(ctx: RelayContext, conn: Connection, group_id: Any, setting: bool) -> str:
+    """A group's own policy (docs/groups.md §5) lives beside the cases' (its id is its
+    scope): members may read it; a facilitator who is a worker, or an admin, may set it."""
+    device = conn.device
+    if device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    if not isinstance(group_id, str) or not GROUP_ID.fullmatch(group_id):
+        raise RelayError(Code.MALFORMED, "Field 'group' must be a group id.")
+    if device.role in ("admin", "officer") and (not setting or device.role == "admin"):
+        if await ctx.storage.group_org(group_id) != device.org_id:
+            raise RelayError(Code.NOT_A_MEMBER)
+        return group_id
+    membership = await ctx.storage.group_membership(device, group_id)
+    if membership is None:
+        raise RelayError(Code.NOT_A_MEMBER)
+    if setting and (membership.role != "facilitator" or device.role != "worker"):
+        raise RelayError(Code.NOT_PERMITTED)
+    return group_id
+
+
+def _scope_field(data: dict[str, Any]) -> tuple[Any, bool]:
+    """The case (or group) a policy request is about: (id or None, is a group)."""
+    if "group" in data:
+        return data["group"], True
+    return data.get("case"), False
+
+
 async def on_policy_get(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     data = data if isinstance(data, dict) else {}
     org, cases, documents = await load(ctx)
-    case_id = data.get("case")
+    case_id, is_group = _scope_field(data)
+    if is_group:
+        case_id = await _on_group(ctx, conn, case_id, setting=False)
+        own = cases.get(case_id)
+        return {
+            "ok": True,
+            "group": case_id,
+            "settings": case_to_dict(own) if own else None,
+            "effective": describe(await effective_for(ctx, case_id)),
+        }
     if case_id is None:
         if conn.device is None or conn.device.role not in ("admin", "officer"):
             raise RelayError(Code.NOT_PERMITTED)
@@ -90,7 +127,9 @@ async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[
     device = conn.device
     if device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
-    case_id = data.get("case")
+    case_id, is_group = _scope_field(data)
+    if is_group:
+        case_id = await _on_group(ctx, conn, case_id, setting=True)
     org, cases, _ = await load(ctx)
     try:
         if case_id is None:
@@ -99,9 +138,10 @@ async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[
             org = organisation_from_dict(data["document"])
             document, scope = organisation_to_dict(org), f"org:{ctx.org_id}"
         else:
-            if not isinstance(case_id, str) or not SERVER_ID.fullmatch(case_id):
-                raise RelayError(Code.MALFORMED, "Field 'case' must be a case id.")
-            await _on_case(ctx, conn, case_id, ("admin", "worker"))
+            if not is_group:
+                if not isinstance(case_id, str) or not SERVER_ID.fullmatch(case_id):
+                    raise RelayError(Code.MALFORMED, "Field 'case' must be a case id.")
+                await _on_case(ctx, conn, case_id, ("admin", "worker"))
             cases[case_id] = case_from_dict({**data["document"], "case_id": case_id})
             document, scope = case_to_dict(cases[case_id]), f"case:{case_id}"
     except PolicyError as error:
@@ -117,7 +157,12 @@ async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[
     audit = [by(conn, "policy.changed", [("policy", scope)], reason="policy_update")]
     version = await ctx.storage.set_policy(scope, ctx.org_id, document, ctx.now(), lifetimes, audit)
     ctx.policy_cache.clear()
-    if case_id is not None:  # both sides see the change (e.g. the disappearing timer)
+    if is_group:  # every member's banner follows
+        from relay.handlers.groups import group_state, notify_group
+
+        devices = await ctx.storage.group_member_devices(case_id)
+        await notify_group(ctx, case_id, (await group_state(ctx, case_id)).seq, devices)
+    elif case_id is not None:  # both sides see the change (e.g. the disappearing timer)
         (view,) = [
             c for c in await ctx.storage.list_cases(device.account_id) if c.id == case_id
         ] or [None]

@@ -15,6 +15,7 @@ from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID
+from relay.notify import device_room
 from relay.validate import require_object, text_field
 
 MAX_SIGNED_BYTES = 512  # the v1 signed part is 229 bytes; room for a later version
@@ -41,18 +42,29 @@ def _parse_one_time(data: dict[str, Any]) -> list[tuple[int, bytes]]:
     return [(key_id, keys[i * KEY_BYTES : (i + 1) * KEY_BYTES]) for i, key_id in enumerate(ids)]
 
 
-async def on_prekeys_upload(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+async def _owner_key(ctx: RelayContext, conn: Connection, data: dict[str, Any]) -> tuple[str, bool]:
+    """Whose prekeys: the device's own, or (`as`) one of its group handles (docs/groups.md)."""
     device = conn.device
     if device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
+    if data.get("as") is None:
+        return device.id, False
+    handle = text_field(data, "as", DEVICE_ID)
+    if await ctx.storage.handle_device(handle) != device.id:
+        raise RelayError(Code.NOT_A_MEMBER)
+    return handle, True
+
+
+async def on_prekeys_upload(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     data = require_object(data)
+    owner, group = await _owner_key(ctx, conn, data)
     signed = data.get("signed")
     if signed is not None and (
         not isinstance(signed, bytes) or not 0 < len(signed) <= MAX_SIGNED_BYTES
     ):
         raise RelayError(Code.MALFORMED, "signed must be binary, at most 512 bytes.")
     one_time = _parse_one_time(data)
-    count = await ctx.storage.upload_prekeys(device.id, signed, one_time, ctx.now(), MAX_STORED)
+    count = await ctx.storage.upload_prekeys(owner, signed, one_time, ctx.now(), MAX_STORED, group)
     return {"ok": True, "one_time": count}
 
 
@@ -72,20 +84,25 @@ async def on_prekeys_fetch(ctx: RelayContext, conn: Connection, data: Any) -> di
     if route is None:
         raise RelayError(Code.UNKNOWN_DEVICE)
     if not route.allowed:
-        raise RelayError(Code.NOT_PERMITTED)
-    signed, one_time, remaining = await ctx.storage.fetch_prekeys(target)
+        raise RelayError(Code(route.refusal) if route.refusal else Code.NOT_PERMITTED)
+    signed, one_time, remaining = await ctx.storage.fetch_prekeys(target, route.group)
     # The v1 bundle (docs/e2e.md §2.5) ends with u32 one-time id (0 = none) and the key.
     tail = struct.pack(">I", one_time[0]) + one_time[1] if one_time else struct.pack(">I", 0)
     if one_time is not None and remaining <= LOW_WATER:
-        await tell_prekeys_low(ctx, target, remaining)
+        if route.to_device is not None:  # a group handle: tell the device behind it
+            await ctx.sio.emit(
+                "prekeys_low",
+                {"one_time": remaining, "as": target},
+                room=device_room(route.to_device),
+            )
+        else:
+            await tell_prekeys_low(ctx, target, remaining)
     return {"ok": True, "device": target, "bundle": signed + tail}
 
 
 async def on_prekeys_status(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    device = conn.device
-    if device is None:
-        raise RelayError(Code.NOT_AUTHENTICATED)
-    signed, count = await ctx.storage.prekey_status(device.id)
+    owner, group = await _owner_key(ctx, conn, data if isinstance(data, dict) else {})
+    signed, count = await ctx.storage.prekey_status(owner, group)
     return {"ok": True, "signed": signed, "one_time": count, "low_water": LOW_WATER}
 
 

@@ -31,8 +31,18 @@ class Route:
     None when allowed without one: an admin, or the sender's own other device)."""
 
     allowed: bool
-    case_id: str | None = None
-    closed: bool = False  # refused because the only case they share is closed
+    case_id: str | None = None  # for a group envelope: the group id (its retention scope)
+    closed: bool = False  # refused because the only case they share (or the group) is closed
+    # Group routes (docs/groups.md): the envelope travels from the sender's handle to the
+    # real device behind the recipient's handle.
+    from_handle: str | None = None
+    to_device: str | None = None
+    muted_until: int = 0  # the sender is muted in the group until then
+    refusal: str | None = None  # a more precise code than not_permitted (not_a_member)
+
+    @property
+    def group(self) -> bool:
+        return self.to_device is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,16 +203,20 @@ class Storage(Protocol):
         one_time: list[tuple[int, bytes]],
         now: int,
         max_one_time: int,
+        group: bool = False,
     ) -> int:
-        """Store a device's signed prekey part and add one-time prekeys; returns how many
-        one-time prekeys it now has. Raises RelayError(too_many_prekeys) over the cap."""
+        """Store a device's (group: a group handle's) signed prekey part and add one-time
+        prekeys; returns how many one-time prekeys it now has. Raises
+        RelayError(too_many_prekeys) over the cap."""
         ...
 
-    async def fetch_prekeys(self, device_id: str) -> tuple[bytes, tuple[int, bytes] | None, int]:
+    async def fetch_prekeys(
+        self, device_id: str, group: bool = False
+    ) -> tuple[bytes, tuple[int, bytes] | None, int]:
         """Atomically take one one-time prekey. Raises RelayError(no_prekeys)."""
         ...
 
-    async def prekey_status(self, device_id: str) -> tuple[bool, int]: ...
+    async def prekey_status(self, device_id: str, group: bool = False) -> tuple[bool, int]: ...
     async def correspondents(self, account_id: str) -> list[str]: ...
 
     async def account_export(self, account_id: str) -> dict[str, Any]:

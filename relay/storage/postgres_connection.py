@@ -58,6 +58,7 @@ _PLAIN = re.compile(r"\?")
 _OR_REPLACE_KEYS = {
     "audit_nodes": ("(level, idx)", "hash = excluded.hash"),
     "one_time_prekeys": ("(device_id, key_id)", "public_key = excluded.public_key"),
+    "group_one_time_prekeys": ("(handle, key_id)", "public_key = excluded.public_key"),
 }
 
 

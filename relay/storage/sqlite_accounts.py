@@ -16,6 +16,7 @@ from relay.storage.base import (
     Route,
 )
 from relay.storage.sqlite_base import SQLiteBase
+from relay.storage.sqlite_groups import GroupsSQL
 
 
 class AccountsSQL(SQLiteBase):
@@ -210,8 +211,8 @@ class AccountsSQL(SQLiteBase):
         def check() -> Route | None:
             con = self._reader_con()
             row = con.execute(self._DEVICE_SQL, (to_device,)).fetchone()
-            if row is None:
-                return None
+            if row is None:  # not a device: perhaps a group handle (docs/groups.md)
+                return GroupsSQL.group_route(con, sender, to_device)
             recipient = DeviceRecord(*row)
             if recipient.device_status != "active" or recipient.account_status == "revoked":
                 return None

@@ -16,10 +16,18 @@ from relay.storage.base import (
     MembershipChange,
 )
 from relay.storage.sqlite_base import SQLiteBase
+from relay.storage.sqlite_groups import drop_device_handles
 
 
 class CasesSQL(SQLiteBase):
     # -- prekeys -------------------------------------------------------------------------
+
+    @staticmethod
+    def _prekey_tables(group: bool) -> tuple[str, str, str]:
+        """(signed table, one-time table, key column): a device's, or a group handle's."""
+        if group:
+            return "group_signed_prekeys", "group_one_time_prekeys", "handle"
+        return "signed_prekeys", "one_time_prekeys", "device_id"
 
     async def upload_prekeys(
         self,
@@ -28,63 +36,74 @@ class CasesSQL(SQLiteBase):
         one_time: list[tuple[int, bytes]],
         now: int,
         max_one_time: int,
+        group: bool = False,
     ) -> int:
+        signed_table, one_time_table, column = self._prekey_tables(group)
+
         def upload(con: sqlite3.Connection) -> int:
             if signed is not None:
                 con.execute(
-                    "INSERT INTO signed_prekeys (device_id, bundle, updated_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (device_id) DO UPDATE SET bundle = excluded.bundle,"
+                    f"INSERT INTO {signed_table} ({column}, bundle, updated_at) VALUES (?, ?, ?)"  # noqa: S608 (fixed names)
+                    f" ON CONFLICT ({column}) DO UPDATE SET bundle = excluded.bundle,"
                     " updated_at = excluded.updated_at",
                     (device_id, signed, now),
                 )
             con.executemany(
-                "INSERT OR REPLACE INTO one_time_prekeys (device_id, key_id, public_key)"
+                f"INSERT OR REPLACE INTO {one_time_table} ({column}, key_id, public_key)"  # noqa: S608
                 " VALUES (?, ?, ?)",
                 [(device_id, key_id, key) for key_id, key in one_time],
             )
-            count = self._one_time_count(con, device_id)
+            count = self._one_time_count(con, device_id, group)
             if count > max_one_time:
                 raise RelayError(Code.TOO_MANY_PREKEYS, limit=max_one_time)
             return count
 
         return await self._write(self._transaction, upload)
 
-    @staticmethod
-    def _one_time_count(con: sqlite3.Connection, device_id: str) -> int:
+    @classmethod
+    def _one_time_count(cls, con: sqlite3.Connection, device_id: str, group: bool = False) -> int:
+        _, table, column = cls._prekey_tables(group)
         return con.execute(
-            "SELECT count(*) FROM one_time_prekeys WHERE device_id = ?", (device_id,)
+            f"SELECT count(*) FROM {table} WHERE {column} = ?",  # noqa: S608 (fixed names)
+            (device_id,),
         ).fetchone()[0]
 
-    async def fetch_prekeys(self, device_id: str) -> tuple[bytes, tuple[int, bytes] | None, int]:
+    async def fetch_prekeys(
+        self, device_id: str, group: bool = False
+    ) -> tuple[bytes, tuple[int, bytes] | None, int]:
         """(signed part, one one-time prekey or None, one-time prekeys left). The one-time
         prekey is deleted in the same transaction: two fetchers never get the same one."""
+        signed_table, one_time_table, column = self._prekey_tables(group)
 
         def fetch(con: sqlite3.Connection) -> tuple[bytes, tuple[int, bytes] | None, int]:
             row = con.execute(
-                "SELECT bundle FROM signed_prekeys WHERE device_id = ?", (device_id,)
+                f"SELECT bundle FROM {signed_table} WHERE {column} = ?",  # noqa: S608
+                (device_id,),
             ).fetchone()
             if row is None:
                 raise RelayError(Code.NO_PREKEYS)
             one_time = con.execute(
-                "DELETE FROM one_time_prekeys WHERE device_id = ? AND key_id ="
-                " (SELECT min(key_id) FROM one_time_prekeys WHERE device_id = ?)"
+                f"DELETE FROM {one_time_table} WHERE {column} = ? AND key_id ="  # noqa: S608
+                f" (SELECT min(key_id) FROM {one_time_table} WHERE {column} = ?)"
                 " RETURNING key_id, public_key",
                 (device_id, device_id),
             ).fetchone()
-            remaining = self._one_time_count(con, device_id)
+            remaining = self._one_time_count(con, device_id, group)
             return row[0], (tuple(one_time) if one_time else None), remaining
 
         return await self._write(self._transaction, fetch)
 
-    async def prekey_status(self, device_id: str) -> tuple[bool, int]:
+    async def prekey_status(self, device_id: str, group: bool = False) -> tuple[bool, int]:
         """(has a signed prekey, one-time prekeys left)."""
+        signed_table, _, column = self._prekey_tables(group)
 
         def read() -> tuple[bool, int]:
             con = self._reader_con()
             signed = con.execute(
-                "SELECT 1 FROM signed_prekeys WHERE device_id = ?", (device_id,)
+                f"SELECT 1 FROM {signed_table} WHERE {column} = ?",  # noqa: S608
+                (device_id,),
             ).fetchone()
-            return signed is not None, self._one_time_count(con, device_id)
+            return signed is not None, self._one_time_count(con, device_id, group)
 
         return await self._read(read)
 
@@ -317,6 +336,7 @@ class CasesSQL(SQLiteBase):
         con.execute("DELETE FROM envelopes WHERE to_device = ?", (device_id,))
         con.execute("DELETE FROM signed_prekeys WHERE device_id = ?", (device_id,))
         con.execute("DELETE FROM one_time_prekeys WHERE device_id = ?", (device_id,))
+        drop_device_handles(con, device_id)
 
     async def revoke_device(
         self, org_id: str, device_id: str, now: int = 0, audit: Sequence[AuditDraft] = ()

@@ -11,6 +11,7 @@ from relay.errors import Code, RelayError
 from relay.ids import new_id
 from relay.storage.audit_store import AuditDraft
 from relay.storage.sqlite_base import SQLiteBase
+from relay.storage.sqlite_groups import leave_all_groups
 
 
 class PrivacySQL(SQLiteBase):
@@ -164,6 +165,7 @@ class PrivacySQL(SQLiteBase):
                 con.execute("DELETE FROM case_members WHERE case_id = ?", (case_id,))
                 con.execute("DELETE FROM cases WHERE id = ?", (case_id,))
             con.execute("DELETE FROM case_members WHERE account_id = ?", (account_id,))
+            leave_all_groups(con, account_id)  # before its devices go: handles point at them
             con.execute(
                 "DELETE FROM invites WHERE created_by = ? OR for_account = ?",
                 (account_id, account_id),
@@ -189,8 +191,11 @@ class PrivacySQL(SQLiteBase):
         """Store a validated hold (retention.LegalHold fields) on a case of `org_id`."""
 
         def place(con: sqlite3.Connection) -> str:
+            # A hold names a case, or a peer-support group (its id is its retention scope).
             if not con.execute(
-                "SELECT 1 FROM cases WHERE id = ? AND org_id = ?", (hold["case_id"], org_id)
+                "SELECT 1 FROM cases WHERE id = ?1 AND org_id = ?2"
+                " UNION ALL SELECT 1 FROM groups WHERE id = ?1 AND org_id = ?2",
+                (hold["case_id"], org_id),
             ).fetchone():
                 raise RelayError(Code.UNKNOWN_CASE)
             hold_id = new_id("hold")
@@ -211,7 +216,8 @@ class PrivacySQL(SQLiteBase):
                 ),
             )
             if audit is not None:
-                objects = (("legal_hold", hold_id), ("case", hold["case_id"]))
+                kind = "group" if hold["case_id"].startswith("grp_") else "case"
+                objects = (("legal_hold", hold_id), (kind, hold["case_id"]))
                 self._log(con, [replace(audit, objects=objects)], hold["placed_at"])
             return hold_id
 
@@ -231,7 +237,8 @@ class PrivacySQL(SQLiteBase):
                 raise RelayError(Code.UNKNOWN_HOLD)
             con.execute("UPDATE legal_holds SET lifted_at = ? WHERE id = ?", (now, hold_id))
             if audit is not None:
-                objects = (("legal_hold", hold_id), ("case", row[0]))
+                kind = "group" if row[0].startswith("grp_") else "case"
+                objects = (("legal_hold", hold_id), (kind, row[0]))
                 self._log(con, [replace(audit, objects=objects)], now)
             return row[0]
 

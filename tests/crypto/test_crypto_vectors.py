@@ -254,7 +254,7 @@ def test_fingerprint(case: dict) -> None:
 
 @cases("group_log.json")
 def test_group_log(case: dict) -> None:
-    from crypto.group_log import InvalidRecord, SignedRecord, apply_record, verify_device_proof
+    from groups.log import InvalidRecord, SignedRecord, apply_record, verify_device_proof
 
     if case["check"] == "device_proof":
         record = SignedRecord.from_wire(case["record"])

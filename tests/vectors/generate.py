@@ -756,8 +756,8 @@ def fingerprint_vectors() -> dict:
 def group_log_vectors() -> dict:
     """Membership logs of peer-support groups (docs/groups.md §2): chains that must fold
     to the given state, and chains whose last record must be refused with a reason."""
-    from crypto import group_log as gl
-    from crypto.group_log import make_record, make_ticket
+    from groups import log as gl
+    from groups.log import make_record, make_ticket
 
     stream = Stream("group_log")
     seeds = {name: stream(32) for name in ("fac", "ann", "ann2", "bob", "cas", "eve")}
