@@ -453,3 +453,43 @@ async def test_erasing_an_account_takes_it_out_of_its_groups(relay):
     assert left.fetchone()[0] == 0
     error = await refused(ann.client.send(bob.id, b"?"))
     assert error.code == "unknown_device"
+
+
+async def test_a_closed_group_is_removed_after_its_lifetime_unless_a_hold_names_it(relay):
+    from relay.housekeeping import purge_once
+
+    admin, worker, caregiver = await relay.onboard()
+    officer = relay.client()
+    await officer.register((await admin.create_invite("officer"))["link"])
+    fac = Handle(worker)
+    kept, gone = await start_group(fac), await start_group(Handle(worker))
+    await join(kept, Handle(caregiver), ticket_for(kept, fac, relay.ctx.now()))
+    listed = (await officer.request("cases_all"))["groups"]
+    assert {g["id"] for g in listed} == {kept.id, gone.id}
+    assert {g["members"] for g in listed} == {1, 2}
+    hold = {"case": kept.id, "reason": "court_order", "reference": "zaak 12"}
+    await officer.request("legal_hold_place", {**hold, "review_at": relay.ctx.now() + 300 * DAY})
+    for group in (kept, gone):
+        await worker.request("group_close", {"group": group.id})
+    lifetime = relay.ctx.config.envelope_ttl_s  # any time short of the closed-case lifetime
+    relay.clock.advance(lifetime)
+    assert (await purge_once(relay.ctx))["closed_groups"] == 0
+    relay.clock.advance(400 * DAY)
+    assert (await purge_once(relay.ctx))["closed_groups"] == 1
+    remaining = [g["group"] for g in (await worker.request("group_list"))["groups"]]
+    assert remaining == [kept.id]  # the hold keeps the held group, the other one is gone
+    con = sqlite3.connect(relay.ctx.config.database_path)
+    for table in ("groups", "group_log", "group_members"):
+        column = "id" if table == "groups" else "group_id"
+        left = con.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (gone.id,))
+        assert left.fetchone()[0] == 0, table
+    assert "group.removed" in [entry.event for entry in audit_bodies(relay)]
+
+
+async def test_the_account_export_lists_memberships_without_names(relay):
+    relay, group, fac, ann, bob = await group_of_three(relay)
+    export = (await ann.client.request("account_export"))["export"]
+    (mine,) = export["groups"]
+    assert mine["id"] == group.id and mine["your_member_id"] == ann.id
+    assert mine["your_handles"] == {ann.id: ann.client.device_id}
+    assert mine["members"] == 3 and mine["role"] == "member"

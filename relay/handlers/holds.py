@@ -86,4 +86,9 @@ async def on_legal_hold_list(ctx: RelayContext, conn: Connection, data: Any) -> 
 async def on_cases_all(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     """Every case of the organisation (ids and sizes only), so an officer can name one."""
     device = _role(conn, "officer", "admin")
-    return {"ok": True, "cases": await ctx.storage.org_cases(device.org_id)}
+    return {
+        "ok": True,
+        "cases": await ctx.storage.org_cases(device.org_id),
+        # Peer-support groups are retention scopes too: a hold can name one (ids only).
+        "groups": await ctx.storage.org_groups(device.org_id),
+    }

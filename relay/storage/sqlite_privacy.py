@@ -66,6 +66,21 @@ class PrivacySQL(SQLiteBase):
                 " ORDER BY c.created_at",
                 (account_id, account_id),
             ).fetchall()
+            groups = con.execute(
+                "SELECT m.group_id, m.member_id, m.role, m.joined_at, m.muted_until,"
+                " (SELECT count(*) FROM group_members x WHERE x.group_id = m.group_id)"
+                " FROM group_members m WHERE m.account_id = ? ORDER BY m.joined_at",
+                (account_id,),
+            ).fetchall()
+            handles = {
+                (r[0], r[1]): r[2]
+                for r in con.execute(
+                    "SELECT h.group_id, h.handle, h.device_id FROM group_handles h"
+                    " JOIN group_members m ON m.group_id = h.group_id AND m.member_id = h.member_id"
+                    " WHERE m.account_id = ?",
+                    (account_id,),
+                )
+            }
             invites = con.execute(
                 "SELECT role, created_at, expires_at, used_at, for_account IS NOT NULL"
                 " FROM invites WHERE created_by = ? ORDER BY created_at",
@@ -108,6 +123,23 @@ class PrivacySQL(SQLiteBase):
                         "members": c[4],
                     }
                     for c in cases
+                ],
+                # The relay cannot read a group's name or anyone's display name: it has ids.
+                "groups": [
+                    {
+                        "id": g[0],
+                        "your_member_id": g[1],
+                        "role": g[2],
+                        "you_joined_at": g[3],
+                        "muted_until": g[4],
+                        "members": g[5],
+                        "your_handles": {
+                            handle: device
+                            for (group_id, handle), device in sorted(handles.items())
+                            if group_id == g[0]
+                        },
+                    }
+                    for g in groups
                 ],
                 "invites_you_created": [
                     {
