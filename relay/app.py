@@ -92,10 +92,12 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     ctx.commits.start()
     ctx.ready = True
     async with (
-        fanout.running(ctx.config.redis_url, ctx.router),
+        fanout.running(ctx.config.redis_url, ctx.router, ctx.forget_here) as nodes,
         housekeeping.running(ctx, ctx.config.purge_interval_s),
     ):
+        ctx.tell_others_to_forget = nodes.forget if nodes is not None else None
         yield
+        ctx.tell_others_to_forget = None
     ctx.ready = False
     await ctx.commits.stop()
     await ctx.storage.close()

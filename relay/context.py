@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,8 @@ class RelayContext:
     active_today: tuple[int, set[str]] = (0, set())
     # `delivered` notices waiting to be sent, by sender device (relay/notify.py).
     delivered_pending: dict[str, list[str]] = field(default_factory=dict)
+    # Several nodes: tells the others to drop their caches (fanout.RedisFanout.forget).
+    tell_others_to_forget: Callable[[], None] | None = None
     # group id -> its membership log, checked and folded (relay/handlers/groups.py)
     group_states: dict[str, Any] = field(default_factory=dict)
 
@@ -102,7 +104,15 @@ class RelayContext:
         return conn.base_url or self.config.effective_public_url
 
     def forget_permissions(self) -> None:
+        """Who may send to whom changed: drop the cached routes here and on every other
+        node (fanout.py), where a removed group member would otherwise stay routable."""
+        self.forget_here()
+        if self.tell_others_to_forget is not None:
+            self.tell_others_to_forget()
+
+    def forget_here(self) -> None:
         self.permissions.clear()
+        self.policy_cache.clear()
 
     def now(self) -> int:
         return int(self.clock.now())

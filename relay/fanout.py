@@ -1,6 +1,6 @@
 """Fan-out between relay nodes through Redis (`--redis redis://...`; docs/scaling.md).
 
-Two things travel through Redis, and no envelope does:
+Three things travel through Redis, and no envelope does:
 
 1. python-socketio's own messages (`LocalFirstRedisManager`, the server's client manager):
    an emit to a connection of another node. The relay's emits go to its own connections,
@@ -12,6 +12,10 @@ Two things travel through Redis, and no envelope does:
    moved, its old connection may still be open on another.) Ciphertext stays in the
    database; Redis sees routing ids only, never stores them (pub/sub), and losing a poke
    loses nothing.
+3. "Forget" notes, on the same channel: a node changed who may send to whom (a case
+   hand-over, a member removed from a group, a device revoked) or a retention policy; the
+   others drop their permission and policy caches. Resubscribing drops them too, so a note
+   lost while Redis was away costs nothing either.
 
 Why that is enough: the database is the truth and Redis only says "look now". While
 Redis is away, pokes are dropped; each node re-subscribes when it is back and then makes
@@ -25,7 +29,7 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import socketio
 from redis import asyncio as aioredis
@@ -77,9 +81,13 @@ def client_manager(redis_url: str) -> socketio.AsyncRedisManager:
 class RedisFanout:
     """Pokes other nodes about committed envelopes and hears theirs."""
 
-    def __init__(self, redis_url: str, router: Router) -> None:
+    def __init__(
+        self, redis_url: str, router: Router, on_forget: Callable[[], None] | None = None
+    ) -> None:
         self._url = redis_url
         self._router = router
+        self._on_forget = on_forget  # clears this node's permission and policy caches
+        self._forget = False
         self._node = secrets.token_hex(8)  # tells our own pokes apart; not persistent
         self._pending: set[str] = set()
         self._flushing = False
@@ -115,11 +123,21 @@ class RedisFanout:
             self._flushing = True
             asyncio.get_running_loop().create_task(self._flush())
 
+    def forget(self) -> None:
+        """Tell the other nodes that who-may-send-to-whom (or a policy) changed here, so
+        they drop what they cached: a member removed on this node must not stay routable
+        through another one."""
+        self._forget = True
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+
     async def _flush(self) -> None:
         try:
-            while self._pending:
+            while self._pending or self._forget:
                 devices, self._pending = sorted(self._pending), set()
-                message = json.dumps({"node": self._node, "devices": devices})
+                forget, self._forget = self._forget, False
+                message = json.dumps({"node": self._node, "devices": devices, "forget": forget})
                 try:
                     await self._redis.publish(CHANNEL, message)  # type: ignore[union-attr]
                     self.published += 1
@@ -140,8 +158,11 @@ class RedisFanout:
                 await pubsub.subscribe(CHANNEL)
                 self.subscribed.set()
                 retry = RETRY_FIRST_S
-                # Whatever was committed while we were not listening: read it now.
+                # Whatever was committed while we were not listening: read it now, and
+                # forget what we cached: a permission may have changed meanwhile.
                 self._router.poke()
+                if self._on_forget is not None:
+                    self._on_forget()
                 async for message in pubsub.listen():
                     self._heard(message)
             except (RedisError, OSError) as exc:
@@ -164,20 +185,26 @@ class RedisFanout:
             if poke["node"] == self._node:
                 return
             devices = [d for d in poke["devices"] if isinstance(d, str)]
+            forget = poke.get("forget") is True
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed poke")
             return
         self.received += 1
-        self._router.poke(devices)
+        if forget and self._on_forget is not None:
+            self._on_forget()
+        if devices:
+            self._router.poke(devices)
 
 
 @contextlib.asynccontextmanager
-async def running(redis_url: str, router: Router) -> AsyncIterator[RedisFanout | None]:
+async def running(
+    redis_url: str, router: Router, on_forget: Callable[[], None] | None = None
+) -> AsyncIterator[RedisFanout | None]:
     """Fan-out for the relay's lifetime when Redis is configured; nothing otherwise."""
     if not redis_url:
         yield None
         return
-    fanout = RedisFanout(redis_url, router)
+    fanout = RedisFanout(redis_url, router, on_forget)
     await fanout.start()
     router.elsewhere = fanout.publish
     try:

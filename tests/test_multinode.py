@@ -9,6 +9,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -325,3 +326,33 @@ async def test_a_sender_on_one_node_is_told_of_delivery_on_another(cluster):
     admin, worker, caregiver = await cluster.onboard(0, 0, 1)  # worker on A, caregiver on B
     sent = await worker.send(caregiver.device_id, b"over de grens")  # B receives and acks
     assert await asyncio.wait_for(worker.delivered.get(), WAIT) == [sent]
+
+
+async def test_a_group_member_removed_on_one_node_is_refused_on_another(cluster):
+    """Node B cached that Bob may send to Ann's handle; the facilitator removes Bob on node
+    A. B must hear of it (a "forget" note through Redis) and refuse Bob from then on."""
+    from test_groups_relay import Handle, change, join, start_group, ticket_for
+
+    await cluster.start(2)
+    admin, worker, ann = await cluster.onboard(0, 0, 0)
+    bob = cluster.client(1)
+    await bob.register((await worker.create_invite("caregiver"))["link"])
+    fac, a, b = Handle(worker), Handle(ann), Handle(bob)
+    group = await start_group(fac)
+    now = int(time.time())
+    group = await join(group, a, ticket_for(group, fac, now))
+    group = await join(group, b, ticket_for(group, fac, now))
+    await bob.send(a.id, b"voor het weggaan")  # node B now holds the route in its cache
+    await change(group, fac, "remove", member=b.id)
+    assert await asyncio.wait_for(bob.group_changes.get(), WAIT) == group.id
+    accepted_after = 0
+    async with asyncio.timeout(WAIT):
+        while True:  # each try is a round trip to node B, no sleeping
+            try:
+                await bob.send(a.id, b"na het weggaan")
+            except RelayRefused as error:
+                assert error.code == "not_a_member"
+                break
+            accepted_after += 1
+    # The window is the time a note takes through Redis: a few envelopes at most.
+    assert accepted_after <= 3

@@ -156,7 +156,7 @@ async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[
     ]
     audit = [by(conn, "policy.changed", [("policy", scope)], reason="policy_update")]
     version = await ctx.storage.set_policy(scope, ctx.org_id, document, ctx.now(), lifetimes, audit)
-    ctx.policy_cache.clear()
+    ctx.forget_permissions()  # the policy cache too, on every node
     if is_group:  # every member's banner follows
         from relay.handlers.groups import group_state, notify_group
 
