@@ -357,6 +357,18 @@ async def test_a_second_device_joins_with_its_own_handle_and_proof(relay):
             "device": phone.device_id,
         },
     )
+    # The phone has its handle now; a second one for the same device is refused.
+    third = Handle(phone)
+    group = await sync(group, ann.client)
+    again = make_record(ann.seed, group.fields("device", member=ann.id, handle=third.id))
+    error = await refused(
+        ann.client.request(
+            "group_change",
+            {"record": again.to_wire(), "proof": device_proof(third.seed, again),
+             "device": phone.device_id},
+        )
+    )  # fmt: skip
+    assert error.details["reason"] == "handle_in_use"
     await bob.client.send(second.id, b"ook op je telefoon")
     (got,) = await receive(phone, 1)
     assert got.sender == bob.id and got.body == b"ook op je telefoon"

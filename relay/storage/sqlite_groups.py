@@ -356,6 +356,12 @@ class GroupsSQL(SQLiteBase):
             elif effect.op == "device":
                 assert effect.handle and effect.device_id
                 self._handle_free(con, effect.handle)
+                # One handle per device per group: the device sends as exactly one of them.
+                if con.execute(
+                    "SELECT 1 FROM group_handles WHERE group_id = ? AND device_id = ?",
+                    (group_id, effect.device_id),
+                ).fetchone():
+                    raise RelayError(Code.GROUP_RECORD_REFUSED, reason="handle_in_use")
                 self._bind(con, group_id, effect.member, effect.handle, effect.device_id)
             elif effect.op in ("leave", "remove"):
                 _drop_member(con, group_id, effect.member)
