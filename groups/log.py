@@ -66,11 +66,13 @@ MAX_MUTE_S = 30 * 86_400  # a mute is "for a while", never for good
 ROLES = ("facilitator", "member")
 OPS = ("create", "join", "device", "leave", "remove", "role", "mute")
 
-GROUP_ID = re.compile(r"grp_[A-Za-z0-9_-]{22}")
-HANDLE = re.compile(r"[A-Za-z0-9_-]{43}")  # an Ed25519 public key, base64url
-NONCE = re.compile(r"[A-Za-z0-9_-]{22}")  # 16 random bytes
-SIG = re.compile(r"[A-Za-z0-9_-]{86}")  # 64 bytes
-HASH = re.compile(r"[A-Za-z0-9_-]{43}")  # SHA-256
+# Canonical base64url only: the unused low bits of the last character must be zero, so a
+# key has exactly one spelling and "already in use" / "retired" compare keys, not spellings.
+GROUP_ID = re.compile(r"grp_[A-Za-z0-9_-]{21}[AQgw]")  # 16 random bytes
+HANDLE = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")  # an Ed25519 public key
+NONCE = re.compile(r"[A-Za-z0-9_-]{21}[AQgw]")  # 16 random bytes
+SIG = re.compile(r"[A-Za-z0-9_-]{85}[AQgw]")  # 64 bytes
+HASH = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")  # SHA-256
 
 
 class InvalidRecord(ValueError):
@@ -111,6 +113,16 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     return True
 
 
+def _utf8(text: str) -> bool:
+    """False for text with a lone surrogate (JSON allows "\\ud800"): it has no UTF-8 bytes
+    to sign, so such a record is malformed, as the JS port says too."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _dumps(fields: dict[str, Any]) -> str:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
@@ -130,7 +142,7 @@ class SignedRecord:
         if not isinstance(data, dict) or set(data) != {"body", "sig"}:
             raise InvalidRecord("malformed")
         body, sig = data["body"], data["sig"]
-        if not isinstance(body, str) or not isinstance(sig, str):
+        if not isinstance(body, str) or not isinstance(sig, str) or not _utf8(body):
             raise InvalidRecord("malformed")
         if len(body) > MAX_BODY_CHARS or not SIG.fullmatch(sig):
             raise InvalidRecord("malformed")
@@ -153,7 +165,7 @@ class Ticket:
         if not isinstance(data, dict) or set(data) != {"body", "by", "sig"}:
             raise InvalidRecord("ticket_invalid")
         body, by, sig = data["body"], data["by"], data["sig"]
-        if not all(isinstance(x, str) for x in (body, by, sig)):
+        if not all(isinstance(x, str) for x in (body, by, sig)) or not _utf8(body):
             raise InvalidRecord("ticket_invalid")
         if len(body) > 256 or not HANDLE.fullmatch(by) or not SIG.fullmatch(sig):
             raise InvalidRecord("ticket_invalid")

@@ -960,6 +960,20 @@ def group_log_vectors() -> dict:
         lambda c: c.add("fac", "mute", member=handle["ann"], until=now + 31 * 86400),
     )
 
+    def other_spelling(text: str) -> str:
+        """The same bytes in base64url with the last character's spare bits set."""
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        return text[:-1] + alphabet[alphabet.index(text[-1]) + 1]
+
+    refused(
+        "device-handle-second-spelling",
+        "A device record naming a handle in a non-canonical spelling of the same key.",
+        "malformed",
+        lambda c: c.add(
+            "ann", "device", member=handle["ann"], handle=other_spelling(handle["ann2"])
+        ),
+    )
+
     def tampered(chain: Chain) -> None:
         record = chain.add("fac", "mute", member=handle["ann"], until=now + 60)
         chain.records[-1] = gl.SignedRecord(
