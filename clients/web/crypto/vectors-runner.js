@@ -19,6 +19,12 @@ import {
   SignedPrekey,
   verifyAuthChallenge,
 } from './keys.js';
+import {
+  applyRecord,
+  InvalidRecord,
+  recordFromWire,
+  verifyDeviceProof,
+} from './group-log.js';
 import { bucketSize, pad, unpad } from './padding.js';
 import { x25519 } from './primitives.js';
 import { acceptSession, Session, startSession } from './session.js';
@@ -276,6 +282,48 @@ function runFingerprint(test) {
   equalHex(qrPayload(local, localId, remote, remoteId), expected.qr_payload, 'QR payload');
 }
 
+function runGroupLog(test) {
+  if (test.check === 'device_proof') {
+    const valid = verifyDeviceProof(recordFromWire(test.record), test.handle, test.proof);
+    check(valid === (test.want_err === null), `device proof valid=${valid}`);
+    return;
+  }
+  check(test.check === 'log', `unknown check ${test.check}`);
+  let state = null;
+  test.steps.forEach((step, index) => {
+    const last = index === test.steps.length - 1;
+    if (test.want_err !== null && last) {
+      let reason = null;
+      try {
+        applyRecord(state, recordFromWire(step.record), step.now);
+      } catch (error) {
+        if (!(error instanceof InvalidRecord)) throw error;
+        reason = error.reason;
+      }
+      check(reason === test.want_err, `step ${index}: refused with ${reason}, want ${test.want_err}`);
+      return;
+    }
+    state = applyRecord(state, recordFromWire(step.record), step.now);
+  });
+  if (test.want_err !== null) return;
+  const want = test.want;
+  check(state !== null, 'no state');
+  check(state.group === want.group && state.seq === want.seq, 'group and seq');
+  check(state.head === want.head, `head: got ${state.head}, want ${want.head}`);
+  const members = [...state.members.values()]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((m) => ({
+      id: m.id,
+      role: m.role,
+      handles: [...m.handles],
+      muted_until: m.mutedUntil,
+      joined_seq: m.joinedSeq,
+    }));
+  check(JSON.stringify(members) === JSON.stringify(want.members), 'members');
+  check(JSON.stringify([...state.usedTickets].sort()) === JSON.stringify(want.used_tickets), 'used tickets');
+  check(JSON.stringify([...state.retired].sort()) === JSON.stringify(want.retired), 'retired');
+}
+
 const RUNNERS = {
   'steuntje-e2e/keys/v1': runKeys,
   'steuntje-e2e/x3dh/v1': runX3dh,
@@ -283,6 +331,7 @@ const RUNNERS = {
   'steuntje-e2e/padding/v1': runPadding,
   'steuntje-e2e/envelope/v1': runEnvelope,
   'steuntje-e2e/fingerprint/v1': runFingerprint,
+  'steuntje-e2e/group_log/v1': runGroupLog,
 };
 
 export const SCHEMAS = Object.freeze(Object.keys(RUNNERS));

@@ -14,6 +14,8 @@ import { InvalidMessage } from "./errors.js";
 
 export const VERSION = 1;
 export const MAX_TEXT = 4000;
+export const MAX_DISPLAY_NAME = 40; // group_profile.name (docs/groups.md §4)
+export const MAX_GROUP_NAME = 80; // group_meta.name, group_invite.name
 
 const isString = (value) => typeof value === "string";
 const isInteger = (value) => Number.isInteger(value);
@@ -28,6 +30,10 @@ export const FIELDS = Object.freeze({
   call_me: {},
   receipt: { of: isStringList },
   reaction: { of: isString, emoji: isString },
+  // Groups (docs/groups.md §4): only members ever see these, never the relay.
+  group_profile: { name: isString }, // the sender's display name in this group
+  group_meta: { name: isString, description: isString, rules: isString }, // from a facilitator
+  group_invite: { link: isString, name: isString }, // sent in a case: the #group= link
 });
 export const KINDS = Object.freeze(Object.keys(FIELDS));
 
@@ -41,14 +47,29 @@ export function validate(kind, fields) {
     if (!check(fields[name])) throw new InvalidMessage(`${kind}.${name} has the wrong type`);
   }
   // Code points, as Python's len() counts them.
-  if (kind === "text" && [...fields.text].length > MAX_TEXT) throw new InvalidMessage("text too long");
+  if (kind === "text" && length(fields.text) > MAX_TEXT) throw new InvalidMessage("text too long");
   if (kind === "checkin" && !(fields.scale >= 2 && fields.scale <= 10)) {
     throw new InvalidMessage("checkin.scale must be 2..10");
   }
   if (kind === "checkin_answer" && !(fields.answer >= 1 && fields.answer <= 10)) {
     throw new InvalidMessage("checkin_answer.answer must be 1..10");
   }
+  if (kind === "group_profile" && !between(length(fields.name.trim()), 1, MAX_DISPLAY_NAME)) {
+    throw new InvalidMessage("group_profile.name must be 1..40 characters");
+  }
+  if ((kind === "group_meta" || kind === "group_invite") && !between(length(fields.name), 1, MAX_GROUP_NAME)) {
+    throw new InvalidMessage(`${kind}.name must be 1..80 characters`);
+  }
+  if (kind === "group_meta" && Math.max(length(fields.description), length(fields.rules)) > MAX_TEXT) {
+    throw new InvalidMessage("group_meta.description and rules are at most 4,000 characters");
+  }
+  if (kind === "group_invite" && !fields.link.includes("#group=")) {
+    throw new InvalidMessage("group_invite.link must be a #group= link");
+  }
 }
+
+const length = (text) => [...text].length; // code points, as Python's len()
+const between = (value, low, high) => value >= low && value <= high;
 
 /** Only the kind's own fields, in FIELDS order (what is sent and stored). */
 export function pick(kind, fields) {

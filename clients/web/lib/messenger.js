@@ -14,6 +14,8 @@ import { looksLikeToken, parseInvite, withFingerprint } from "./invite.js";
 import { decode, encode, makeMessage } from "./messages.js";
 import { createLock, LockError, openLock, rewrapLock } from "./lock.js";
 import { Outbox } from "./outbox.js";
+import { Groups } from "./groups.js";
+import { isGroupId } from "./group-view.js";
 import { foldTargets, HIDDEN_KINDS, incomingRecord, outgoingRecord, timerSeconds, views } from "./records.js";
 import { Link } from "./relay.js";
 import { SecureSessions } from "./secure.js";
@@ -102,7 +104,13 @@ export class Messenger extends Emitter {
     this.#link.on("case_changed", () => this.#refreshCases().catch(() => {}));
     this.#link.on("delivered", ({ ids }) => this.#onDelivered(ids).catch(() => {}));
     this.#link.on("devices_changed", ({ account }) => this.#onDevicesChanged(account));
-    this.#link.on("prekeys_low", () => this.#publish().catch(() => {}));
+    this.#link.on("prekeys_low", ({ as }) => {
+      if (as) this.groups.topUp(as).catch(() => {});
+      else this.#publish().catch(() => {});
+    });
+    this.#link.on("group_changed", ({ group }) => {
+      if (isGroupId(group)) this.groups.refresh(group).catch(() => {});
+    });
     // Tabs of one device tell each other about new outbox entries: the tab holding the
     // device sends them.
     this.#channel = globalThis.BroadcastChannel ? new BroadcastChannel(`steuntje:${store.name}`) : null;
@@ -114,7 +122,25 @@ export class Messenger extends Emitter {
       me: () => this.me,
       online: () => this.#link.state === "online",
       settle: (entry, status, code) => this.#settle(entry, status, code),
+      groupPlan: (entry) => this.groups.plan(entry),
     });
+    /** Peer-support groups (groups.js, docs/groups.md). */
+    this.groups = new Groups({
+      store,
+      clock,
+      request: (event, data) => this.#link.request(event, data),
+      relayUrl,
+      nextOrder: () => this.#nextOrder(),
+      pump: () => {
+        if (this.#holding || !this.#channel) this.#pump();
+        else this.#channel.postMessage("outbox");
+      },
+      sendCase: (conversationId, kind, fields) => this.send(conversationId, kind, fields),
+    });
+    // The group events are the messenger's too, so a screen can listen in one place.
+    for (const name of ["groups", "group-message", "group-changed", "error"]) {
+      this.groups.on(name, (payload) => this.emit(name, payload));
+    }
   }
 
   // -- loading -------------------------------------------------------------------------
@@ -143,6 +169,7 @@ export class Messenger extends Emitter {
         now: this.#clock,
       });
     }
+    await this.groups.load();
     await this.sweep();
   }
 
@@ -177,6 +204,7 @@ export class Messenger extends Emitter {
     this.#outbox.stop();
     this.#store.sealer = null;
     this.#secure = null;
+    this.groups.unload();
     this.emit("locked", {});
   }
 
@@ -350,6 +378,7 @@ export class Messenger extends Emitter {
       const secure = this.#secure;
       if (secure.uploadedUpto === 0 || secure.keys.needsRotation(this.#clock())) await this.#publish();
       await this.#refreshCases();
+      await this.groups.sync();
     } catch (error) {
       if (!(error instanceof ConnectionLost)) this.emit("error", { code: error.code ?? "internal" });
     }
@@ -523,6 +552,7 @@ export class Messenger extends Emitter {
       }
       if (early) status = "delivered";
     }
+    if (entry.group) await this.groups.settled(entry);
     const record = await this.#store.get("messages", entry.key);
     const ops = [["delete", "outbox", entry.seq]];
     if (record) {
@@ -581,13 +611,27 @@ export class Messenger extends Emitter {
   async #receive(envelope) {
     if (!this.#secure || this.#closed) throw new ConnectionLost("not ready");
     let author = this.#accountOfDevice(envelope.from);
-    if (author === null) {
+    if (author === null && !this.groups.knows(envelope.from)) {
       await this.#refreshCases().catch(() => {}); // a device we have not heard of yet
       author = this.#accountOfDevice(envelope.from);
+      // ...or a new member's handle in one of our groups.
+      if (author === null) {
+        await this.groups.refreshAll().catch((error) => {
+          if (error instanceof ConnectionLost) throw error; // not acknowledged: delivered again
+        });
+      }
+    }
+    const seqOp = ["put", "meta", envelope.seq, "lastSeq"];
+    if (author === null && this.groups.knows(envelope.from)) {
+      const commit = async (ops) => {
+        await this.#store.write([...ops, seqOp]);
+        this.#lastSeq = envelope.seq; // only once stored: a failed write means a redelivery
+      };
+      if (!(await this.groups.receive(envelope, commit))) this.dropped += 1;
+      return;
     }
     // From here to the write there is no await: what the session did and what came of it
     // are stored together, or (if the page dies first) the relay delivers it again.
-    const seqOp = ["put", "meta", envelope.seq, "lastSeq"];
     let decrypted;
     try {
       decrypted = this.#secure.decrypt(envelope.from, envelope.body);
@@ -633,6 +677,7 @@ export class Messenger extends Emitter {
    * does not read the whole conversation for every envelope.
    */
   async #announce(record, isNew) {
+    if (isGroupId(record.conversationId)) return this.groups.announce(record, isNew);
     const targets = foldTargets(record);
     if (targets.length === 0) {
       const [view] = views([record], this.me?.accountId);
@@ -652,6 +697,7 @@ export class Messenger extends Emitter {
   /** An own message's new status, as the whole conversation shows it: a read receipt that
    * came first still makes it "read" (a lone record would say "delivered"). */
   async #announceStatus(record) {
+    if (isGroupId(record.conversationId)) return this.groups.announce(record, false);
     const all = views(await this.#store.messagesOf(record.conversationId), this.me?.accountId);
     const view = all.find((candidate) => candidate.id === record.id && candidate.outgoing);
     if (view) this.emit("message", { message: view, isNew: false });
@@ -683,6 +729,10 @@ export class Messenger extends Emitter {
       if (!expired.length) continue;
       await this.#store.write(expired.map((record) => ["delete", "messages", record.key]));
       this.emit("removed", { conversationId, ids: [...new Set(expired.map((record) => record.id))] });
+    }
+    for (const removed of await Groups.sweep(this.#store, now)) {
+      this.emit("removed", removed);
+      this.groups.emit("group-changed", { groupId: removed.conversationId });
     }
   }
 

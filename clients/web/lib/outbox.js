@@ -12,15 +12,26 @@
  *   entry: {seq, key (message record key), conversationId, plaintext, envelopes: null |
  *           [{id, to, peer (a device of the other account?), body,
  *             result: null | "accepted" | error code}]}
+ *
+ * A group entry (groups.js) also has `group` (and optionally `to`: only these handles); it
+ * is encrypted with this device's handle in that group for every other handle the verified
+ * log admits and the relay routes to (`groupPlan`), and goes in the same one `send`.
  */
 import { randomId } from "./bytes.js";
 import { ConnectionLost, RelayError, UntrustedBundle } from "./errors.js";
 import { MAX_BYTES_PER_EVENT, MAX_ENVELOPES_PER_EVENT } from "./relay.js";
 
 /** Per-envelope refusals after which that envelope is given up (the device is gone). */
-const GIVE_UP = new Set(["unknown_device", "not_permitted", "envelope_too_large"]);
-/** Refusals of a whole message: it cannot be sent to that account at all. */
-const MESSAGE_FAILS = new Set(["unknown_account", "not_permitted"]);
+const GIVE_UP = new Set([
+  "unknown_device",
+  "not_permitted",
+  "envelope_too_large",
+  "not_a_member", // the handle left the group meanwhile
+  "group_closed",
+  "muted", // a facilitator muted the sender: the message is not sent later either
+]);
+/** Refusals of a whole message: it cannot be sent to that account (or group) at all. */
+const MESSAGE_FAILS = new Set(["unknown_account", "not_permitted", "not_a_member", "group_closed", "muted"]);
 /** Refusals of a whole `send` that pass: the same envelopes go again later. */
 const RETRY_CODES = new Set(["rate_limited", "unavailable", "internal_error", "too_many_attempts"]);
 const RETRY_LATER_MS = 5000;
@@ -38,8 +49,10 @@ export class Outbox {
    * @param online    () → whether the link is up
    * @param settle    async (entry, status, errorCode): delete the entry, store and announce
    *                  the message's new status ('sent' or 'failed')
+   * @param groupPlan async (entry) → {secure, targets: [[handle, peer]]} for a group entry
    */
-  constructor({ store, secure, request, me, online, settle }) {
+  constructor({ store, secure, request, me, online, settle, groupPlan = null }) {
+    this.groupPlan = groupPlan;
     this.store = store;
     this.secure = secure;
     this.request = request;
@@ -127,15 +140,9 @@ export class Outbox {
   /** Encrypt for every target device and store the envelopes with the sessions; null
    * when the message was settled as failed instead. */
   async #encrypt(entry) {
-    const me = this.me();
-    let targets;
+    let plan;
     try {
-      const peer = (await this.request("devices_list", { account: entry.conversationId })).devices;
-      targets = peer.map((device) => [device, true]);
-      if (entry.conversationId !== me.accountId) {
-        const own = (await this.request("devices_list", { account: me.accountId })).devices;
-        targets = targets.concat(own.filter((device) => device !== me.deviceId).map((d) => [d, false]));
-      }
+      plan = entry.group ? await this.groupPlan(entry) : await this.#devicePlan(entry);
     } catch (error) {
       if (error instanceof RelayError && MESSAGE_FAILS.has(error.code)) {
         await this.settle(entry, "failed", error.code);
@@ -143,7 +150,7 @@ export class Outbox {
       }
       throw error;
     }
-    const secure = this.secure();
+    const { secure, targets } = plan;
     const envelopes = [];
     for (const [device, peer] of targets) {
       try {
@@ -157,7 +164,9 @@ export class Outbox {
       }
     }
     if (!envelopes.some((envelope) => envelope.peer)) {
-      await this.settle(entry, "failed", "unknown_device");
+      // Alone in a group: written, and nobody else to send it to.
+      if (entry.group && !targets.some(([, peer]) => peer)) await this.settle(entry, "sent", null);
+      else await this.settle(entry, "failed", "unknown_device");
       return null;
     }
     entry.envelopes = envelopes;
@@ -165,6 +174,18 @@ export class Outbox {
     const sessionOps = envelopes.map(({ to }) => secure.sessionOp(to));
     await this.store.write([["put", "outbox", entry], ...sessionOps, secure.keysOp()]);
     return entry;
+  }
+
+  /** A case message: every device of the other account, and this account's other devices. */
+  async #devicePlan(entry) {
+    const me = this.me();
+    const peer = (await this.request("devices_list", { account: entry.conversationId })).devices;
+    let targets = peer.map((device) => [device, true]);
+    if (entry.conversationId !== me.accountId) {
+      const own = (await this.request("devices_list", { account: me.accountId })).devices;
+      targets = targets.concat(own.filter((device) => device !== me.deviceId).map((d) => [d, false]));
+    }
+    return { secure: this.secure(), targets };
   }
 }
 

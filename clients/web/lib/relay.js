@@ -26,7 +26,7 @@ const BACKOFF_MS = [1000, 2000, 4000, 8000, 16000, 30000];
 export const authMessage = (relayId, nonce) => concat([AUTH_DOMAIN, relayId, nonce]);
 
 /** Events the relay pushes that the app cares about (deliver is handled here). */
-const PUSHED = ["case_changed", "delivered", "devices_changed", "prekeys_low", "relay_error"];
+const PUSHED = ["case_changed", "delivered", "devices_changed", "group_changed", "prekeys_low", "relay_error"];
 
 export class Connection extends Emitter {
   #socket = null;

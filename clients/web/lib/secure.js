@@ -33,15 +33,35 @@ export { DecryptionError };
 
 const oneTimeEntries = (keys) => [...keys.oneTimePrekeys.entries()]; // a Map: id → OneTimePrekey
 
+/** Where a device's own keys, sessions and upload mark are stored (store operations). */
+export const DEVICE_STORAGE = Object.freeze({
+  keys: (bytes) => ["put", "meta", bytes, "keys"],
+  session: (peer, records) => ["put", "sessions", records, peer],
+  uploaded: (upto) => ["put", "meta", upto, "uploadedUpto"],
+});
+
+/** The same for a group handle (docs/groups.md §1): its own stores, keyed by the handle. */
+export const handleStorage = (handle) =>
+  Object.freeze({
+    keys: (bytes) => ["put", "handles", bytes, handle],
+    session: (peer, records) => ["put", "groupSessions", records, `${handle}|${peer}`],
+    uploaded: (upto) => ["put", "handles", upto, `${handle}#uploaded`],
+  });
+
 export class SecureSessions {
   /**
    * @param keys          DeviceKeys
    * @param sessions      Map device id → [Session] (current first)
    * @param uploadedUpto  one-time prekey ids up to this were uploaded once
    * @param now           () → Unix seconds
+   * @param as            null for the device itself, or the group handle these keys are
+   *                      (prekeys are then uploaded and counted with `as`)
+   * @param storage       DEVICE_STORAGE or handleStorage(handle)
    */
-  constructor({ keys, sessions = new Map(), uploadedUpto = 0, now }) {
+  constructor({ keys, sessions = new Map(), uploadedUpto = 0, now, as = null, storage = DEVICE_STORAGE }) {
     this.keys = keys;
+    this.as = as;
+    this.storage = storage;
     this.sessions = sessions;
     this.uploadedUpto = uploadedUpto;
     this.now = now;
@@ -54,12 +74,13 @@ export class SecureSessions {
   }
 
   /** Restore from stored bytes: keys and [[device, [session bytes]]]. */
-  static restore({ keyBytes, sessionEntries, uploadedUpto, now }) {
+  static restore({ keyBytes, sessionEntries, uploadedUpto, now, as = null, storage = DEVICE_STORAGE }) {
     const sessions = new Map();
     for (const [device, records] of sessionEntries) {
       sessions.set(device, records.map((bytes) => Session.fromBytes(bytes)));
     }
-    return new SecureSessions({ keys: DeviceKeys.fromBytes(keyBytes), sessions, uploadedUpto, now });
+    const keys = DeviceKeys.fromBytes(keyBytes);
+    return new SecureSessions({ keys, sessions, uploadedUpto, now, as, storage });
   }
 
   /** For the relay's challenge: sign relay id ‖ nonce with the identity key. */
@@ -70,12 +91,12 @@ export class SecureSessions {
   // -- persistence: store operations for the caller's transaction ----------------------
 
   keysOp() {
-    return ["put", "meta", this.keys.toBytes(), "keys"];
+    return this.storage.keys(this.keys.toBytes());
   }
 
   sessionOp(deviceId) {
     const record = this.sessions.get(deviceId) ?? [];
-    return ["put", "sessions", record.map((session) => session.toBytes()), deviceId];
+    return this.storage.session(deviceId, record.map((session) => session.toBytes()));
   }
 
   // -- prekeys --------------------------------------------------------------------------
@@ -85,7 +106,8 @@ export class SecureSessions {
    * `persist(ops)` must store the new private keys before they are uploaded.
    */
   async publishPrekeys(request, persist) {
-    const relayHas = (await request("prekeys_status", {})).one_time;
+    const as = this.as ? { as: this.as } : {};
+    const relayHas = (await request("prekeys_status", as)).one_time;
     const now = this.now();
     if (this.keys.needsRotation(now)) this.keys.rotateSignedPrekey(now);
     let fresh = oneTimeEntries(this.keys)
@@ -101,6 +123,7 @@ export class SecureSessions {
       const keysBytes = new Uint8Array(chunk.length * 32);
       chunk.forEach(([, key], index) => keysBytes.set(key, index * 32));
       const reply = await request("prekeys_upload", {
+        ...as,
         signed,
         one_time_ids: chunk.map(([id]) => id),
         one_time_keys: keysBytes,
@@ -109,7 +132,7 @@ export class SecureSessions {
     }
     if (fresh.length) {
       this.uploadedUpto = Math.max(this.uploadedUpto, ...fresh.map(([id]) => id));
-      await persist([["put", "meta", this.uploadedUpto, "uploadedUpto"]]);
+      await persist([this.storage.uploaded(this.uploadedUpto)]);
     }
     return count;
   }

@@ -8,7 +8,12 @@
  *   outbox    seq (auto) → entry waiting to be sent, in order
  *   names     account id → name (never sent anywhere)
  *   pins      account id → [device ids] verified in person
+ *   groups    group id → what this device knows of a group it is in (groups.js): the
+ *             signed log, display names, name/description/rules, policy
+ *   handles   handle → its private keys (bytes); `${handle}#uploaded` → prekey upload mark
+ *   groupSessions  `${own handle}|${peer handle}` → [session bytes], as `sessions`
  *
+ * Group messages live in `messages` like case messages, with the group id as conversation.
  * `write(ops)` applies several puts, adds and deletes in one transaction, so a decrypted
  * message, the session that decrypted it and the new lastSeq are stored together or not at
  * all. Writes are queued and committed in the order they were asked for.
@@ -20,7 +25,7 @@
  */
 import { LockError } from "./lock.js";
 
-const VERSION = 1;
+const VERSION = 2; // 2: groups, handles, groupSessions
 const SEALED_META = new Set(["keys"]);
 
 const done = (request) =>
@@ -43,15 +48,22 @@ export class Store {
 
   static async open(name) {
     const request = indexedDB.open(name, VERSION);
-    request.onupgradeneeded = () => {
+    request.onupgradeneeded = (event) => {
       const db = request.result;
-      db.createObjectStore("meta");
-      db.createObjectStore("sessions");
-      const messages = db.createObjectStore("messages", { keyPath: "key" });
-      messages.createIndex("byConversation", ["conversationId", "order"]);
-      db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
-      db.createObjectStore("names");
-      db.createObjectStore("pins");
+      if (event.oldVersion < 1) {
+        db.createObjectStore("meta");
+        db.createObjectStore("sessions");
+        const messages = db.createObjectStore("messages", { keyPath: "key" });
+        messages.createIndex("byConversation", ["conversationId", "order"]);
+        db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+        db.createObjectStore("names");
+        db.createObjectStore("pins");
+      }
+      if (event.oldVersion < 2) {
+        db.createObjectStore("groups");
+        db.createObjectStore("handles");
+        db.createObjectStore("groupSessions");
+      }
     };
     const db = await done(request);
     // Another tab deleting or upgrading the database: let it, this one stops.
@@ -206,7 +218,7 @@ export class Store {
       for (const [key, value] of await this.entries("meta")) {
         if (SEALED_META.has(key)) ops.push(["put", "meta", value, key]);
       }
-      for (const storeName of ["sessions", "names"]) {
+      for (const storeName of ["sessions", "names", "groups", "handles", "groupSessions"]) {
         for (const [key, value] of await this.entries(storeName)) ops.push(["put", storeName, value, key]);
       }
       for (const record of await this.getAll("messages")) ops.push(["put", "messages", record]);

@@ -27,6 +27,18 @@ function record(name, messenger) {
   messenger.on("replaced", (event) => log.replaced.push(event));
   messenger.on("identity", (event) => log.identity.push(event));
   messenger.on("error", (event) => log.errors.push(event));
+  // Groups (groups.js): their own emitter.
+  log.groups = 0;
+  log.groupMessages = [];
+  log.groupChanged = [];
+  log.groupErrors = [];
+  for (const event of ["groups", "group-message", "group-changed", "error"]) messenger.groups.on(event, wake);
+  messenger.groups.on("groups", () => (log.groups += 1));
+  messenger.groups.on("group-message", ({ groupId, message, isNew }) =>
+    log.groupMessages.push({ groupId, kind: message.kind, id: message.id, event: message.event ?? null, isNew }),
+  );
+  messenger.groups.on("group-changed", ({ groupId }) => log.groupChanged.push(groupId));
+  messenger.groups.on("error", (event) => log.groupErrors.push(event));
   return log;
 }
 
@@ -54,6 +66,21 @@ globalThis.harness = {
       return { error: { name, code, message: String(message) } };
     }
   },
+
+  /** Call a method of `messenger.groups`; resolves like `call`. */
+  async group(name, method, ...args) {
+    try {
+      const groups = devices.get(name).messenger.groups;
+      const value = await groups[method](...args);
+      return { value: plain(value) };
+    } catch (error) {
+      const { name: errorName = "Error", code = null, message = "", details = null } = error ?? {};
+      return { error: { name: errorName, code, message: String(message), details: plain(details) } };
+    }
+  },
+
+  /** The messenger itself, for tests that evaluate their own code in the page. */
+  messenger: (name) => devices.get(name).messenger,
 
   /** Resolves at the next event of any device, or after `ms` (a fallback, not a sleep). */
   changed(ms = 250) {
