@@ -303,6 +303,16 @@ def build_parser() -> argparse.ArgumentParser:
         "caregiver reads a message, in headless Chromium slowed to a cheap phone on a slow "
         "line (needs chromium and playwright; uses --runs, default 5 here)",
     )
+    bench.add_argument(
+        "--groups",
+        nargs="?",
+        const="5,15,30",
+        default=None,
+        metavar="SIZES",
+        help="measure peer-support groups instead: for each size (people, comma-separated; "
+        "5,15,30) with 2 devices each, the latency and sender CPU of --messages group "
+        "messages, then envelopes/s with every group sending at once",
+    )
     bench.add_argument("--sqlite-sync", choices=("full", "normal"), default="full")
     bench.add_argument(
         "--no-crypto",
@@ -450,6 +460,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "audit":
             return _audit(args)
+        if args.command == "bench" and args.groups is not None:
+            from steuntje_client import group_bench
+
+            return group_bench.run_cli(args)
         if args.command == "bench" and args.web:
             from steuntje_client import web_bench
 

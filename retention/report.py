@@ -50,8 +50,7 @@ _BASIS: dict[str, str] = {
     "audit_checkpoints": "not personal data (hashes and a signature)",
     "audit_subject_keys": f"Art. 5(2) GDPR (accountability); {_SECURITY}",
     "groups": f"{_SERVICE}: peer support (consent of the members, who join themselves)",
-    "group_members": f"{_SERVICE}; Art. 9(2)(a) GDPR: members join a caregivers' group"
-    " themselves",
+    "group_members": f"{_SERVICE}; Art. 9(2)(a) GDPR: members join a caregivers' group themselves",
     "group_handles": f"{_SERVICE}: delivery",
     "group_log": f"{_SECURITY}: members verify who can read along",
     "group_signed_prekeys": f"{_SECURITY}: end-to-end encryption",

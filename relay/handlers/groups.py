@@ -2,7 +2,7 @@
 group_close: peer-support groups (docs/groups.md).
 
 Every membership change is a signed record; the relay checks it with the same pure code the
-clients use (crypto/group_log.py) before it appends it, and applies only its routing
+clients use (groups/log.py) before it appends it, and applies only its routing
 effect. A caller who is not a member hears `not_a_member` whether or not the group exists.
 """
 

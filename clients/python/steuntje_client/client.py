@@ -71,6 +71,9 @@ class RelayClient:
         self.delivered: asyncio.Queue[list[str]] = asyncio.Queue()
         self.device_changes: asyncio.Queue[str] = asyncio.Queue()  # account ids
         self.prekeys_low: asyncio.Queue[int] = asyncio.Queue()  # one-time prekeys left
+        # The same for a group handle of this device: (handle, one-time prekeys left).
+        self.handle_prekeys_low: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        self.group_changes: asyncio.Queue[str] = asyncio.Queue()  # group ids whose log grew
         self.relay_errors: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._on_envelope = on_envelope
         self._sio = socketio.AsyncClient(reconnection=False)
@@ -91,6 +94,7 @@ class RelayClient:
         self._sio.on("relay_error", self._on_relay_error)
         self._sio.on("devices_changed", self._on_devices_changed)
         self._sio.on("prekeys_low", self._on_prekeys_low)
+        self._sio.on("group_changed", self._on_group_changed)
 
     def __repr__(self) -> str:
         return f"RelayClient(device={self.key.device_id!r}, connected={self.connected})"
@@ -371,7 +375,14 @@ class RelayClient:
         self.device_changes.put_nowait(str(data.get("account")))
 
     async def _on_prekeys_low(self, data: dict[str, Any]) -> None:
+        if isinstance(data.get("as"), str):  # a group handle's prekeys, not the device's
+            self.handle_prekeys_low.put_nowait((data["as"], int(data.get("one_time", 0))))
+            return
         self.prekeys_low.put_nowait(int(data.get("one_time", 0)))
+
+    async def _on_group_changed(self, data: dict[str, Any]) -> None:
+        if isinstance(data, dict) and isinstance(data.get("group"), str):
+            self.group_changes.put_nowait(data["group"])
 
     async def _on_relay_error(self, data: dict[str, Any]) -> None:
         self.relay_errors.put_nowait(data)

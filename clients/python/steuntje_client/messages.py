@@ -8,7 +8,8 @@ and seals. Encoding, version 1 (docs/messages.md): compact UTF-8 JSON with the k
     id message id         16 random bytes, base64url; receipts and reactions refer to it
     t  sent at            Unix seconds, the sender's clock
     c  conversation       the account id of the other party, so a sender's own other
-                          devices know which conversation a copy belongs to
+                          devices know which conversation a copy belongs to; in a group
+                          the group id (`grp_…`), docs/groups.md §4
     plus the kind's own fields (FIELDS).
 
 Unknown keys are ignored; a message that does not validate is dropped by the receiver.
@@ -24,6 +25,8 @@ from typing import Any
 
 VERSION = 1
 MAX_TEXT = 4_000
+MAX_DISPLAY_NAME = 40
+MAX_GROUP_NAME = 80
 
 # kind -> {field: type}. Everything listed is required.
 FIELDS: dict[str, dict[str, type]] = {
@@ -34,6 +37,10 @@ FIELDS: dict[str, dict[str, type]] = {
     "call_me": {},
     "receipt": {"of": list},  # message ids read
     "reaction": {"of": str, "emoji": str},
+    # Groups (docs/groups.md §4): only members ever see these, never the relay.
+    "group_profile": {"name": str},  # the sender's display name in this group
+    "group_meta": {"name": str, "description": str, "rules": str},  # from a facilitator
+    "group_invite": {"link": str, "name": str},  # sent in a case: the #group= link
 }
 KINDS = tuple(FIELDS)
 
@@ -102,3 +109,11 @@ def validate(kind: str, fields: dict[str, Any]) -> None:
         raise InvalidMessage("checkin.scale must be 2..10")
     if kind == "checkin_answer" and not 1 <= fields["answer"] <= 10:
         raise InvalidMessage("checkin_answer.answer must be 1..10")
+    if kind == "group_profile" and not 1 <= len(fields["name"].strip()) <= MAX_DISPLAY_NAME:
+        raise InvalidMessage("group_profile.name must be 1..40 characters")
+    if kind in ("group_meta", "group_invite") and not 1 <= len(fields["name"]) <= MAX_GROUP_NAME:
+        raise InvalidMessage(f"{kind}.name must be 1..80 characters")
+    if kind == "group_meta" and max(len(fields["description"]), len(fields["rules"])) > MAX_TEXT:
+        raise InvalidMessage("group_meta.description and rules are at most 4,000 characters")
+    if kind == "group_invite" and "#group=" not in fields["link"]:
+        raise InvalidMessage("group_invite.link must be a #group= link")

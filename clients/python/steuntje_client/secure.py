@@ -35,6 +35,7 @@ from crypto.envelope import TYPE_INITIAL
 from steuntje_client.client import Envelope, RelayClient
 from steuntje_client.disappearing import Disappearing
 from steuntje_client.errors import ClientError, RelayRefused
+from steuntje_client.groups import Groups
 from steuntje_client.keys import DeviceKey, b64url
 from steuntje_client.messages import InvalidMessage, Message, decode, encode
 from steuntje_client.session_store import SessionStore
@@ -93,6 +94,14 @@ class SecureClient:
         self._housekeeping: set[asyncio.Task[None]] = set()
         # Local copies of the conversations, deleted when the case's timer passes.
         self.disappearing = Disappearing(self.relay, folder, self._now)
+        # Peer-support groups: envelopes from a group handle go there (docs/groups.md).
+        self.groups = Groups(
+            self.relay,
+            self._now,
+            folder,
+            is_device_sender=lambda sender: bool(self.sessions.candidates(sender)),
+            on_not_group=self._on_device_envelope,
+        )
 
     def __repr__(self) -> str:
         return f"SecureClient(device={self.device_id!r}, sessions={self.sessions!r})"
@@ -124,6 +133,7 @@ class SecureClient:
     async def close(self) -> None:
         for task in self._housekeeping:
             task.cancel()
+        self.groups.stop()
         await self.relay.close()
         self._save_keys()
         self.disappearing.close()
@@ -132,6 +142,7 @@ class SecureClient:
         await self.disappearing.refresh()  # deletes what fell due while we were away
         self._background(self.disappearing.run())
         self._watch_prekeys()
+        await self.groups.start()
 
     def _background(self, work: Any) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -268,6 +279,10 @@ class SecureClient:
     # -- receiving ----------------------------------------------------------------------
 
     def _on_envelope(self, envelope: Envelope) -> None:
+        if not self.groups.claim(envelope):
+            self._on_device_envelope(envelope)
+
+    def _on_device_envelope(self, envelope: Envelope) -> None:
         try:
             plaintext = self._decrypt(envelope.sender, envelope.body)
             message = decode(plaintext)

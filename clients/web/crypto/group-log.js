@@ -1,4 +1,4 @@
-// The signed membership log of a peer-support group (crypto/group_log.py, docs/groups.md §2).
+// The signed membership log of a peer-support group (groups/log.py, docs/groups.md §2).
 //
 // Who is in a group is decided by signatures, not by the relay. Every change is a record
 // signed by a group identity key (a "handle": an Ed25519 public key that exists for one
