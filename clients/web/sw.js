@@ -33,6 +33,12 @@ const SHELL = [
   "/app/app/screens/noinvite.js",
   "/app/app/screens/gone.js",
   "/app/app/screens/lock.js",
+  // Peer-support groups: a caregiver opens them offline too (group-invite.js is workers').
+  "/app/app/screens/groups.js",
+  "/app/app/screens/group.js",
+  "/app/app/screens/group-join.js",
+  "/app/app/screens/group-members.js",
+  "/app/app/parts/duration.js",
 ];
 
 self.addEventListener("install", (event) => {

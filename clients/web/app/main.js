@@ -24,6 +24,11 @@ const SCREENS = {
   "admin-invite": () => import("./screens/admin-invite.js"),
   "admin-policy": () => import("./screens/admin-policy.js"),
   "admin-cases": () => import("./screens/admin-cases.js"),
+  groups: () => import("./screens/groups.js"),
+  group: () => import("./screens/group.js"),
+  "group-members": () => import("./screens/group-members.js"),
+  "group-invite": () => import("./screens/group-invite.js"),
+  "group-join": () => import("./screens/group-join.js"),
 };
 
 // The desk roles (privacy officer, organisation admin): their screens by first path part,
@@ -44,6 +49,7 @@ const app = {
   nameOf,
   time: formatTime,
   pendingInvite: null, // invite link from the URL fragment (this tab's sessionStorage)
+  pendingGroup: null, // {link, name} of a group invitation being answered (sessionStorage)
   pendingNames: [], // names typed for invites not yet redeemed: [{name}], in memory only
   knownAccounts: null, // accounts of the conversations seen so far
   naming: null, // the promise of the latest nameNewcomers run
@@ -118,7 +124,8 @@ function route() {
   if (app.gone) return { screen: "gone" };
   if (app.me && app.messenger.locked) return { screen: "lock" };
   if (!app.me) {
-    return app.pendingInvite ? { screen: "join" } : { screen: "noinvite" };
+    if (app.pendingInvite) return { screen: "join" };
+    return app.pendingGroup ? { screen: "group-join" } : { screen: "noinvite" };
   }
   const [, first = "", second = ""] = hash.split("/");
   const caregiver = app.me.role === "caregiver";
@@ -133,6 +140,18 @@ function route() {
       return caregiver ? { screen: "home" } : { screen: "invite" };
     case "checkin":
       return caregiver ? { screen: "home" } : { screen: "checkin", to: second };
+    case "groups":
+      return { screen: "groups" };
+    case "group": {
+      if (!second) return { screen: "groups" };
+      const id = decodeURIComponent(second);
+      const part = hash.split("/")[3] || "";
+      if (part === "members") return { screen: "group-members", id };
+      if (part === "invite" && !caregiver) return { screen: "group-invite", id };
+      return { screen: "group", id };
+    }
+    case "group-join":
+      return { screen: "group-join" };
     case "settings":
       return { screen: "settings" };
     case "safety":
@@ -196,6 +215,8 @@ function deskNav(role) {
   ];
 }
 
+const GROUP_SCREENS = ["groups", "group", "group-members", "group-invite", "group-join"];
+
 function drawHeader(screen) {
   const nav = document.getElementById("nav");
   if (!app.me || app.gone || app.messenger.locked) {
@@ -212,11 +233,13 @@ function drawHeader(screen) {
     : app.me.role === "caregiver"
       ? [
           ["#/", t("nav_messages"), ["home", "chat"]],
+          ["#/groups", t("nav_groups"), GROUP_SCREENS],
           ["#/settings", t("nav_settings"), ["settings", "safety"]],
         ]
       : [
           ["#/", t("nav_caseload"), ["caseload", "chat", "checkin"]],
           ["#/invite", t("nav_invite"), ["invite"]],
+          ["#/groups", t("nav_groups"), GROUP_SCREENS],
           ["#/settings", t("nav_settings"), ["settings", "safety"]],
         ];
   nav.hidden = false;
@@ -302,6 +325,54 @@ function forgetInvite() {
   }
 }
 
+// A group invitation ("#group=…", docs/groups.md §2.3) is handled the same way: kept in this
+// tab until joining worked, the address bar set to the join screen. The card in a case
+// conversation hands over the group's name too.
+const GROUP_KEY = "steuntje.group";
+
+function keepGroupLink(pending) {
+  app.pendingGroup = pending;
+  try {
+    sessionStorage.setItem(GROUP_KEY, JSON.stringify(pending));
+  } catch {
+    // No storage: the link stays in memory for this page only.
+  }
+}
+
+/** Take a "#group=…" link out of the address bar; true if there was one. */
+function readGroupFromFragment() {
+  const hash = location.hash.replace(/^#/, "");
+  if (/(^|&)group=/.test(hash)) {
+    keepGroupLink({ link: location.href, name: "" });
+    history.replaceState(null, "", `${location.pathname}${location.search}#/group-join`);
+    return true;
+  }
+  if (!app.pendingGroup) {
+    try {
+      const stored = JSON.parse(sessionStorage.getItem(GROUP_KEY) || "null");
+      if (stored?.link) app.pendingGroup = stored;
+    } catch {
+      app.pendingGroup = null;
+    }
+  }
+  return false;
+}
+
+app.joinGroup = (pending) => {
+  if (!pending?.link) return;
+  keepGroupLink(pending);
+  go("/group-join");
+};
+
+app.forgetGroupLink = () => {
+  app.pendingGroup = null;
+  try {
+    sessionStorage.removeItem(GROUP_KEY);
+  } catch {
+    // Nothing stored.
+  }
+};
+
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker
@@ -329,6 +400,7 @@ async function start() {
     document.getElementById("main").focus();
   });
   app.pendingInvite = readInviteFromFragment();
+  readGroupFromFragment();
   const main = document.getElementById("main");
   fill(main, h("h1", { class: "visually-hidden" }, "Steuntje"), h("p", { class: "hint" }, t("loading")));
 
@@ -377,7 +449,10 @@ async function start() {
   drawConnection(m.state);
   window.addEventListener("online", () => drawConnection(app.state));
   window.addEventListener("offline", () => drawConnection(app.state));
-  window.addEventListener("hashchange", () => render());
+  window.addEventListener("hashchange", () => {
+    readGroupFromFragment();
+    render();
+  });
   await render();
   registerServiceWorker();
 }

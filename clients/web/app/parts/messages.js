@@ -1,12 +1,67 @@
 // One conversation's messages as a list: text, nudges, check-ins (with faces to tap),
-// answers, call-me requests; status of one's own messages; hearts under a message.
-// Everything a person wrote goes in through textContent (dom.js), never as HTML.
+// answers, call-me requests, a group invitation (a card with "Doe mee met de groep");
+// status of one's own messages; hearts under a message. The same list shows a peer-support
+// group (options.group): each message with its author's display name, and system lines
+// ("Anna doet mee"). Everything a person wrote goes in through textContent (dom.js).
 
 import { FACES, HEART, face } from "../content.js";
 import { h } from "../dom.js";
 import { has, t } from "../i18n.js";
 
-const SHOWN_KINDS = new Set(["text", "nudge", "checkin", "checkin_answer", "call_me"]);
+const SHOWN_KINDS = new Set([
+  "text",
+  "nudge",
+  "checkin",
+  "checkin_answer",
+  "call_me",
+  "group_invite",
+]);
+const GROUP_KINDS = new Set(["text", "nudge", "system"]);
+// Kinds nobody reacts to with a heart.
+const NO_HEART = new Set(["checkin_answer", "group_invite", "system"]);
+
+// About oneself a line says "je" ("Je doet mee"), not one's own name.
+const ABOUT_ME = new Set(["joined", "left", "removed", "muted", "unmuted"]);
+
+/**
+ * A membership change in a group, as one plain sentence ("Anna doet mee"); `me` is one's
+ * own member id in that group.
+ */
+export function systemLine(line, me = null) {
+  const name = line.name || t("group_someone");
+  if (me && line.member === me && ABOUT_ME.has(line.event)) {
+    return t(`group_event_${line.event}_you`);
+  }
+  switch (line.event) {
+    case "joined":
+      return t("group_event_joined", { name });
+    case "left":
+      return t("group_event_left", { name });
+    case "removed":
+      return t("group_event_removed", { name });
+    case "role":
+      return line.role === "member"
+        ? t("group_event_role_member", { name })
+        : t("group_event_role_facilitator", { name });
+    case "muted":
+      return t("group_event_muted", { name });
+    case "unmuted":
+      return t("group_event_unmuted", { name });
+    case "created":
+      return t("group_event_created");
+    default:
+      return "";
+  }
+}
+
+/** One line for a group's newest message (groups list, live region). */
+export function groupSummary(message) {
+  if (message.kind === "system") return systemLine(message);
+  const text = summary(message);
+  if (message.outgoing) return `${t("you_said")} ${text}`;
+  const author = message.fromName || message.name;
+  return author ? `${author}: ${text}` : text;
+}
 
 const STATUS_KEYS = {
   queued: "status_queued",
@@ -32,6 +87,10 @@ export function summary(message) {
     }
     case "call_me":
       return t("call_me_message");
+    case "group_invite":
+      return t("group_invite_summary", { name: fields.name || t("group_unnamed") });
+    case "system":
+      return systemLine(message);
     default:
       return "";
   }
@@ -44,23 +103,33 @@ export function nudgeText(template) {
 /**
  * A list for one conversation. `app` gives the messenger and the own account;
  * `otherName` is how the other person is called in this app.
- * Returns {node, set(messages), update(message, isNew)}.
+ * For a group, `options` = {group: true, me: own member id, send(kind, fields),
+ * authorName(message)}: reactions are keyed by member id, authors named per message.
+ * Returns {node, set(messages), update(message, isNew), remove(ids)}.
  */
-export function messageList(app, conversationId, otherName) {
+export function messageList(app, conversationId, otherName, options = {}) {
   const items = new Map(); // message id → <li>
   const messages = new Map(); // message id → message (for answers that refer to check-ins)
   const list = h("ol", { class: "messages", "aria-label": t("messages_label") });
   const empty = h("p", { class: "empty" }, t("messages_empty"));
   const node = h("div", {}, empty, list);
-  const myAccount = app.me.accountId;
+  const inGroup = Boolean(options.group);
+  const shown = inGroup ? GROUP_KINDS : SHOWN_KINDS;
+  const myAccount = inGroup ? options.me : app.me.accountId;
+  const sendKind =
+    options.send || ((kind, fields) => app.messenger.send(conversationId, kind, fields));
+  const authorOf = options.authorName || (() => otherName);
+  const keyOf = (message) =>
+    message.id ?? `system-${message.event}-${message.member}-${message.at}`;
 
   function draw(message, isNew) {
-    const previous = items.get(message.id);
+    const key = keyOf(message);
+    const previous = items.get(key);
     const hadFocus = previous?.contains(document.activeElement)
       ? document.activeElement.dataset.focusKey
       : null;
-    const item = renderMessage(message, isNew);
-    items.set(message.id, item);
+    const item = message.kind === "system" ? renderSystem(message) : renderMessage(message, isNew);
+    items.set(key, item);
     if (previous) {
       previous.replaceWith(item);
     } else {
@@ -71,13 +140,32 @@ export function messageList(app, conversationId, otherName) {
     return item;
   }
 
+  function renderSystem(line) {
+    return h(
+      "li",
+      { class: "system-line", dataset: { kind: "system", event: line.event } },
+      h("p", {}, systemLine(line, myAccount), " ", h("span", { class: "meta" }, app.time(line.at))),
+    );
+  }
+
   function renderMessage(message, isNew) {
     const mine = message.outgoing;
     const item = h("li", {
-      class: ["message", mine && "mine", message.kind === "call_me" && "call-me", isNew && "new"],
+      class: [
+        "message",
+        mine && "mine",
+        message.kind === "call_me" && "call-me",
+        message.kind === "group_invite" && "group-invite",
+        isNew && "new",
+      ],
       dataset: { id: message.id, kind: message.kind },
     });
-    item.append(h("span", { class: "visually-hidden" }, mine ? t("you_said") : `${otherName}:`));
+    if (inGroup && !mine) {
+      // In a group everyone sees who wrote what, by the name each person chose.
+      item.append(h("p", { class: "author" }, authorOf(message)));
+    } else {
+      item.append(h("span", { class: "visually-hidden" }, mine ? t("you_said") : `${otherName}:`));
+    }
     item.append(...body(message));
     const meta = h("p", { class: "meta" }, h("span", {}, app.time(message.sentAt)));
     if (mine && STATUS_KEYS[message.status]) {
@@ -134,9 +222,38 @@ export function messageList(app, conversationId, otherName) {
             message.outgoing ? t("call_me_sent") : t("call_me_received", { name: otherName }),
           ),
         ];
+      case "group_invite":
+        return groupInvite(message);
       default:
         return [];
     }
+  }
+
+  /** A worker's invitation to a peer-support group, sent in the case conversation. */
+  function groupInvite(message) {
+    const fields = message.fields || {};
+    const groupName = fields.name || t("group_unnamed");
+    if (message.outgoing) {
+      return [
+        h("p", { class: "hint" }, t("group_invite_label")),
+        h("p", { class: "body" }, t("group_invite_sent", { name: otherName, group: groupName })),
+      ];
+    }
+    return [
+      h("p", { class: "hint" }, t("group_invite_label")),
+      h("p", { class: "body" }, h("strong", {}, groupName)),
+      h("p", {}, t("group_invite_body", { name: otherName })),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "primary",
+          dataset: { focusKey: "group-join" },
+          onclick: () => app.joinGroup?.({ link: fields.link, name: fields.name || "" }),
+        },
+        t("group_invite_join"),
+      ),
+    ];
   }
 
   function checkin(message) {
@@ -205,7 +322,7 @@ export function messageList(app, conversationId, otherName) {
     const updated = { ...message, answers };
     messages.set(message.id, updated);
     draw(updated, false);
-    await app.messenger.send(conversationId, "checkin_answer", { checkin: message.id, answer: value });
+    await sendKind("checkin_answer", { checkin: message.id, answer: value });
     app.announce(t("answer_sent"));
   }
 
@@ -225,7 +342,7 @@ export function messageList(app, conversationId, otherName) {
         ),
       );
     }
-    if (!message.outgoing && message.kind !== "checkin_answer") {
+    if (!message.outgoing && !NO_HEART.has(message.kind)) {
       nodes.push(
         h(
           "button",
@@ -249,8 +366,13 @@ export function messageList(app, conversationId, otherName) {
     const updated = { ...message, reactions: reactionsNow };
     messages.set(message.id, updated);
     draw(updated, false);
-    await app.messenger.send(conversationId, "reaction", { of: message.id, emoji: HEART });
-    app.announce(t("heart_sent"));
+    try {
+      await sendKind("reaction", { of: message.id, emoji: HEART });
+      app.announce(t("heart_sent"));
+    } catch (failure) {
+      if (!options.onFailure) throw failure;
+      options.onFailure(failure);
+    }
   }
 
   return {
@@ -259,13 +381,14 @@ export function messageList(app, conversationId, otherName) {
       list.replaceChildren();
       items.clear();
       messages.clear();
-      for (const message of all) messages.set(message.id, message);
-      for (const message of all) if (SHOWN_KINDS.has(message.kind)) draw(message, false);
+      for (const message of all) if (message.id) messages.set(message.id, message);
+      for (const message of all) if (shown.has(message.kind)) draw(message, false);
       empty.hidden = items.size > 0;
     },
     update(message, isNew) {
-      if (message.conversationId !== conversationId || !SHOWN_KINDS.has(message.kind)) return null;
-      messages.set(message.id, message);
+      if (!shown.has(message.kind)) return null;
+      if (!inGroup && message.conversationId !== conversationId) return null;
+      if (message.id) messages.set(message.id, message);
       const item = draw(message, isNew);
       // An answer can change how its check-in looks (the worker's side).
       if (message.kind === "checkin_answer" && messages.has(message.fields.checkin)) {
