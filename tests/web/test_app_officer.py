@@ -142,7 +142,7 @@ async def place_hold(page, relay, case_id: str, artifacts: Path) -> None:
     await expect(page.get_by_role("heading", name="Bewaarplichten", level=1)).to_be_visible()
     await expect(page.get_by_text("Er zijn geen bewaarplichten.")).to_be_visible()
     await check_screen(page, artifacts, "04-officer-holds-empty")
-    await page.get_by_label("Dossier", exact=True).select_option(case_id)
+    await page.get_by_label("Dossier of groep", exact=True).select_option(case_id)
     await page.get_by_label("Reden", exact=True).fill("Klacht over het zorgplan")
     await page.get_by_label("Kenmerk", exact=True).fill("KL-2026-17")
     # A review date in the past: the relay refuses it and names the field.

@@ -25,7 +25,10 @@ export async function show(main, app) {
   const status = h("div", { role: "status" });
   let cases = [];
   try {
-    cases = (await m.request("cases_all", {})).cases || [];
+    const all = await m.request("cases_all", {});
+    // A hold can name a peer-support group as well as a case (its id is its scope).
+    const groups = (all.groups || []).map((group) => ({ ...group, group: true }));
+    cases = [...(all.cases || []), ...groups];
   } catch (failure) {
     main.append(h("h1", {}, t("holds_title")), failureNote(failure));
     return null;
@@ -130,7 +133,7 @@ function placeForm(app, cases, refresh) {
     t("holds_case_label"),
     cases.map((item) => [
       item.id,
-      t("holds_case_option", {
+      t(item.group ? "holds_group_option" : "holds_case_option", {
         id: item.id,
         date: formatDate(item.created_at),
         members: item.members,
