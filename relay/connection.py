@@ -93,6 +93,7 @@ class Connection:
     stream: DeviceStream | None = None
     send_bucket: TokenBucket | None = None
     fetch_bucket: TokenBucket | None = None
+    group_fetch_bucket: TokenBucket | None = None  # prekeys of group handles (prekeys.py)
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     auth_timer: asyncio.TimerHandle | None = None
     closed: asyncio.Event = field(default_factory=asyncio.Event)  # set once fully torn down

@@ -4,6 +4,7 @@ to handles, refusals that say nothing about groups the caller is not in. The cli
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -510,3 +511,22 @@ async def test_the_account_export_lists_memberships_without_names(relay):
     assert mine["id"] == group.id and mine["your_member_id"] == ann.id
     assert mine["your_handles"] == {ann.id: ann.client.device_id}
     assert mine["members"] == 3 and mine["role"] == "member"
+
+
+async def test_group_handles_have_their_own_prekey_fetch_budget(small_relay):
+    """A newcomer fetches a bundle for every handle at once; that must not run into the
+    per-connection budget meant for case contacts (and must not raise it for them)."""
+    relay = await small_relay(prekey_fetches_per_minute=2)
+    relay, group, fac, ann, bob = await group_of_three(relay)
+    keys = {"signed": b"\x01" * 229, "one_time_ids": [], "one_time_keys": b""}
+    for handle in (fac, ann):
+        await handle.client.request("prekeys_upload", {"as": handle.id, **keys})
+    for _ in range(3):  # six group fetches: more than 2, all answered
+        for handle in (fac, ann):
+            await bob.client.request("prekeys_fetch", {"device": handle.id})
+    await fac.client.request("prekeys_upload", keys)
+    answers = await asyncio.gather(
+        *(bob.client.request("prekeys_fetch", {"device": fac.client.device_id}) for _ in range(3)),
+        return_exceptions=True,
+    )
+    assert [a.code for a in answers if isinstance(a, RelayRefused)] == ["too_many_attempts"]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from groups.log import MAX_FACILITATORS, MAX_HANDLES_PER_MEMBER, MAX_MEMBERS
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID
+from relay.limits import TokenBucket
 from relay.notify import device_room
 from relay.validate import require_object, text_field
 
@@ -24,6 +26,8 @@ MAX_STORED = 500  # one-time prekeys per device
 LOW_WATER = 10  # at or below this, the device is told to upload more
 KEY_BYTES = 32
 MAX_KEY_ID = 2**32 - 2
+# Every handle a group can hold: a newcomer fetches them all in one go.
+GROUP_FETCH_BURST = (MAX_MEMBERS + MAX_FACILITATORS) * MAX_HANDLES_PER_MEMBER
 
 
 def _parse_one_time(data: dict[str, Any]) -> list[tuple[int, bytes]]:
@@ -75,12 +79,20 @@ async def on_prekeys_fetch(ctx: RelayContext, conn: Connection, data: Any) -> di
     if device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
     target = text_field(require_object(data), "device", DEVICE_ID)
-    bucket, now = conn.fetch_bucket, ctx.clock.now()
+    route = await ctx.may_send(device, target)
+    # Group handles have a budget of their own: someone joining a full group fetches one
+    # bundle per handle at once (59 for 30 people with 2 devices each).
+    bucket = conn.fetch_bucket
+    if route is not None and route.group:
+        if conn.group_fetch_bucket is None:
+            per_minute = ctx.config.limits.prekey_fetches_per_minute
+            conn.group_fetch_bucket = TokenBucket(rate=per_minute / 60, burst=GROUP_FETCH_BURST)
+        bucket = conn.group_fetch_bucket
+    now = ctx.clock.now()
     if bucket is not None and not bucket.take(1, now):
         raise RelayError(
             Code.TOO_MANY_ATTEMPTS, retry_after_ms=int(bucket.retry_after(1, now) * 1000) + 1
         )
-    route = await ctx.may_send(device, target)
     if route is None:
         raise RelayError(Code.UNKNOWN_DEVICE)
     if not route.allowed:
