@@ -65,6 +65,7 @@ async def test_peer_support_group(browser, relay, artifacts: Path) -> None:
         await mute_and_unmute(worker, bo, artifacts)
         await bo_leaves(worker, bo, artifacts)
         await anna_removed(worker, ans, artifacts)
+        await worker_closes_the_group(worker, artifacts)
         watch.check()
     finally:
         for context in (worker_context, ans_context, bo_context):
@@ -347,3 +348,19 @@ async def anna_removed(worker, ans, artifacts: Path) -> None:
     await worker.get_by_role("link", name="Terug naar de groep").click()
     await expect(messages(worker).filter(has_text="Anna is uit de groep gehaald")).to_be_visible()
     await check_screen(worker, artifacts, "20-worker-group-after")
+
+
+async def worker_closes_the_group(worker, artifacts: Path) -> None:
+    """When the group has done its work the facilitator closes it: asked once, then nobody
+    can send in it, and what was said stays readable."""
+    await worker.get_by_role("link", name="Wie doen er mee?").click()
+    await worker.get_by_role("button", name="Groep afsluiten").click()
+    await expect(worker.get_by_text("De groep afsluiten voor iedereen?")).to_be_visible()
+    await worker.get_by_role("button", name="Ja, sluit de groep af").click()
+    await expect(worker.get_by_text("De groep is afgesloten.")).to_be_visible()
+    await expect(worker.get_by_role("button", name="Groep afsluiten")).to_have_count(0)
+    await check_screen(worker, artifacts, "21-worker-group-closed")
+    await worker.get_by_role("link", name="Terug naar de groep").click()
+    await expect(worker.get_by_text("Deze groep is gestopt.")).to_be_visible()
+    await expect(worker.get_by_role("button", name="Verstuur")).to_have_count(0)
+    await expect(messages(worker).filter(has_text="Hallo allemaal")).to_be_visible()

@@ -424,6 +424,14 @@ export class Groups extends Emitter {
     await this.#change(groupId, { op: "mute", member: memberId, until });
   }
 
+  /** A facilitator who is a worker closes the group: nobody can send in it any more, and
+   * the relay removes it once the organisation's closed-case lifetime has passed. */
+  async close(groupId) {
+    this.#group(groupId);
+    await this.#request("group_close", { group: groupId });
+    await this.refresh(groupId);
+  }
+
   async setRole(groupId, memberId, role) {
     await this.#change(groupId, { op: "role", member: memberId, role });
   }

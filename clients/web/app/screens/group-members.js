@@ -40,6 +40,8 @@ export async function show(main, app, where) {
   const status = h("div", { role: "status" });
   main.append(title, h("div", { class: "row toolbar" }, back), status, list, profileForm());
   if (facilitator) main.append(metaForm(), policyForm());
+  // Only a worker may close a group (the relay says so too); a closed group stays readable.
+  if (facilitator && app.me?.role === "worker" && !info.closedAt) main.append(closeSection());
   drawMembers();
 
   const off = m.on("group-changed", async ({ groupId: id }) => {
@@ -301,6 +303,39 @@ export async function show(main, app, where) {
       note,
       banner,
     );
+  }
+
+  /** The group has done its work: close it for everyone, after one "are you sure?". */
+  function closeSection() {
+    const place = h("div", {});
+    const button = h(
+      "button",
+      {
+        type: "button",
+        class: "danger",
+        onclick: () =>
+          confirmHere(place, {
+            question: t("group_close_question"),
+            yes: t("group_close_yes"),
+            no: t("group_leave_no"),
+            opener: button,
+            onYes: async () => {
+              await act(() => m.groups.close(groupId), t("group_close_done"));
+              if (info.closedAt) section.remove();
+            },
+          }),
+      },
+      t("group_close"),
+    );
+    const section = h(
+      "section",
+      { class: "card" },
+      h("h2", {}, t("group_close_title")),
+      h("p", {}, t("group_close_intro")),
+      button,
+      place,
+    );
+    return section;
   }
 
   function choice(id, values, currentValue) {
