@@ -301,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure the web app instead: bytes of the first load and the time until a "
         "caregiver reads a message, in headless Chromium slowed to a cheap phone on a slow "
-        "line (needs chromium and playwright; uses --runs, default 5 here)",
+        "line (needs chromium and playwright; uses --runs, default 5 here); with --groups, one "
+        "member of each group is the web app on that slowed browser, sending",
     )
     bench.add_argument(
         "--groups",

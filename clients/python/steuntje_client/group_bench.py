@@ -274,10 +274,21 @@ def run_cli(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"steuntje bench --groups: {error}", file=sys.stderr)
         return 2
+    if args.web:  # one member is the web app on a slowed browser (web_group_bench.py)
+        from steuntje_client import web_group_bench as web
+
+        measure, render, what = web.run(sizes), web.table, "--groups --web"
+    else:
+        measure, render, what = run(sizes, args.messages), table, "--groups"
     try:
-        figures = asyncio.run(run(sizes, args.messages))
+        figures = asyncio.run(measure)
     except (BenchError, ClientError, SocketIOError, OSError, TimeoutError) as error:
-        print(f"steuntje bench --groups: {error or type(error).__name__}", file=sys.stderr)
+        print(f"steuntje bench {what}: {error or type(error).__name__}", file=sys.stderr)
         return 1
-    print(json.dumps(figures) if args.json else table(figures))
+    except Exception as error:  # the browser side: WebBenchError, Playwright's own errors
+        if type(error).__name__ not in ("WebBenchError", "Error", "TimeoutError"):
+            raise
+        print(f"steuntje bench {what}: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(figures) if args.json else render(figures))
     return 0
