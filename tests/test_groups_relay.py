@@ -19,7 +19,7 @@ from groups.log import (
     make_record,
     make_ticket,
 )
-from helpers import receive
+from helpers import WAIT, receive
 from relay.ids import b64url
 from steuntje_client import RelayClient, RelayRefused
 from steuntje_client.keys import DeviceKey
@@ -464,7 +464,11 @@ async def test_every_change_is_audited_without_handles(relay):
 
 async def test_erasing_an_account_takes_it_out_of_its_groups(relay):
     relay, group, fac, ann, bob = await group_of_three(relay)
+    while not ann.client.group_changes.empty():  # the joins' notices
+        ann.client.group_changes.get_nowait()
     await bob.client.request("account_erase", {"confirm": bob.client.account_id})
+    # Ann's app hears at once that the group's routable handles changed.
+    assert await asyncio.wait_for(ann.client.group_changes.get(), WAIT) == group.id
     assert bob.id not in (await info(ann.client, group.id))["active"]
     con = sqlite3.connect(relay.ctx.config.database_path)
     left = con.execute("SELECT count(*) FROM group_handles WHERE handle = ?", (bob.id,))

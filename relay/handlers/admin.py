@@ -9,6 +9,7 @@ from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.handlers.auditing import by, reason_code
+from relay.handlers.groups import tell_groups
 from relay.ids import DEVICE_ID, SERVER_ID
 from relay.notify import drop_devices, notify_devices_changed
 from relay.storage.base import DeviceRecord
@@ -67,6 +68,7 @@ async def on_admin_set_account_status(
         admin.org_id, account_id, status, ctx.now(), audit
     )
     ctx.forget_permissions()
+    await tell_groups(ctx, await ctx.storage.account_groups(account_id))  # `active` changed
     if status != "active":
         await drop_devices(ctx, devices, "account_" + status)
     if status == "revoked":
@@ -80,6 +82,7 @@ async def on_admin_revoke_device(ctx: RelayContext, conn: Connection, data: Any)
     audit = [by(conn, "device.revoked", [("device", device_id)])]
     account_id = await ctx.storage.revoke_device(admin.org_id, device_id, ctx.now(), audit)
     ctx.forget_permissions()
+    await tell_groups(ctx, await ctx.storage.account_groups(account_id))  # its handles went
     await drop_devices(ctx, [device_id], "device_revoked")
     await notify_devices_changed(ctx, account_id)
     return {"ok": True, "device": device_id}

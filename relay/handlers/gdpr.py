@@ -10,6 +10,7 @@ from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.export_page import render
 from relay.handlers.auditing import by, reason_code
+from relay.handlers.groups import tell_groups
 from relay.ids import SERVER_ID, new_id
 from relay.notify import drop_connection, drop_devices
 from relay.storage.audit_store import AuditDraft
@@ -66,9 +67,11 @@ async def erase_and_tell(
 ) -> None:
     """Erase the account (recording `audit` in the same transaction), disconnect its
     devices (but `spare`, whose caller does that after replying), and tell the people it
-    shared cases with."""
+    shared cases with or was in a group with."""
+    groups = await ctx.storage.account_groups(account_id)
     devices, others, closed_cases = await ctx.storage.erase_account(account_id, ctx.now(), [audit])
     ctx.forget_permissions()
+    await tell_groups(ctx, groups)  # the person's handles are gone from each group
     for other in others:  # their apps drop the conversation and the device list
         for sid in list(ctx.by_account.get(other, ())):
             for case_id in closed_cases:

@@ -107,6 +107,16 @@ async def notify_group(
         )
 
 
+async def tell_groups(ctx: RelayContext, group_ids: list[str]) -> None:
+    """Handles stopped being routable in these groups (an account erased, disabled or
+    revoked, a device revoked): the log did not change, but `group_info`'s `active` did,
+    so every member's app should look again."""
+    for group_id in group_ids:
+        devices = await ctx.storage.group_member_devices(group_id)
+        seq = ctx.group_states[group_id].seq if group_id in ctx.group_states else 0
+        await notify_group(ctx, group_id, seq, devices)
+
+
 def _apply(state: GroupState | None, record: SignedRecord, now: int) -> GroupState:
     try:
         return apply_record(state, record, now)

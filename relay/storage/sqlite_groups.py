@@ -201,6 +201,20 @@ class GroupsSQL(SQLiteBase):
 
         return await self._read(read)
 
+    async def account_groups(self, account_id: str) -> list[str]:
+        """The groups an account is a member of (whose members hear when it goes)."""
+
+        def read() -> list[str]:
+            return [
+                r[0]
+                for r in self._reader_con().execute(
+                    "SELECT group_id FROM group_members WHERE account_id = ? ORDER BY group_id",
+                    (account_id,),
+                )
+            ]
+
+        return await self._read(read)
+
     async def group_member_devices(self, group_id: str) -> tuple[str, ...]:
         def read() -> tuple[str, ...]:
             return tuple(sorted(_member_devices(self._reader_con(), group_id)))
