@@ -23,7 +23,7 @@ from groups.log import (
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
-from relay.handlers.auditing import by
+from relay.handlers.auditing import by, reason_code
 from relay.handlers.policies import describe
 from relay.ids import DEVICE_ID
 from relay.notify import device_room
@@ -303,8 +303,9 @@ async def on_group_close(ctx: RelayContext, conn: Connection, data: Any) -> dict
         membership = await _member(ctx, device, group_id)
         if membership.role != "facilitator" or device.role != "worker":
             raise RelayError(Code.NOT_PERMITTED)
+    reason = reason_code(require_object(data), "client_request")
     now = ctx.now()
-    audit = [by(conn, "group.closed", [("group", group_id)], reason="client_request")]
+    audit = [by(conn, "group.closed", [("group", group_id)], reason=reason)]
     devices = await ctx.storage.group_set_closed(group_id, now, now, audit)
     ctx.forget_permissions()
     state = await group_state(ctx, group_id)

@@ -5,6 +5,8 @@ violations on every screen."""
 
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from test_app_support import (
     new_phone,
 )
 
+from groups.log import make_record
 from steuntje_client import RelayRefused
 
 pytestmark = pytest.mark.timeout(240)
@@ -117,10 +120,33 @@ async def close_case(page, admin, case_id: str, artifacts: Path) -> None:
     await expect(row).to_contain_text("Open")
 
 
+async def start_group(worker) -> str:
+    """A peer-support group the worker facilitates (its first signed record only)."""
+    group = "grp_" + base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
+    record = make_record(os.urandom(32), {"group": group, "seq": 1, "prev": "", "op": "create"})
+    await worker.request("group_create", {"record": record.to_wire()})
+    return group
+
+
+async def close_group(page, admin, group: str, artifacts: Path) -> None:
+    """The admin sees the group by number only, and closes it (nobody facilitates it)."""
+    row = page.locator("tbody tr").filter(has_text=group)
+    await expect(row).to_contain_text("Open")
+    await row.get_by_role("button", name=f"Sluit af: groep {group}").click()
+    await page.get_by_role("button", name="Ja, sluit af").click()
+    await expect(page.get_by_text(f"Groep {group} is afgesloten.")).to_be_visible()
+    await expect(row).to_contain_text("Gesloten op")
+    await expect(row.get_by_role("button")).to_have_count(0)
+    (seen,) = [g for g in (await admin.request("cases_all"))["groups"] if g["id"] == group]
+    assert seen["closed_at"] is not None and seen["members"] == 1
+    await check_screen(page, artifacts, "09b-admin-group-closed")
+
+
 async def test_admin_accounts_invite_policy_and_cases(browser, relay, artifacts: Path) -> None:
     clear_screenshots(artifacts)
     admin, worker, _caregiver = await relay.onboard()
     (case,) = await worker.cases()
+    group = await start_group(worker)
     watch = Watch(relay.url)
     context, page = await new_phone(browser, watch, LAPTOP)
     # i18n.js warns about a key missing from the language shown.
@@ -136,6 +162,7 @@ async def test_admin_accounts_invite_policy_and_cases(browser, relay, artifacts:
         await invite_officer(page, relay, artifacts)
         await change_policy(page, case["id"], artifacts)
         await close_case(page, admin, case["id"], artifacts)
+        await close_group(page, admin, group, artifacts)
         # The shared settings screen works for a desk role too.
         await page.get_by_role("link", name="Instellingen").click()
         await expect(page.get_by_role("heading", name="Instellingen", level=1)).to_be_visible()
