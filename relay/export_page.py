@@ -17,6 +17,9 @@ STYLE = (
 )
 
 
+_ROLES = {"facilitator": "begeleider", "member": "deelnemer"}
+
+
 def _when(seconds: int | None) -> str:
     if seconds is None:
         return "—"
@@ -70,10 +73,21 @@ def render(export: dict[str, Any], generated_at: int) -> str:
             for c in export["cases"]
         ),
         "</table>",
+        f"<h2>Uw groepen ({len(export.get('groups', []))})</h2>",
+        "<p>In een lotgenotengroep kennen de anderen u alleen onder de naam die u daar koos. "
+        "Die naam en de naam van de groep kan de server niet lezen; hij weet alleen dat u "
+        "meedoet.</p><table><tr><th scope='col'>Groep</th><th scope='col'>Rol</th>"
+        "<th scope='col'>Sinds</th><th scope='col'>Mensen</th></tr>",
+        *(
+            f"<tr><td>{html.escape(g['id'])}</td><td>{html.escape(_ROLES.get(g['role'], ''))}"
+            f"</td><td>{html.escape(_when(g['you_joined_at']))}</td><td>{g['members']}</td></tr>"
+            for g in export.get("groups", [])
+        ),
+        "</table>",
         "<h2>Wat u kunt doen</h2>",
         "<p>U mag uw account laten wissen. Dan zijn uw apparaten, wachtende berichten aan u, "
-        "uw dossiers en sleutels weg. Berichten die u al stuurde, blijven bij de ontvanger tot "
-        "die ze ophaalt of tot ze na 14 dagen verlopen.</p>",
+        "uw dossiers, uw plaats in groepen en sleutels weg. Berichten die u al stuurde, "
+        "blijven bij de ontvanger tot die ze ophaalt of tot ze na 14 dagen verlopen.</p>",
         "</main></body></html>",
     ]
     return "".join(parts)
