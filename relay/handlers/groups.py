@@ -113,7 +113,7 @@ async def tell_groups(ctx: RelayContext, group_ids: list[str]) -> None:
     so every member's app should look again."""
     for group_id in group_ids:
         devices = await ctx.storage.group_member_devices(group_id)
-        seq = ctx.group_states[group_id].seq if group_id in ctx.group_states else 0
+        seq = (await group_state(ctx, group_id)).seq
         await notify_group(ctx, group_id, seq, devices)
 
 
