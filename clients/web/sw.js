@@ -39,6 +39,7 @@ const SHELL = [
   "/app/app/screens/group-join.js",
   "/app/app/screens/group-members.js",
   "/app/app/parts/duration.js",
+  "/app/app/parts/confirm.js",
 ];
 
 self.addEventListener("install", (event) => {

@@ -6,6 +6,8 @@ import { h, uid } from "../dom.js";
 import { isOffline } from "../failures.js";
 import { language, t } from "../i18n.js";
 
+export { confirmInline } from "./confirm.js"; // the desk screens import it from here
+
 /** docs/audit.md §2: the reasons the relay accepts, in the order a person looks for them. */
 export const REASONS = [
   "routine_review",
@@ -253,32 +255,4 @@ export function markInvalid(inputs, failure) {
     input.setAttribute("aria-invalid", "true");
     input.focus();
   }
-}
-
-/**
- * An inline "are you sure?" in `place` (no window.confirm: it blocks and cannot be styled
- * or read well). Focus goes to the "yes" button; "no" returns it to the opener.
- */
-export function confirmInline(place, { question, yes, no, opener, onYes }) {
-  const questionId = uid("confirm");
-  const yesButton = h("button", { type: "button", class: "danger primary" }, yes);
-  const noButton = h("button", { type: "button" }, no);
-  noButton.addEventListener("click", () => {
-    place.replaceChildren();
-    opener?.focus();
-  });
-  yesButton.addEventListener("click", async () => {
-    yesButton.disabled = true;
-    noButton.disabled = true;
-    await onYes();
-  });
-  place.replaceChildren(
-    h(
-      "div",
-      { class: "notice confirm", role: "group", "aria-labelledby": questionId },
-      h("p", { id: questionId }, question),
-      h("div", { class: "row" }, yesButton, noButton),
-    ),
-  );
-  yesButton.focus();
 }

@@ -16,6 +16,8 @@ const CASE_REASONS = [
   "legal_obligation",
 ];
 
+const COLUMNS = ["cases_col_created", "cases_col_status", "cases_col_members", "cases_col_action"];
+
 export async function show(main, app) {
   const m = app.messenger;
   const list = h("div", {});
@@ -33,51 +35,10 @@ export async function show(main, app) {
     }
   }
 
-  async function change(item, event, done) {
+  /** One request for a case or a group, then the list again. */
+  async function change(event, data, done) {
     try {
-      await m.request(event, { case: item.id, reason: reason.select.value });
-      fill(status, h("p", { class: "notice", role: "status" }, t(done, { case: item.id })));
-      await refresh();
-    } catch (failure) {
-      fill(status, failureNote(failure));
-    }
-  }
-
-  function action(item) {
-    if (item.closed_at) {
-      return h(
-        "button",
-        {
-          type: "button",
-          "aria-label": t("cases_reopen_label", { case: item.id }),
-          onclick: () => change(item, "case_reopen", "cases_reopened"),
-        },
-        t("cases_reopen"),
-      );
-    }
-    return h(
-      "button",
-      {
-        type: "button",
-        class: "danger",
-        "aria-label": t("cases_close_label", { case: item.id }),
-        onclick: (event) =>
-          confirmInline(status, {
-            question: t("cases_close_question", { case: item.id }),
-            yes: t("cases_close_yes"),
-            no: t("desk_cancel"),
-            opener: event.currentTarget,
-            onYes: () => change(item, "case_close", "cases_closed"),
-          }),
-      },
-      t("cases_close"),
-    );
-  }
-
-  async function closeGroup(item) {
-    try {
-      await m.request("group_close", { group: item.id, reason: reason.select.value });
-      const done = t("admin_groups_closed", { group: item.id });
+      await m.request(event, { ...data, reason: reason.select.value });
       fill(status, h("p", { class: "notice", role: "status" }, done));
       await refresh();
     } catch (failure) {
@@ -85,25 +46,70 @@ export async function show(main, app) {
     }
   }
 
-  function groupAction(item) {
-    if (item.closed_at) return "";
+  /** A red button that asks once before it closes a case or a group. */
+  function closeButton({ text, label, question, yes, onYes }) {
     return h(
       "button",
       {
         type: "button",
         class: "danger",
-        "aria-label": t("admin_groups_close_label", { group: item.id }),
+        "aria-label": label,
         onclick: (event) =>
           confirmInline(status, {
-            question: t("admin_groups_close_question", { group: item.id }),
-            yes: t("admin_groups_close_yes"),
+            question,
+            yes,
             no: t("desk_cancel"),
             opener: event.currentTarget,
-            onYes: () => closeGroup(item),
+            onYes,
           }),
       },
-      t("admin_groups_close"),
+      text,
     );
+  }
+
+  function action(item) {
+    const ids = { case: item.id };
+    if (item.closed_at) {
+      return h(
+        "button",
+        {
+          type: "button",
+          "aria-label": t("cases_reopen_label", ids),
+          onclick: () => change("case_reopen", ids, t("cases_reopened", ids)),
+        },
+        t("cases_reopen"),
+      );
+    }
+    return closeButton({
+      text: t("cases_close"),
+      label: t("cases_close_label", ids),
+      question: t("cases_close_question", ids),
+      yes: t("cases_close_yes"),
+      onYes: () => change("case_close", ids, t("cases_closed", ids)),
+    });
+  }
+
+  function groupAction(item) {
+    if (item.closed_at) return ""; // a closed group is not opened again
+    const ids = { group: item.id };
+    return closeButton({
+      text: t("admin_groups_close"),
+      label: t("admin_groups_close_label", ids),
+      question: t("admin_groups_close_question", ids),
+      yes: t("admin_groups_close_yes"),
+      onYes: () => change("group_close", ids, t("admin_groups_closed", ids)),
+    });
+  }
+
+  /** A case's or a group's row: id, when it started, open or closed, size, action. */
+  function row(item, actionFor) {
+    return [
+      h("code", {}, item.id),
+      formatDate(item.created_at),
+      item.closed_at ? t("cases_closed_on", { date: formatDate(item.closed_at) }) : t("cases_open"),
+      String(item.members),
+      actionFor(item),
+    ];
   }
 
   function drawGroups(groups) {
@@ -111,27 +117,10 @@ export async function show(main, app) {
       fill(groupList, h("p", { class: "notice" }, t("admin_groups_none")));
       return;
     }
+    const columns = [t("admin_groups_col_group"), ...COLUMNS.map((key) => t(key))];
     fill(
       groupList,
-      table(
-        t("admin_groups_caption"),
-        [
-          t("admin_groups_col_group"),
-          t("cases_col_created"),
-          t("cases_col_status"),
-          t("cases_col_members"),
-          t("cases_col_action"),
-        ],
-        groups.map((item) => [
-          h("code", {}, item.id),
-          formatDate(item.created_at),
-          item.closed_at
-            ? t("cases_closed_on", { date: formatDate(item.closed_at) })
-            : t("cases_open"),
-          String(item.members),
-          groupAction(item),
-        ]),
-      ),
+      table(t("admin_groups_caption"), columns, groups.map((item) => row(item, groupAction))),
     );
   }
 
@@ -140,28 +129,8 @@ export async function show(main, app) {
       fill(list, h("p", { class: "notice" }, t("cases_none")));
       return;
     }
-    fill(
-      list,
-      table(
-        t("cases_caption"),
-        [
-          t("cases_col_case"),
-          t("cases_col_created"),
-          t("cases_col_status"),
-          t("cases_col_members"),
-          t("cases_col_action"),
-        ],
-        cases.map((item) => [
-          h("code", {}, item.id),
-          formatDate(item.created_at),
-          item.closed_at
-            ? t("cases_closed_on", { date: formatDate(item.closed_at) })
-            : t("cases_open"),
-          String(item.members),
-          action(item),
-        ]),
-      ),
-    );
+    const columns = [t("cases_col_case"), ...COLUMNS.map((key) => t(key))];
+    fill(list, table(t("cases_caption"), columns, cases.map((item) => row(item, action))));
   }
 
   main.append(

@@ -5,7 +5,8 @@
 import { h, uid } from "../dom.js";
 import { formatTime, t } from "../i18n.js";
 import { durationWords } from "../parts/duration.js";
-import { confirmHere, groupFailureText, retentionBanner } from "./group.js";
+import { confirmInline } from "../parts/confirm.js";
+import { groupFailureText, retentionBanner } from "./group.js";
 
 const MUTE_CHOICES = [
   ["group_mute_hour", 3600],
@@ -128,7 +129,7 @@ export async function show(main, app, where) {
         type: "button",
         class: "danger",
         onclick: () =>
-          confirmHere(place, {
+          confirmInline(place, {
             question: t("group_remove_question", { name }),
             yes: t("group_remove_yes"),
             no: t("group_leave_no"),
@@ -314,7 +315,7 @@ export async function show(main, app, where) {
         type: "button",
         class: "danger",
         onclick: () =>
-          confirmHere(place, {
+          confirmInline(place, {
             question: t("group_close_question"),
             yes: t("group_close_yes"),
             no: t("group_leave_no"),

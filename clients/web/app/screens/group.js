@@ -9,6 +9,7 @@ import { formatTime, t } from "../i18n.js";
 import { durationWords } from "../parts/duration.js";
 import { messageList, summary } from "../parts/messages.js";
 import { nudgePicker } from "../parts/nudge.js";
+import { confirmInline } from "../parts/confirm.js";
 
 /** Nudges between peers: warm words that fit anyone in the group, worker or caregiver. */
 const GROUP_NUDGES = [
@@ -39,35 +40,6 @@ export function groupFailureText(failure) {
 
 export function mutedText(until) {
   return until ? t("group_muted_until", { time: formatTime(until) }) : t("group_muted");
-}
-
-/**
- * "Are you sure?" right under the button that asked (as parts/desk.js does for the desk
- * screens, which a caregiver's phone should not have to load). Focus goes to "yes";
- * "no" gives it back to the opener.
- */
-export function confirmHere(place, { question, yes, no, opener, onYes }) {
-  const questionId = uid("confirm");
-  const yesButton = h("button", { type: "button", class: "danger primary" }, yes);
-  const noButton = h("button", { type: "button" }, no);
-  noButton.addEventListener("click", () => {
-    place.replaceChildren();
-    opener?.focus();
-  });
-  yesButton.addEventListener("click", async () => {
-    yesButton.disabled = true;
-    noButton.disabled = true;
-    await onYes();
-  });
-  place.replaceChildren(
-    h(
-      "div",
-      { class: "notice confirm", role: "group", "aria-labelledby": questionId },
-      h("p", { id: questionId }, question),
-      h("div", { class: "row" }, yesButton, noButton),
-    ),
-  );
-  yesButton.focus();
 }
 
 /** The retention banner's sentences for a group's effective policy. */
@@ -363,7 +335,7 @@ export async function show(main, app, where) {
         type: "button",
         class: "danger",
         onclick: () =>
-          confirmHere(place, {
+          confirmInline(place, {
             question: t("group_leave_question"),
             yes: t("group_leave_yes"),
             no: t("group_leave_no"),
