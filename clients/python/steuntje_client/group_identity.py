@@ -15,13 +15,12 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from crypto import DecryptionError, DeviceKeys, PrekeyBundle, accept_session
+from crypto import DeviceKeys, PrekeyBundle
 from crypto import start_session as x3dh_start
-from crypto.envelope import TYPE_INITIAL
 from steuntje_client.client import RelayClient
 from steuntje_client.errors import ClientError, RelayRefused
 from steuntje_client.keys import b64url
-from steuntje_client.session_store import SessionStore
+from steuntje_client.session_store import SessionStore, open_envelope
 
 ONE_TIME_PREKEYS = 100  # a group has at most ~150 handles; topped up when the relay says low
 SIGNED_PART_BYTES = 229  # docs/e2e.md §2.5: the signed part of a bundle
@@ -162,28 +161,7 @@ class GroupIdentity:
 
     def decrypt(self, sender: str, body: bytes) -> bytes:
         """docs/e2e.md §7.4 with the group's sessions; DecryptionError for anything wrong."""
-        now = self._now()
-        candidates = self.sessions.candidates(sender)
-        if len(body) > 1 and body[1] == TYPE_INITIAL:
-            matching = [s for s in candidates if s.matches(body)]
-            if matching:
-                plaintext = matching[0].decrypt(body, now)
-                self.sessions.promote(sender, matching[0])
-                return plaintext
-            session, plaintext = accept_session(self.keys, body, now)
-            if b64url(session.peer_identity.signing_key) != sender:
-                raise DecryptionError  # signed by someone other than the routed sender
-            self.sessions.promote(sender, session)
-            self.save_keys()  # its one-time prekey is now gone for good
-            return plaintext
-        for session in candidates:
-            try:
-                plaintext = session.decrypt(body, now)
-            except DecryptionError:
-                continue
-            self.sessions.promote(sender, session)
-            return plaintext
-        raise DecryptionError
+        return open_envelope(self.keys, self.sessions, sender, body, self._now(), self.save_keys)
 
     def forget(self, handle: str) -> None:
         """Drop the sessions with a handle that left: nothing is ever encrypted to it again."""

@@ -27,18 +27,16 @@ from crypto import (
     DeviceKeys,
     PrekeyBundle,
     Session,
-    accept_session,
     safety_number,
 )
 from crypto import start_session as x3dh_start
-from crypto.envelope import TYPE_INITIAL
 from steuntje_client.client import Envelope, RelayClient
 from steuntje_client.disappearing import Disappearing
 from steuntje_client.errors import ClientError, RelayRefused
 from steuntje_client.groups import Groups
 from steuntje_client.keys import DeviceKey, b64url
 from steuntje_client.messages import InvalidMessage, Message, decode, encode
-from steuntje_client.session_store import SessionStore
+from steuntje_client.session_store import SessionStore, open_envelope
 
 ONE_TIME_PREKEYS = 100  # published at registration and topped up to this when low
 
@@ -307,28 +305,7 @@ class SecureClient:
 
     def _decrypt(self, sender: str, body: bytes) -> bytes:
         """docs/e2e.md §7.4: route to the right session, or accept a new one."""
-        now = self._now()
-        candidates = self.sessions.candidates(sender)
-        if len(body) > 1 and body[1] == TYPE_INITIAL:
-            matching = [s for s in candidates if s.matches(body)]
-            if matching:
-                plaintext = matching[0].decrypt(body, now)
-                self.sessions.promote(sender, matching[0])
-                return plaintext
-            session, plaintext = accept_session(self.keys, body, now)
-            if b64url(session.peer_identity.signing_key) != sender:
-                raise DecryptionError  # signed by someone other than the routed sender
-            self.sessions.promote(sender, session)
-            self._save_keys()  # its one-time prekey is now gone for good
-            return plaintext
-        for session in candidates:
-            try:
-                plaintext = session.decrypt(body, now)
-            except DecryptionError:
-                continue
-            self.sessions.promote(sender, session)
-            return plaintext
-        raise DecryptionError
+        return open_envelope(self.keys, self.sessions, sender, body, self._now(), self._save_keys)
 
     def session_with(self, device_id: str) -> Session | None:
         return self.sessions.current(device_id)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
-from crypto import Session
+from crypto import DecryptionError, DeviceKeys, Session, accept_session
+from crypto.envelope import TYPE_INITIAL
+from steuntje_client.keys import b64url
 
 MAX_ARCHIVED = 5
 _MAGIC = b"stsr"  # Steuntje session record
@@ -76,3 +79,37 @@ def _decode(data: bytes) -> list[Session]:
         sessions.append(Session.from_bytes(data[offset + 4 : offset + 4 + size]))
         offset += 4 + size
     return sessions
+
+
+def open_envelope(
+    keys: DeviceKeys,
+    sessions: SessionStore,
+    sender: str,
+    body: bytes,
+    now: int,
+    prekey_spent: Callable[[], None],
+) -> bytes:
+    """docs/e2e.md §7.4: route an envelope from `sender` (a device id, or a group handle)
+    to the right session, or accept a new one; DecryptionError for anything wrong.
+    `prekey_spent` is called when a one-time prekey was used up, so the keys are saved."""
+    candidates = sessions.candidates(sender)
+    if len(body) > 1 and body[1] == TYPE_INITIAL:
+        matching = [s for s in candidates if s.matches(body)]
+        if matching:
+            plaintext = matching[0].decrypt(body, now)
+            sessions.promote(sender, matching[0])
+            return plaintext
+        session, plaintext = accept_session(keys, body, now)
+        if b64url(session.peer_identity.signing_key) != sender:
+            raise DecryptionError  # signed by someone other than the routed sender
+        sessions.promote(sender, session)
+        prekey_spent()  # its one-time prekey is now gone for good
+        return plaintext
+    for session in candidates:
+        try:
+            plaintext = session.decrypt(body, now)
+        except DecryptionError:
+            continue
+        sessions.promote(sender, session)
+        return plaintext
+    raise DecryptionError
