@@ -6,27 +6,14 @@ import { h, uid } from "../dom.js";
 import { isOffline } from "../failures.js";
 import { language, t } from "../i18n.js";
 import { appLink, qrSvg } from "../parts/qr.js";
-import { groupFailureText } from "./group.js";
+import { backToGroup, groupFailureText, groupInfoOrExplain } from "./group.js";
 
 export async function show(main, app, where) {
   const m = app.messenger;
   const groupId = where.id;
-  const back = h(
-    "a",
-    { href: `#/group/${encodeURIComponent(groupId)}`, class: "button" },
-    t("back_group"),
-  );
-  let info;
-  try {
-    info = await m.groups.info(groupId);
-  } catch (failure) {
-    main.append(
-      h("h1", {}, t("group_not_found_title")),
-      h("p", {}, groupFailureText(failure)),
-      back,
-    );
-    return null;
-  }
+  const back = backToGroup(groupId);
+  const info = await groupInfoOrExplain(main, m, groupId, back);
+  if (!info) return null;
   const groupName = info.name || t("group_unnamed");
   main.append(
     h("h1", {}, t("group_invite_title", { group: groupName })),

@@ -6,7 +6,7 @@ import { h, uid } from "../dom.js";
 import { formatTime, t } from "../i18n.js";
 import { durationWords } from "../parts/duration.js";
 import { confirmInline } from "../parts/confirm.js";
-import { groupFailureText, retentionBanner } from "./group.js";
+import { backToGroup, groupFailureText, groupInfoOrExplain, retentionBanner } from "./group.js";
 
 const MUTE_CHOICES = [
   ["group_mute_hour", 3600],
@@ -19,22 +19,9 @@ const LIFETIME_CHOICES = ["1d", "3d", "7d", "14d"];
 export async function show(main, app, where) {
   const m = app.messenger;
   const groupId = where.id;
-  const back = h(
-    "a",
-    { href: `#/group/${encodeURIComponent(groupId)}`, class: "button" },
-    t("back_group"),
-  );
-  let info;
-  try {
-    info = await m.groups.info(groupId);
-  } catch (failure) {
-    main.append(
-      h("h1", {}, t("group_not_found_title")),
-      h("p", {}, groupFailureText(failure)),
-      back,
-    );
-    return null;
-  }
+  const back = backToGroup(groupId);
+  let info = await groupInfoOrExplain(main, m, groupId, back);
+  if (!info) return null;
   const facilitator = info.role === "facilitator";
   const title = h("h1", {}, t("group_members_title", { group: info.name || t("group_unnamed") }));
   const list = h("ul", { class: "members plain" });

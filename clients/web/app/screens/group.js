@@ -42,6 +42,23 @@ export function mutedText(until) {
   return until ? t("group_muted_until", { time: formatTime(until) }) : t("group_muted");
 }
 
+/** The "back to the group" link of the group's sub-screens. */
+export function backToGroup(groupId) {
+  const href = `#/group/${encodeURIComponent(groupId)}`;
+  return h("a", { href, class: "button" }, t("back_group"));
+}
+
+/** The group's info for a sub-screen, or (null) a plain explanation with `back` in `main`. */
+export async function groupInfoOrExplain(main, messenger, groupId, back) {
+  try {
+    return await messenger.groups.info(groupId);
+  } catch (failure) {
+    const why = h("p", {}, groupFailureText(failure));
+    main.append(h("h1", {}, t("group_not_found_title")), why, back);
+    return null;
+  }
+}
+
 /** The retention banner's sentences for a group's effective policy. */
 export function retentionLines(policy) {
   if (!policy) return [t("group_retention_unknown"), t("group_retention_private")];
