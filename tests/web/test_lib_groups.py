@@ -552,3 +552,38 @@ async def test_a_pin_lock_seals_the_groups_too(relay, browser):
     text = await anna.group("send", group, "text", {"text": "Na het slot"})
     await worker.wait_group_messages(group, has(text["id"]))
     await context.close()
+
+
+async def test_a_second_device_of_the_facilitator_joins_the_group_by_itself(relay, browser):
+    """The worker links a laptop to their account: the phone hands it a handle of its own
+    in every group (a signed `device` record, the keys end to end), so the laptop reads and
+    writes in the group as the same person, under the same name."""
+    context, worker, anna, _bob = await onboard(relay, browser)
+    group = (await worker.group("create", {"name": GROUP_NAME, "displayName": "Wim"}))["id"]
+    await anna.group("join", (await worker.group("invite", group))["link"], "Anna")
+    await worker.group_until("info", [group], "value.members.length === 2")
+
+    laptop = GroupDevice(worker.page, "laptop")
+    await laptop.open(clockOffset=int(relay.clock.now() - time.time()))
+    await laptop.call("register", (await worker.call("linkDevice"))["link"])
+    [listed] = await laptop.group_until(
+        "list", [], f"value.length === 1 && value[0].name === {json.dumps(GROUP_NAME)}"
+    )
+    assert (listed["id"], listed["role"]) == (group, "facilitator")
+    info = await laptop.group_until("info", [group], "value.members.length === 2")
+    assert {m["name"] for m in info["members"]} == {"Wim", "Anna"}
+    assert info["me"] == (await worker.group("info", group))["me"]  # one person, one member
+
+    # Anna's message reaches both of the worker's devices; the laptop's reply is Wim's.
+    hello = await anna.group("send", group, "text", {"text": "Hoi Wim"})
+    await laptop.wait_group_messages(group, has(hello["id"]))
+    await worker.wait_group_messages(group, has(hello["id"]))
+    reply = await laptop.group("send", group, "text", {"text": "Hoi Anna, nu op de laptop"})
+    [shown] = [
+        m for m in await anna.wait_group_messages(group, has(reply["id"])) if m["id"] == reply["id"]
+    ]
+    assert shown["fromName"] == "Wim"
+    await worker.wait_group_messages(group, has(reply["id"]))  # the phone keeps a copy
+    # Anna sees still two people, not three.
+    assert len((await anna.group("info", group))["members"]) == 2
+    await context.close()

@@ -41,6 +41,9 @@ FIELDS: dict[str, dict[str, type]] = {
     "group_profile": {"name": str},  # the sender's display name in this group
     "group_meta": {"name": str, "description": str, "rules": str},  # from a facilitator
     "group_invite": {"link": str, "name": str},  # sent in a case: the #group= link
+    # To one of the person's own devices only (the web app): a handle made for it in a group,
+    # its private keys (base64url) and what the sender knows of the group (JSON).
+    "group_handle": {"group": str, "keys": str, "doc": str},
 }
 KINDS = tuple(FIELDS)
 

@@ -26,6 +26,7 @@
 import { DeviceKeys } from "../crypto/index.js";
 import {
   applyRecord,
+  deviceProof,
   dumps,
   InvalidRecord,
   makeRecord,
@@ -72,7 +73,9 @@ export class Groups extends Emitter {
   #nextOrder;
   #pump;
   #sendCase;
+  #sendOwn;
   #groups = new Map(); // id → {doc, state, secure, chain}
+  #handedOver = new Map(); // id → a group whose handle another device of ours made (adopted)
 
   /**
    * @param store      Store
@@ -82,8 +85,9 @@ export class Groups extends Emitter {
    * @param nextOrder  () → a local sort key
    * @param pump       () → start the outbox
    * @param sendCase   (conversationId, kind, fields) → a case message (for group_invite)
+   * @param sendOwn    (deviceId, kind, fields) → a message to one of our own devices only
    */
-  constructor({ store, clock, request, relayUrl, nextOrder, pump, sendCase }) {
+  constructor({ store, clock, request, relayUrl, nextOrder, pump, sendCase, sendOwn }) {
     super();
     this.#store = store;
     this.#clock = clock;
@@ -92,6 +96,7 @@ export class Groups extends Emitter {
     this.#nextOrder = nextOrder;
     this.#pump = pump;
     this.#sendCase = sendCase;
+    this.#sendOwn = sendOwn;
   }
 
   // -- loading -------------------------------------------------------------------------
@@ -308,6 +313,114 @@ export class Groups extends Emitter {
     return { id: parsed.group };
   }
 
+  // -- a person's other devices (docs/groups.md §2.5) ----------------------------------
+
+  /**
+   * Bring this person's other devices into every group this device is in: for each, a
+   * handle made here, a `device` record signed by our handle with the new handle's proof,
+   * then the handle's keys and what we know of the group (names, meta) to that device end
+   * to end (`group_handle`). Once per device and group; when another device of ours did it
+   * first, the relay answers `handle_in_use`, which counts as done.
+   */
+  async provisionOwnDevices(devices) {
+    for (const group of [...this.#groups.values()]) {
+      if (group.doc.left || group.doc.closedAt || !group.state || !group.secure) continue;
+      for (const device of devices) {
+        if ((group.doc.provisioned ?? []).includes(device)) continue;
+        await this.#provision(group, device);
+      }
+    }
+  }
+
+  async #provision(group, device) {
+    const keys = DeviceKeys.generate(this.#clock(), undefined, 0);
+    const handle = b64url(keys.identity.public.signingKey);
+    let bound = true;
+    try {
+      await this.#signRetrying(
+        async () => {
+          await this.refresh(group.doc.id);
+          if (!group.state) throw new RelayError("group_log_invalid", "the group's log does not verify");
+          return { seq: group.state.seq + 1, prev: group.state.head };
+        },
+        (at) => {
+          const fields = { group: group.doc.id, ...at, op: "device", member: group.doc.member, handle };
+          const record = makeRecord(group.secure.keys.identity.signingSeed, fields);
+          const proof = deviceProof(keys.identity.signingSeed, record);
+          return this.#request("group_change", { record, proof, device });
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof RelayError && error.details?.reason === "handle_in_use")) throw error;
+      bound = false; // that device has a handle in this group already
+    }
+    if (bound) {
+      await this.refresh(group.doc.id);
+      const { doc } = group;
+      const known = { member: doc.member, joinedSeq: group.state?.seq ?? 0, myName: doc.myName, profiles: doc.profiles, meta: doc.meta };
+      await this.#sendOwn(device, "group_handle", { group: doc.id, keys: b64url(keys.toBytes()), doc: JSON.stringify(known) });
+    }
+    group.doc.provisioned = [...(group.doc.provisioned ?? []), device];
+    await this.#store.write([this.#docOp(group)]);
+  }
+
+  /**
+   * On this device: the store operations that keep a handle another device of ours made
+   * for us (a `group_handle`), or null when it is not usable (a group we are in already,
+   * keys that do not parse). The group comes up with `adopted` once they are written.
+   */
+  handoverOps(fields) {
+    if (!isGroupId(fields.group)) return null;
+    const existing = this.#groups.get(fields.group);
+    if (existing && !existing.doc.left) return null;
+    let keys;
+    let known;
+    try {
+      keys = DeviceKeys.fromBytes(unb64url(fields.keys));
+      known = JSON.parse(fields.doc);
+    } catch {
+      return null;
+    }
+    const handle = b64url(keys.identity.public.signingKey);
+    const secure = new SecureSessions({ keys, now: this.#clock, as: handle, storage: handleStorage(handle) });
+    const text = (value) => (typeof value === "string" ? value : null);
+    const profiles = {};
+    for (const [member, name] of Object.entries(known?.profiles ?? {})) {
+      if (typeof name === "string") profiles[member] = name;
+    }
+    const doc = {
+      id: fields.group,
+      handle,
+      member: text(known?.member) ?? handle,
+      joinedSeq: Number.isInteger(known?.joinedSeq) ? known.joinedSeq : 0,
+      records: [],
+      profiles,
+      myName: text(known?.myName),
+      meta: known?.meta && typeof known.meta === "object" ? known.meta : null,
+      active: null,
+      policy: null,
+      closedAt: null,
+      left: null,
+      introduced: [],
+      invalid: null,
+      provisioned: [],
+    };
+    const group = { doc, state: null, secure, chain: Promise.resolve() };
+    this.#handedOver.set(doc.id, group); // in use once written (adopted)
+    return { groupId: doc.id, ops: [secure.keysOp(), this.#docOp(group)] };
+  }
+
+  /** A handed-over handle is stored: publish its prekeys, read the log, tell the screens. */
+  async adopted(groupId) {
+    const group = this.#handedOver.get(groupId);
+    if (!group) return;
+    this.#handedOver.delete(groupId);
+    this.#groups.set(groupId, group);
+    await this.#publish(group);
+    await this.refresh(groupId);
+    this.emit("groups", {});
+  }
+
   /** Keys for a new handle, stored before the relay ever sees them. */
   async #newHandle(groupId) {
     const keys = DeviceKeys.generate(this.#clock(), undefined, 0);
@@ -328,6 +441,7 @@ export class Groups extends Emitter {
       left: null,
       introduced: [],
       invalid: null,
+      provisioned: [], // our other devices given a handle here (provisionOwnDevices)
     };
     await this.#store.write([secure.keysOp()]);
     return { doc, state: null, secure, chain: Promise.resolve() };

@@ -34,6 +34,9 @@ export const FIELDS = Object.freeze({
   group_profile: { name: isString }, // the sender's display name in this group
   group_meta: { name: isString, description: isString, rules: isString }, // from a facilitator
   group_invite: { link: isString, name: isString }, // sent in a case: the #group= link
+  // To one of the person's own devices only: a handle made for it in a group (its private
+  // keys, base64url) and what the sender knows of the group (JSON: names, meta, member).
+  group_handle: { group: isString, keys: isString, doc: isString },
 });
 export const KINDS = Object.freeze(Object.keys(FIELDS));
 

@@ -136,6 +136,7 @@ export class Messenger extends Emitter {
         else this.#channel.postMessage("outbox");
       },
       sendCase: (conversationId, kind, fields) => this.send(conversationId, kind, fields),
+      sendOwn: (device, kind, fields) => this.#sendOwn(device, kind, fields),
     });
     // The group events are the messenger's too, so a screen can listen in one place.
     for (const name of ["groups", "group-message", "group-changed", "error"]) {
@@ -379,6 +380,7 @@ export class Messenger extends Emitter {
       if (secure.uploadedUpto === 0 || secure.keys.needsRotation(this.#clock())) await this.#publish();
       await this.#refreshCases();
       await this.groups.sync();
+      await this.#provisionOwnDevices();
     } catch (error) {
       if (!(error instanceof ConnectionLost)) this.emit("error", { code: error.code ?? "internal" });
     }
@@ -431,7 +433,32 @@ export class Messenger extends Emitter {
     await this.sweep();
   }
 
+  /** A message for one of this account's other devices only (no record, never shown). */
+  async #sendOwn(device, kind, fields) {
+    const message = makeMessage(kind, fields, this.me.accountId, this.#clock());
+    const entry = {
+      key: `${this.me.deviceId}|own|${message.id}`,
+      conversationId: this.me.accountId,
+      devices: [device],
+      plaintext: encode(message),
+      envelopes: null,
+    };
+    await this.#store.write([["add", "outbox", entry]]);
+    this.#pump();
+  }
+
+  /** Our other devices join every group this device is in (groups.js, provisionOwnDevices). */
+  async #provisionOwnDevices() {
+    const { devices } = await this.#link.request("devices_list", { account: this.me.accountId });
+    await this.groups.provisionOwnDevices(devices.filter((device) => device !== this.me.deviceId));
+  }
+
   async #onDevicesChanged(account) {
+    if (account === this.me?.accountId) {
+      this.#provisionOwnDevices().catch((error) => {
+        if (!(error instanceof ConnectionLost)) this.emit("error", { code: error.code ?? "internal" });
+      });
+    }
     const before = new Set(this.#devicesOf(account));
     try {
       await this.#refreshCases();
@@ -650,6 +677,16 @@ export class Messenger extends Emitter {
       if (!(error instanceof InvalidMessage)) throw error;
     }
     const ownDevice = author !== null && author === this.me.accountId;
+    if (message?.kind === "group_handle") {
+      // A handle another device of ours made for us in one of its groups: kept with the
+      // envelope's acknowledgement in one write, then brought up (prekeys, the log).
+      const handover = ownDevice ? this.groups.handoverOps(message.fields) : null;
+      if (handover === null) this.dropped += 1; // from someone else, or not a usable handle
+      await this.#store.write([...decrypted.ops, seqOp, ...(handover?.ops ?? [])]);
+      this.#lastSeq = envelope.seq;
+      if (handover) this.groups.adopted(handover.groupId).catch(() => {});
+      return;
+    }
     if (message === null || author === null || (!ownDevice && message.conversation !== this.me.accountId)) {
       this.dropped += 1; // invalid, or from a device on none of our cases
       await this.#store.write([...decrypted.ops, seqOp]);

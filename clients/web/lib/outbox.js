@@ -178,6 +178,8 @@ export class Outbox {
 
   /** A case message: every device of the other account, and this account's other devices. */
   async #devicePlan(entry) {
+    // A message for named devices of our own (a group handle handed over): those only.
+    if (Array.isArray(entry.devices)) return { secure: this.secure(), targets: entry.devices.map((d) => [d, true]) };
     const me = this.me();
     const peer = (await this.request("devices_list", { account: entry.conversationId })).devices;
     let targets = peer.map((device) => [device, true]);
