@@ -7,7 +7,6 @@
 // no network, no storage. Tuples come back as arrays: const [session, envelope] = ….
 
 export { ENVELOPE_VERSION, MAX_ENVELOPE_SIZE } from './envelope.js';
-export * as groupLog from './group-log.js';
 export { CryptoError, DecryptionError, PayloadTooLargeError, StateError } from './errors.js';
 export {
   formatSafetyNumber,

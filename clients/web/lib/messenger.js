@@ -14,8 +14,7 @@ import { looksLikeToken, parseInvite, withFingerprint } from "./invite.js";
 import { decode, encode, makeMessage } from "./messages.js";
 import { createLock, LockError, openLock, rewrapLock } from "./lock.js";
 import { Outbox } from "./outbox.js";
-import { Groups } from "./groups.js";
-import { isGroupId } from "./group-view.js";
+import { GroupsGate, isGroupId } from "./groups-gate.js";
 import { foldTargets, HIDDEN_KINDS, incomingRecord, outgoingRecord, timerSeconds, views } from "./records.js";
 import { Link } from "./relay.js";
 import { SecureSessions } from "./secure.js";
@@ -125,7 +124,7 @@ export class Messenger extends Emitter {
       groupPlan: (entry) => this.groups.plan(entry),
     });
     /** Peer-support groups (groups.js, docs/groups.md). */
-    this.groups = new Groups({
+    this.groups = new GroupsGate(store, () => ({
       store,
       clock,
       request: (event, data) => this.#link.request(event, data),
@@ -137,7 +136,7 @@ export class Messenger extends Emitter {
       },
       sendCase: (conversationId, kind, fields) => this.send(conversationId, kind, fields),
       sendOwn: (device, kind, fields) => this.#sendOwn(device, kind, fields),
-    });
+    }));
     // The group events are the messenger's too, so a screen can listen in one place.
     for (const name of ["groups", "group-message", "group-changed", "error"]) {
       this.groups.on(name, (payload) => this.emit(name, payload));
@@ -680,7 +679,7 @@ export class Messenger extends Emitter {
     if (message?.kind === "group_handle") {
       // A handle another device of ours made for us in one of its groups: kept with the
       // envelope's acknowledgement in one write, then brought up (prekeys, the log).
-      const handover = ownDevice ? this.groups.handoverOps(message.fields) : null;
+      const handover = ownDevice ? await this.groups.handoverOps(message.fields) : null;
       if (handover === null) this.dropped += 1; // from someone else, or not a usable handle
       await this.#store.write([...decrypted.ops, seqOp, ...(handover?.ops ?? [])]);
       this.#lastSeq = envelope.seq;
@@ -767,7 +766,7 @@ export class Messenger extends Emitter {
       await this.#store.write(expired.map((record) => ["delete", "messages", record.key]));
       this.emit("removed", { conversationId, ids: [...new Set(expired.map((record) => record.id))] });
     }
-    for (const removed of await Groups.sweep(this.#store, now)) {
+    for (const removed of await this.groups.sweep(this.#store, now)) {
       this.emit("removed", removed);
       this.groups.emit("group-changed", { groupId: removed.conversationId });
     }

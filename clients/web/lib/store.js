@@ -121,6 +121,11 @@ export class Store {
     return this.#open(storeName, value, key);
   }
 
+  /** How many entries an object store holds (nothing is unsealed). */
+  count(storeName) {
+    return done(this.#db.transaction(storeName).objectStore(storeName).count());
+  }
+
   /** [[key, value]] of a whole object store, in key order. */
   async entries(storeName) {
     const store = this.#db.transaction(storeName).objectStore(storeName);

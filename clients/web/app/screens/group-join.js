@@ -41,7 +41,7 @@ function refusalKey(failure) {
   }
 }
 
-export function show(main, app) {
+export async function show(main, app) {
   const pending = app.pendingGroup;
   if (!pending?.link) {
     main.append(
@@ -64,7 +64,7 @@ export function show(main, app) {
     );
     return null;
   }
-  const parsed = app.messenger.groups.parseLink(pending.link);
+  const parsed = await app.messenger.groups.parseLink(pending.link);
   if (!parsed) {
     main.append(
       h("h1", {}, t("group_join_title")),
