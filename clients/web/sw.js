@@ -40,6 +40,8 @@ const SHELL = [
   "/app/app/screens/group-members.js",
   "/app/app/parts/duration.js",
   "/app/app/parts/confirm.js",
+  "/app/i18n/groups/nl.js",
+  "/app/i18n/groups/en.js",
 ];
 
 self.addEventListener("install", (event) => {

@@ -27,8 +27,18 @@ def js_files(*folders: Path) -> list[Path]:
     return sorted(path for folder in folders for path in folder.rglob("*.js"))
 
 
+def language_files(language: str) -> list[Path]:
+    """The main table and every part loaded on top of it (i18n/<part>/<language>.js)."""
+    return [I18N / f"{language}.js", *sorted(I18N.glob(f"*/{language}.js"))]
+
+
 def keys(language: str) -> set[str]:
-    return set(KEY_LINE.findall((I18N / f"{language}.js").read_text(encoding="utf-8")))
+    found: set[str] = set()
+    for path in language_files(language):
+        names = KEY_LINE.findall(path.read_text(encoding="utf-8"))
+        assert not found & set(names), f"{path.name}: a key in two tables of {language}"
+        found |= set(names)
+    return found
 
 
 def test_no_html_sinks_in_app_or_lib() -> None:
@@ -107,5 +117,5 @@ def test_manifest_is_installable() -> None:
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_strings_are_plain_text(language: str) -> None:
     """Strings are shown with textContent; markup in them would show up as literal tags."""
-    text = (I18N / f"{language}.js").read_text(encoding="utf-8")
-    assert not re.search(r"<[a-z/]", text)
+    for path in language_files(language):
+        assert not re.search(r"<[a-z/]", path.read_text(encoding="utf-8")), path

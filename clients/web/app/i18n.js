@@ -23,11 +23,20 @@ function saved() {
   }
 }
 
+// Parts loaded on top of the main table (i18n/<part>/<lang>.js): the screens only some
+// people open (the peer-support groups), so everyone else does not download their strings.
+const parts = new Set();
+
+async function partStrings(part, code) {
+  return (await import(`../i18n/${part}/${code}.js`)).default;
+}
+
 /** Load the saved (or given) language's strings and set <html lang>. */
 export async function loadLanguage(lang = saved()) {
   const code = LANGUAGES.includes(lang) ? lang : "nl";
   const module = await import(`../i18n/${code}.js`);
-  strings = module.default;
+  const extra = await Promise.all([...parts].map((part) => partStrings(part, code)));
+  strings = Object.assign({}, module.default, ...extra);
   current = code;
   document.documentElement.lang = code;
   try {
@@ -36,6 +45,15 @@ export async function loadLanguage(lang = saved()) {
     // Private mode without storage: the choice lasts until the page closes.
   }
   return code;
+}
+
+/** Add a part's strings (e.g. "groups") before showing a screen that needs them; kept
+ * across a change of language. */
+export async function loadPart(part) {
+  if (parts.has(part)) return;
+  const extra = await partStrings(part, current);
+  strings = { ...strings, ...extra };
+  parts.add(part);
 }
 
 /** Whether the current language has this string (template ids from newer apps may not). */

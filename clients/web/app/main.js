@@ -3,7 +3,7 @@
 // Screens are loaded only when needed, so a caregiver's phone never downloads the caseload.
 
 import { fill, h } from "./dom.js";
-import { formatTime, loadLanguage, t } from "./i18n.js";
+import { formatTime, loadLanguage, loadPart, t } from "./i18n.js";
 
 const SCREENS = {
   join: () => import("./screens/join.js"),
@@ -171,7 +171,10 @@ let renderCount = 0;
 async function render() {
   const ticket = ++renderCount;
   const where = route();
-  const module = await SCREENS[where.screen]();
+  const [module] = await Promise.all([
+    SCREENS[where.screen](),
+    GROUP_SCREENS.includes(where.screen) ? loadPart("groups") : null, // their own strings
+  ]);
   const view = h("div", { class: "screen" });
   const screen = (await module.show(view, app, where)) || null;
   if (ticket !== renderCount) {
