@@ -209,23 +209,27 @@ class RelayClient:
         self,
         signed: bytes | None,
         one_time: Sequence[tuple[int, bytes]] = (),
+        as_handle: str | None = None,
     ) -> int:
-        """Publish this device's signed prekey part (docs/e2e.md §2.5, bytes 0..229) and
-        one-time prekeys; returns how many one-time prekeys the relay now holds."""
+        """Publish this device's (or, `as_handle`, one of its group handles') signed prekey
+        part (docs/e2e.md §2.5, bytes 0..229) and one-time prekeys; returns how many
+        one-time prekeys the relay now holds."""
         data: dict[str, Any] = {
             "one_time_ids": [key_id for key_id, _ in one_time],
             "one_time_keys": b"".join(key for _, key in one_time),
         }
         if signed is not None:
             data["signed"] = signed
+        if as_handle is not None:
+            data["as"] = as_handle
         return (await self.request("prekeys_upload", data))["one_time"]
 
     async def fetch_prekeys(self, device_id: str) -> bytes:
         """A prekey bundle (docs/e2e.md §2.5) for `device_id`; verify it before use."""
         return (await self.request("prekeys_fetch", {"device": device_id}))["bundle"]
 
-    async def prekey_status(self) -> dict[str, Any]:
-        return await self.request("prekeys_status")
+    async def prekey_status(self, as_handle: str | None = None) -> dict[str, Any]:
+        return await self.request("prekeys_status", {"as": as_handle} if as_handle else {})
 
     async def export(self) -> dict[str, Any]:
         """Everything the relay holds about this account: `export` (JSON) and `html`."""

@@ -20,11 +20,9 @@ from crypto import start_session as x3dh_start
 from steuntje_client.client import RelayClient
 from steuntje_client.errors import ClientError, RelayRefused
 from steuntje_client.keys import b64url
+from steuntje_client.prekeys import publish_prekeys
 from steuntje_client.session_store import SessionStore, open_envelope
 
-ONE_TIME_PREKEYS = 100  # a group has at most ~150 handles; topped up when the relay says low
-SIGNED_PART_BYTES = 229  # docs/e2e.md §2.5: the signed part of a bundle
-MAX_UPLOAD = 100  # one-time prekeys per prekeys_upload (relay/handlers/prekeys.py)
 FETCH_RETRIES = 20  # a relay that rate-limits prekey fetches says when to come back
 MAX_FETCH_WAIT_MS = 5_000
 
@@ -81,37 +79,12 @@ class GroupIdentity:
     # -- prekeys ---------------------------------------------------------------------------
 
     async def publish_prekeys(self) -> int:
-        """Upload the signed part and enough one-time prekeys that the relay holds
-        ONE_TIME_PREKEYS for this handle; a one-time prekey is never uploaded twice."""
-        status = await self._relay.request("prekeys_status", {"as": self.handle})
-        relay_has = int(status.get("one_time", 0))
-        if self.keys.needs_rotation(self._now()):
-            self.keys.rotate_signed_prekey(self._now())
-        fresh = [
-            (key_id, key.public_key)
-            for key_id, key in self.keys.one_time_prekeys.items()
-            if key_id > self._uploaded_upto
-        ]
-        missing = ONE_TIME_PREKEYS - relay_has - len(fresh)
-        if missing > 0:
-            fresh += self.keys.add_one_time_prekeys(missing)
-        self.save_keys()  # the private halves are on disk before the relay hands them out
-        signed = self.keys.bundle().to_bytes()[:SIGNED_PART_BYTES]
-        count = relay_has
-        for start in range(0, max(len(fresh), 1), MAX_UPLOAD):
-            part = fresh[start : start + MAX_UPLOAD]
-            reply = await self._relay.request(
-                "prekeys_upload",
-                {
-                    "as": self.handle,
-                    "signed": signed,
-                    "one_time_ids": [key_id for key_id, _ in part],
-                    "one_time_keys": b"".join(key for _, key in part),
-                },
-            )
-            count = int(reply["one_time"])
-        if fresh:
-            self._uploaded_upto = max(key_id for key_id, _ in fresh)
+        """Top the relay up to ONE_TIME_PREKEYS for this handle (steuntje_client.prekeys)."""
+        count, upto = await publish_prekeys(
+            self._relay, self.keys, self._uploaded_upto, self._now(), self.save_keys, self.handle
+        )
+        if upto != self._uploaded_upto:
+            self._uploaded_upto = upto
             self._save_marker()
         return count
 

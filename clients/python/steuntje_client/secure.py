@@ -36,9 +36,8 @@ from steuntje_client.errors import ClientError, RelayRefused
 from steuntje_client.groups import Groups
 from steuntje_client.keys import DeviceKey, b64url
 from steuntje_client.messages import InvalidMessage, Message, decode, encode
+from steuntje_client.prekeys import publish_prekeys
 from steuntje_client.session_store import SessionStore, open_envelope
-
-ONE_TIME_PREKEYS = 100  # published at registration and topped up to this when low
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,27 +147,12 @@ class SecureClient:
         task.add_done_callback(self._housekeeping.discard)
 
     async def publish_prekeys(self) -> int:
-        """Upload the signed prekey part, and new one-time prekeys so that the relay holds
-        ONE_TIME_PREKEYS. Asks the relay's count first, so a late `prekeys_low` notice
-        never makes it publish too many. Returns the relay's count."""
-        relay_has = (await self.relay.prekey_status())["one_time"]
-        if self.keys.needs_rotation(self._now()):
-            self.keys.rotate_signed_prekey(self._now())
-        fresh = [
-            (key_id, key.public_key)
-            for key_id, key in self.keys.one_time_prekeys.items()
-            if key_id > self._uploaded_upto
-        ]
-        missing = ONE_TIME_PREKEYS - relay_has - len(fresh)
-        if missing > 0:
-            fresh += self.keys.add_one_time_prekeys(missing)
-        self._save_keys()  # the new private keys exist on disk before the relay hands them out
-        signed = self.keys.bundle().to_bytes()[:229]  # docs/e2e.md §2.5: the signed part
-        count = 0
-        for start in range(0, max(len(fresh), 1), 100):
-            count = await self.relay.upload_prekeys(signed, fresh[start : start + 100])
-        if fresh:
-            self._uploaded_upto = max(key_id for key_id, _ in fresh)
+        """Top the relay up to ONE_TIME_PREKEYS (steuntje_client.prekeys); returns its count."""
+        count, upto = await publish_prekeys(
+            self.relay, self.keys, self._uploaded_upto, self._now(), self._save_keys
+        )
+        if upto != self._uploaded_upto:
+            self._uploaded_upto = upto
             self._save_marker()
         self.prekeys_published.put_nowait(count)
         return count

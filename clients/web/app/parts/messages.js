@@ -5,7 +5,7 @@
 // ("Anna doet mee"). Everything a person wrote goes in through textContent (dom.js).
 
 import { FACES, HEART, face } from "../content.js";
-import { h } from "../dom.js";
+import { h, uid } from "../dom.js";
 import { has, t } from "../i18n.js";
 
 const SHOWN_KINDS = new Set([
@@ -407,4 +407,34 @@ export function messageList(app, conversationId, otherName, options = {}) {
       empty.hidden = items.size > 0;
     },
   };
+}
+
+/**
+ * The text box under a conversation (Ctrl/⌘+Enter sends too). `submit(text)` resolves to
+ * whether the box may be emptied: a case message always waits in the outbox, a group
+ * message can be refused (muted) and then stays for the person to send later.
+ */
+export function textForm(submit) {
+  const fieldId = uid("text");
+  const field = h("textarea", { id: fieldId, rows: "2", maxlength: "4000", autocomplete: "off" });
+  field.placeholder = t("text_placeholder");
+  const form = h(
+    "form",
+    {
+      class: "row",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const text = field.value.trim();
+        if (text && (await submit(text))) field.value = "";
+        field.focus();
+      },
+    },
+    h("label", { for: fieldId, class: "visually-hidden" }, t("text_label")),
+    h("div", { class: "grow" }, field),
+    h("button", { type: "submit", class: "primary" }, t("send")),
+  );
+  field.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
+  });
+  return form;
 }

@@ -4,7 +4,7 @@
 import { CHECKIN_SCALE, NUDGE_TEMPLATES_CAREGIVER } from "../content.js";
 import { h, uid } from "../dom.js";
 import { t, tn } from "../i18n.js";
-import { messageList, summary } from "../parts/messages.js";
+import { messageList, summary, textForm } from "../parts/messages.js";
 import { nudgePicker } from "../parts/nudge.js";
 
 /** "30 dagen", "12 uur" for the disappearing-message timer. */
@@ -48,7 +48,10 @@ export async function show(main, app, where, options = {}) {
     "section",
     { class: "composer", "aria-label": t("composer_label") },
     caregiver ? caregiverActions() : workerActions(),
-    textForm(),
+    textForm(async (text) => {
+      await send("text", { text }, "message_sent");
+      return true; // in the outbox: sent when online
+    }),
   );
   main.append(header, list.node, composer);
 
@@ -88,36 +91,6 @@ export async function show(main, app, where, options = {}) {
   async function send(kind, fields, doneKey) {
     await m.send(conversation.id, kind, fields);
     app.announce(app.state === "online" ? t(doneKey) : t("status_queued_long"));
-  }
-
-  function textForm() {
-    const fieldId = uid("text");
-    const field = h("textarea", { id: fieldId, rows: "2", maxlength: "4000", autocomplete: "off" });
-    const form = h(
-      "form",
-      {
-        class: "row",
-        onsubmit: async (event) => {
-          event.preventDefault();
-          const text = field.value.trim();
-          if (!text) {
-            field.focus();
-            return;
-          }
-          field.value = "";
-          await send("text", { text }, "message_sent");
-          field.focus();
-        },
-      },
-      h("label", { for: fieldId, class: "visually-hidden" }, t("text_label")),
-      h("div", { class: "grow" }, field),
-      h("button", { type: "submit", class: "primary" }, t("send")),
-    );
-    field.placeholder = t("text_placeholder");
-    field.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
-    });
-    return form;
   }
 
   function toggle(button, panel) {

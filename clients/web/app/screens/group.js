@@ -7,7 +7,7 @@ import { h, uid } from "../dom.js";
 import { isOffline } from "../failures.js";
 import { formatTime, t } from "../i18n.js";
 import { durationWords } from "../parts/duration.js";
-import { messageList, summary } from "../parts/messages.js";
+import { messageList, summary, textForm } from "../parts/messages.js";
 import { nudgePicker } from "../parts/nudge.js";
 import { confirmInline } from "../parts/confirm.js";
 
@@ -147,7 +147,7 @@ export async function show(main, app, where) {
     "section",
     { class: "composer", "aria-label": t("composer_label") },
     nudgeActions(),
-    textForm(),
+    textForm((text) => send("text", { text }, "message_sent")),
   );
   const leave = leaveSection();
   main.append(
@@ -283,35 +283,6 @@ export async function show(main, app, where) {
       showFailure(failure);
       return false;
     }
-  }
-
-  function textForm() {
-    const fieldId = uid("text");
-    const field = h("textarea", { id: fieldId, rows: "2", maxlength: "4000", autocomplete: "off" });
-    field.placeholder = t("text_placeholder");
-    const form = h(
-      "form",
-      {
-        class: "row",
-        onsubmit: async (event) => {
-          event.preventDefault();
-          const text = field.value.trim();
-          if (!text) {
-            field.focus();
-            return;
-          }
-          if (await send("text", { text }, "message_sent")) field.value = "";
-          field.focus();
-        },
-      },
-      h("label", { for: fieldId, class: "visually-hidden" }, t("text_label")),
-      h("div", { class: "grow" }, field),
-      h("button", { type: "submit", class: "primary" }, t("send")),
-    );
-    field.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
-    });
-    return form;
   }
 
   function nudgeActions() {
