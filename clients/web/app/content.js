@@ -26,6 +26,15 @@ export const FACES = [
 ];
 
 export const CHECKIN_SCALE = 5;
+
+/**
+ * The worker's answer to a caregiver's "Bel me" (kind "callback", lib/messages.js):
+ * {status: "done"} after the call, {status: "retry"} when they could not reach them. The
+ * caregiver's "Je ondersteuner belt je terug" stays until one of these arrives.
+ */
+export const CALLBACK_KIND = "callback";
+export const CALLBACK_DONE = "done";
+export const CALLBACK_RETRY = "retry";
 export const HEART = "💛";
 
 export function face(value) {

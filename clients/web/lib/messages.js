@@ -28,6 +28,8 @@ export const FIELDS = Object.freeze({
   checkin: { question: isString, scale: isInteger },
   checkin_answer: { checkin: isString, answer: isInteger },
   call_me: {},
+  // The worker's answer to call_me (issue 14 item 6): "done" = called, "retry" = not reached.
+  callback: { status: isString },
   receipt: { of: isStringList },
   reaction: { of: isString, emoji: isString },
   // Groups (docs/groups.md §4): only members ever see these, never the relay.
@@ -39,6 +41,7 @@ export const FIELDS = Object.freeze({
   group_handle: { group: isString, keys: isString, doc: isString },
 });
 export const KINDS = Object.freeze(Object.keys(FIELDS));
+export const CALLBACK_STATUSES = Object.freeze(["done", "retry"]);
 
 export const newMessageId = () => randomId(16);
 
@@ -56,6 +59,9 @@ export function validate(kind, fields) {
   }
   if (kind === "checkin_answer" && !(fields.answer >= 1 && fields.answer <= 10)) {
     throw new InvalidMessage("checkin_answer.answer must be 1..10");
+  }
+  if (kind === "callback" && !CALLBACK_STATUSES.includes(fields.status)) {
+    throw new InvalidMessage("callback.status must be done or retry");
   }
   if (kind === "group_profile" && !between(length(fields.name.trim()), 1, MAX_DISPLAY_NAME)) {
     throw new InvalidMessage("group_profile.name must be 1..40 characters");
