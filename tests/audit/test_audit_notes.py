@@ -23,7 +23,7 @@ from audit import (
     verify_note,
 )
 
-C2SP = Path("/work/shared/vectors/c2sp")
+C2SP = Path(__file__).resolve().parents[1] / "vectors" / "third_party" / "c2sp"
 ORIGIN = "audit.steuntje.test/org-1"
 OFFICER = "officer.steuntje.test/anna"
 T0 = 1767225600

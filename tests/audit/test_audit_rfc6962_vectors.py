@@ -1,10 +1,11 @@
 """RFC 6962 hashing and proofs against transparency-dev/merkle's published vectors.
 
-Every file under /work/shared/vectors/transparency-dev-merkle/testdata/ (inclusion/ and
-consistency/, see SOURCE.txt there) is run: the happy paths must verify, every mutated
-copy (``modified-proof@0-bit-@4``, ``wrong-root1``, ``trailing-garbage``, ...) must
-fail. A missing directory or file is a test failure, never a skip. Proof *generation*
-must reproduce the happy-path proofs from the canonical 8-leaf RFC 6962 test tree.
+Every file under tests/vectors/third_party/transparency-dev-merkle/testdata/ (inclusion/
+and consistency/; SOURCE.txt there names the upstream commit) is run: the happy paths
+must verify, every mutated copy (``modified-proof@0-bit-@4``, ``wrong-root1``,
+``trailing-garbage``, ...) must fail. A missing directory or file is a test failure,
+never a skip. Proof *generation* must reproduce the happy-path proofs from the canonical
+8-leaf RFC 6962 test tree.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from audit import (
     verify_inclusion,
 )
 
-TESTDATA = Path("/work/shared/vectors/transparency-dev-merkle/testdata")
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "third_party"
+TESTDATA = VECTORS / "transparency-dev-merkle" / "testdata"
 # The leaves of the RFC 6962 test tree the vectors were generated from (SOURCE.txt).
 LEAVES = [
     b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43",
@@ -56,6 +58,7 @@ def ids(paths: list[Path]) -> list[str]:
 
 def test_the_vector_files_are_all_there() -> None:
     assert TESTDATA.is_dir(), f"missing {TESTDATA}: the published vectors are required"
+    assert (TESTDATA.parent / "SOURCE.txt").is_file(), "the vectors' provenance is required"
     for kind, count in EXPECTED_FILES.items():
         files = vector_files(kind)
         assert len(files) == count, f"{kind}: {len(files)} files, expected {count}"

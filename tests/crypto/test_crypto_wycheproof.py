@@ -1,7 +1,8 @@
 """Every wrapper in crypto.primitives against every case of the Wycheproof files it wraps.
 
-The files live in ../shared/vectors/wycheproof/ (C2SP/wycheproof, see SOURCE.txt there).
-A missing file fails the run: these tests are the reason to trust the wrappers.
+The files are in tests/vectors/third_party/wycheproof/ (C2SP/wycheproof; SOURCE.txt there
+names the upstream commit). A missing file fails the run: these tests are the reason to
+trust the wrappers.
 
 How results map to our wrappers:
 
@@ -34,7 +35,7 @@ from crypto.primitives import (
     x25519,
 )
 
-WYCHEPROOF = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "wycheproof"
+WYCHEPROOF = Path(__file__).resolve().parents[1] / "vectors" / "third_party" / "wycheproof"
 EXPECTED_COUNTS = {
     "x25519_test.json": 518,
     "ed25519_test.json": 151,
@@ -47,7 +48,7 @@ EXPECTED_COUNTS = {
 def groups(name: str) -> list[tuple[dict, dict]]:
     """(group, test) pairs; a missing or short file is a failure, never a skip."""
     path = WYCHEPROOF / name
-    assert path.is_file(), f"Wycheproof file missing: {path}"
+    assert path.is_file(), f"Wycheproof file missing: {path} (see {WYCHEPROOF.parent}/README.md)"
     data = json.loads(path.read_text(encoding="utf-8"))
     pairs = [(group, test) for group in data["testGroups"] for test in group["tests"]]
     assert len(pairs) == data["numberOfTests"] == EXPECTED_COUNTS[name]

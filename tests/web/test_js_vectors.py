@@ -12,7 +12,8 @@ tests/vectors/audit/ is not collected: those vectors are for the audit package's
 log (verified by the officer's tools), not for the client's end-to-end crypto.
 
 The primitives are also checked against the Wycheproof files the Python wrappers are
-tested with (docs/e2e.md §1.3), so @noble's results are known to equal libsodium's.
+tested with (docs/e2e.md §1.3), so @noble's results are known to equal libsodium's; the
+test reads them from tests/vectors/third_party/wycheproof/ and passes them into the page.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from crypto.primitives import ed25519_verify
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors"
-WYCHEPROOF = ROOT.parent / "shared" / "vectors" / "wycheproof"
+WYCHEPROOF = VECTORS / "third_party" / "wycheproof"  # upstream commit: SOURCE.txt there
 WYCHEPROOF_FILES = {
     "x25519_test.json": 518,
     "ed25519_test.json": 151,
