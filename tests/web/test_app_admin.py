@@ -55,12 +55,23 @@ async def invite_officer(page, relay, artifacts: Path) -> None:
     await page.get_by_role("link", name="Uitnodigen").click()
     await expect(page.get_by_role("heading", name="Iemand uitnodigen")).to_be_visible()
     await check_screen(page, artifacts, "03-admin-invite")
+    # No role is chosen for the admin, and no invite is made until one is.
+    roles = page.get_by_role("group", name="Als wat?")
+    await expect(roles.get_by_role("radio")).to_have_count(3)
+    await expect(roles.locator("input:checked")).to_have_count(0)
+    await page.get_by_role("button", name="Maak uitnodiging").click()
+    await expect(page.get_by_role("alert")).to_have_text("Kies eerst als wat je iemand uitnodigt.")
+    await expect(page.get_by_role("img", name="QR-code")).to_have_count(0)
     await page.get_by_label("Privacy-functionaris").check()
     await page.get_by_role("button", name="Maak uitnodiging").click()
     await expect(
         page.get_by_role("heading", name="Uitnodiging voor: Privacy-functionaris")
     ).to_be_focused()
     await expect(page.get_by_role("img", name="QR-code")).to_be_visible()
+    await expect(
+        page.get_by_text("Open deze link op de telefoon of computer van je collega")
+    ).to_be_visible()
+    await expect(page.get_by_text("de telefoon van de mantelzorger")).to_have_count(0)
     link = await page.locator("#invite-link").get_attribute("href")
     assert "fp=" not in link
     await check_screen(page, artifacts, "04-admin-invite-ready")
@@ -87,9 +98,19 @@ async def change_policy(page, case_id: str, artifacts: Path) -> None:
     await page.get_by_role("button", name="Bewaar beleid").click()
     alert = page.get_by_role("alert")
     await expect(alert).to_contain_text("Hoe lang een bericht wacht: gewoonlijk")
+    # It says what is allowed, not only that something is wrong.
+    await expect(alert).to_contain_text("Kies hoogstens 7 dagen.")
     await expect(usual).to_have_attribute("aria-invalid", "true")
     await expect(usual).to_be_focused()
     await check_screen(page, artifacts, "06-admin-policy-field-error")
+    # Beyond what any organisation may choose: the relay's own limit, in words.
+    await usual.fill("3")
+    longest = lifetime.get_by_label("Langste", exact=True)
+    await longest.fill("100")
+    await page.get_by_role("button", name="Bewaar beleid").click()
+    await expect(alert).to_contain_text("Hoe lang een bericht wacht: langste")
+    await expect(alert).to_contain_text("Kies hoogstens 90 dagen.")
+    await longest.fill("7")
 
     # A case may ask for longer than the organisation allows: clamped, and shown.
     await page.get_by_label("Dossier", exact=True).select_option(case_id)

@@ -61,6 +61,20 @@ export function has(key) {
   return Object.hasOwn(strings, key);
 }
 
+// Role words that stand in for a name nobody gave ("Je ondersteuner") start with a capital,
+// as a heading or at the start of a sentence; inside a sentence they take their inline form
+// ("Berichten van je ondersteuner"). Real names are never changed.
+const INLINE_FORMS = { your_worker: "your_worker_inline", unnamed_caregiver: "unnamed_caregiver_inline" };
+const SENTENCE_START = /(^|[.!?:]\s*)$/;
+
+function inlineForm(value, before) {
+  if (SENTENCE_START.test(before)) return value;
+  for (const [key, inline] of Object.entries(INLINE_FORMS)) {
+    if (value === strings[key] && strings[inline] !== undefined) return strings[inline];
+  }
+  return value;
+}
+
 /** t("key", {name: "Ans"}) → the string in the current language with {name} filled in. */
 export function t(key, params = {}) {
   const template = strings[key];
@@ -68,8 +82,8 @@ export function t(key, params = {}) {
     console.warn(`missing string: ${key}`);
     return key;
   }
-  return template.replace(/\{(\w+)\}/g, (_, name) =>
-    params[name] === undefined ? `{${name}}` : String(params[name]),
+  return template.replace(/\{(\w+)\}/g, (_, name, offset) =>
+    params[name] === undefined ? `{${name}}` : inlineForm(String(params[name]), template.slice(0, offset)),
   );
 }
 

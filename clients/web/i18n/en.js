@@ -583,4 +583,13 @@ export default {
   event_group_closed: "Group closed",
   event_group_removed: "Closed group deleted",
   object_group: "Group",
+  your_worker_inline: "your support worker",
+  unnamed_caregiver_inline: "new caregiver",
+  desk_error_field_allowed: "This is not right: {field}. {allowed}",
+  policy_allowed_most: "Choose at most {value}.",
+  policy_allowed_least: "Choose at least {value}.",
+  policy_allowed_between: "Choose between {low} and {high}.",
+  policy_allowed_positive: "Choose a time longer than 0.",
+  admin_invite_link_label: "Cannot scan? Open this link on your colleague's phone or computer:",
+  admin_invite_choose: "First choose what you are inviting someone as.",
 };

@@ -584,4 +584,13 @@ export default {
   event_group_closed: "Groep gesloten",
   event_group_removed: "Gesloten groep gewist",
   object_group: "Groep",
+  your_worker_inline: "je ondersteuner",
+  unnamed_caregiver_inline: "nieuwe mantelzorger",
+  desk_error_field_allowed: "Dit klopt niet: {field}. {allowed}",
+  policy_allowed_most: "Kies hoogstens {value}.",
+  policy_allowed_least: "Kies minstens {value}.",
+  policy_allowed_between: "Kies tussen {low} en {high}.",
+  policy_allowed_positive: "Kies een tijd langer dan 0.",
+  admin_invite_link_label: "Lukt scannen niet? Open deze link op de telefoon of computer van je collega:",
+  admin_invite_choose: "Kies eerst als wat je iemand uitnodigt.",
 };

@@ -97,8 +97,12 @@ export function reasonField(
   return { field, select };
 }
 
-/** What a refusal means for the person. `malformed` names the field in `details.field`. */
-export function failureText(failure, labels = {}) {
+/**
+ * What a refusal means for the person. `malformed` names the field in `details.field`;
+ * `allowed(field)` may say what that field accepts ("Kies hoogstens 90 dagen."), so the
+ * person learns what to change, not only that something is wrong.
+ */
+export function failureText(failure, labels = {}, allowed = () => null) {
   if (isOffline(failure)) return t("desk_offline");
   const code = failure?.code;
   const known = [
@@ -113,16 +117,17 @@ export function failureText(failure, labels = {}) {
   if (known.includes(code)) return t(`desk_error_${code}`);
   if (code === "malformed") {
     const field = failure.details?.field;
-    return field
-      ? t("desk_error_field", { field: labels[field] ?? field })
-      : t("desk_error_malformed");
+    if (!field) return t("desk_error_malformed");
+    const choice = allowed(field);
+    const named = labels[field] ?? field;
+    return choice ? t("desk_error_field_allowed", { field: named, allowed: choice }) : t("desk_error_field", { field: named });
   }
   return t("desk_error_other");
 }
 
 /** An alert paragraph for a failure (the relay's English message only as detail). */
-export function failureNote(failure, labels = {}) {
-  return h("p", { class: "error", role: "alert" }, failureText(failure, labels));
+export function failureNote(failure, labels = {}, allowed = undefined) {
+  return h("p", { class: "error", role: "alert" }, failureText(failure, labels, allowed));
 }
 
 function locale() {

@@ -59,6 +59,12 @@ export function durationField(label, value, { hint = null, optional = false } = 
   };
 }
 
+/** "14d" → 1209600 seconds; null when it is not a duration. */
+export function durationSeconds(text) {
+  const match = SPELLING.exec(String(text ?? "").trim());
+  return match ? Number(match[1]) * { w: 7 * 86400, s: 1, ...SECONDS }[match[2]] : null;
+}
+
 /** "604800" or "7d" → "7 dagen" in words, for the clamps the relay reports. */
 export function durationWords(value) {
   const text = /^\d+$/.test(String(value)) ? `${value}s` : String(value);

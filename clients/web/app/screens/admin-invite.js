@@ -18,7 +18,7 @@ export async function show(main, app) {
       h(
         "label",
         { class: "check", for: id },
-        h("input", { type: "radio", name: "role", id, value: role, checked: role === "worker" }),
+        h("input", { type: "radio", name: "role", id, value: role, required: true }),
         roleLabel(role),
       ),
     );
@@ -28,9 +28,17 @@ export async function show(main, app) {
     "form",
     {
       class: "card",
+      novalidate: true,
       onsubmit: async (event) => {
         event.preventDefault();
-        const role = roles.querySelector("input:checked")?.value || "worker";
+        // Nothing is chosen for the admin: an invite for the wrong role gives someone the
+        // wrong powers, so the admin picks one, and is told when they did not.
+        const role = roles.querySelector("input:checked")?.value;
+        if (!role) {
+          result.replaceChildren(h("p", { class: "error", role: "alert" }, t("admin_invite_choose")));
+          roles.querySelector("input")?.focus();
+          return;
+        }
         make.disabled = true;
         try {
           // No `fp=` here: colleagues do not message the admin, and the join screen reads
@@ -72,7 +80,7 @@ export async function show(main, app) {
         heading,
         h("p", {}, t("admin_invite_scan")),
         qrSvg(invite.link, t("invite_qr_label")),
-        h("p", {}, t("invite_link_label")),
+        h("p", {}, t("admin_invite_link_label")),
         h(
           "p",
           {},

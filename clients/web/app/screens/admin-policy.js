@@ -5,8 +5,39 @@
 
 import { fill, h } from "../dom.js";
 import { t } from "../i18n.js";
-import { durationField, durationWords } from "../parts/duration.js";
+import { durationField, durationSeconds, durationWords } from "../parts/duration.js";
 import { failureNote, formatDate, markInvalid, selectField } from "../parts/desk.js";
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+const YEAR = 365 * DAY;
+// The widest limits any organisation may choose, in seconds: a copy of retention/policy.py
+// BOUNDS. The relay checks them; this copy only tells the person what to choose instead.
+const BOUNDS = {
+  envelope_lifetime: [HOUR, 90 * DAY],
+  disappearing_timer: [5 * 60, 5 * YEAR],
+  closed_case_lifetime: [0, YEAR],
+};
+
+/**
+ * What a refused field accepts, given the rest of the document sent ("Kies hoogstens 90
+ * dagen."): the widest limits, narrowed by the same section's minimum and maximum.
+ */
+export function allowedFor(field, wanted) {
+  const [section, key] = field.split(".");
+  if (!BOUNDS[section]) return null;
+  let [low, high] = BOUNDS[section];
+  const part = key ? wanted[section] : null;
+  const minimum = durationSeconds(part?.minimum);
+  const maximum = durationSeconds(part?.maximum);
+  if ((key === "default" || key === "maximum") && minimum !== null) low = Math.max(low, minimum);
+  if ((key === "default" || key === "minimum") && maximum !== null) high = Math.min(high, maximum);
+  const value = durationSeconds(key ? part?.[key] : wanted[section]);
+  const words = (seconds) => durationWords(String(seconds));
+  if (value !== null && value > high) return t("policy_allowed_most", { value: words(high) });
+  if (value !== null && value < low) return t("policy_allowed_least", { value: words(low) });
+  return t("policy_allowed_between", { low: words(low), high: words(high) });
+}
 
 export async function show(main, app) {
   const m = app.messenger;
@@ -156,7 +187,7 @@ function organisationForm(app, policy) {
             clampNotes(reply.effective),
           );
         } catch (failure) {
-          fill(result, failureNote(failure, labels));
+          fill(result, failureNote(failure, labels, (field) => allowedFor(field, wanted)));
           markInvalid(inputs, failure);
         } finally {
           save.disabled = false;
@@ -241,7 +272,8 @@ function caseForm(app, cases) {
             clampNotes(reply.effective),
           );
         } catch (failure) {
-          fill(result, failureNote(failure, labels));
+          // A case may ask for any positive time; the organisation's limits clamp it.
+          fill(result, failureNote(failure, labels, () => t("policy_allowed_positive")));
           markInvalid({ envelope_lifetime: lifetime.input }, failure);
         } finally {
           save.disabled = false;
