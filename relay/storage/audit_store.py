@@ -50,6 +50,15 @@ CHECKPOINT_AT_ONCE = frozenset(
 )
 
 
+# Object types whose ids are made for one entry and never looked up again.
+ONE_OFF_OBJECTS = frozenset({"export"})
+
+
+def _unlinkable(subject: str) -> str:
+    """A pseudonym under a fresh key that is dropped at once: it matches nothing, ever."""
+    return pseudonym(new_subject_key(), subject)
+
+
 @dataclass(frozen=True)
 class AuditDraft:
     """What happened, with the relay's own ids; pseudonymised when it is written."""
@@ -169,8 +178,20 @@ class AuditStore:
         def ps(subject: str | None) -> str | None:
             return None if subject is None else self._pseudonym(con, subject)
 
+        def searched(subject: str) -> str:
+            # A search names an id; it does not act on a person. Creating a key here would
+            # put an erased person's id back on disk for good (issue 13 item 9), so an id
+            # without a key is recorded under a key that is never stored: the entry shows
+            # that a search by person was made, and can be tied to nobody.
+            return self.known_pseudonym(con, subject) or _unlinkable(subject)
+
+        def thing(kind: str, subject: str) -> str:
+            # An export id is made for this one entry and shown to nobody: a stored key
+            # could never be used, so none is written (a read must not write keys).
+            return _unlinkable(subject) if kind in ONE_OFF_OBJECTS else ps(subject)  # type: ignore[return-value]
+
         query = {
-            key: (ps(value) if key in ("actor", "object") else value)  # type: ignore[arg-type]
+            key: (searched(value) if key in ("actor", "object") else value)  # type: ignore[arg-type]
             for key, value in draft.query.items()
         }
         system = draft.actor is None
@@ -185,7 +206,9 @@ class AuditStore:
             source=Source(self._org, self._node, self._software),
             on_behalf_of=ps(draft.on_behalf_of),
             access_point=ps(draft.device),
-            objects=tuple(AuditObject(kind, ps(subject)) for kind, subject in draft.objects),  # type: ignore[arg-type]
+            objects=tuple(
+                AuditObject(kind, thing(kind, subject)) for kind, subject in draft.objects
+            ),
             checks=dict(draft.checks),
             query=query,
             reason=draft.reason,
