@@ -19,7 +19,7 @@ match.
 Signing uses libsodium (pynacl); checking, in ``audit.note_verify``, uses OpenSSL (the
 ``cryptography`` package) and none of this code, so that one library's or one
 module's mistake is not silently mirrored on both sides. Keys are 32-byte Ed25519 seeds;
-the relay keeps the log key outside its database (DESIGN.md).
+the relay keeps the log key outside its database (docs/design.md).
 """
 
 from __future__ import annotations

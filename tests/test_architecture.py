@@ -1,4 +1,4 @@
-"""The dependency rules of DESIGN.md, enforced: crypto depends on nothing of ours and does
+"""The dependency rules of docs/design.md, enforced: crypto depends on nothing of ours and does
 no I/O; the relay never imports code that handles secret keys; only the CLI and tests
 import the relay."""
 

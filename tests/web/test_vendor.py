@@ -54,7 +54,7 @@ def test_every_file_names_package_version_licence_and_sources() -> None:
 def test_crypto_and_transport_fit_the_first_load_budget() -> None:
     """noble + socket.io + the crypto modules, gzip-compressed as the relay serves them.
 
-    The caregiver's whole first load must stay under 150 KB compressed (DESIGN.md: cheap
+    The caregiver's whole first load must stay under 150 KB compressed (docs/design.md: cheap
     phones, slow connections); this part gets at most 64 KB of it. The test runners in
     crypto/ are excluded: the app never loads them.
     """

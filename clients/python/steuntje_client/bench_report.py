@@ -1,8 +1,9 @@
 """Turning `steuntje bench` runs into figures: percentiles, medians over runs, the JSON line
 and the table a person reads. No I/O except the progress lines on stderr, no clock of its own.
 
-The metric definitions mirror the anchors' harness (/work/shared/anchors/harness/bench.py)
-so that our figures and theirs can be put side by side; docs/performance.md lists them.
+The metric definitions mirror the anchors' harness (the optional reference relays beside the
+checkout, ../shared/anchors/harness/bench.py) so that our figures and theirs can be put side by
+side; docs/performance.md lists them and says how to run the anchors.
 """
 
 from __future__ import annotations
