@@ -8,9 +8,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+import pytest
+
 from audit import decode, is_pseudonym
 from helpers import WAIT
 from relay.ids import new_id
+from steuntje_client import RelayRefused
 
 
 async def officer_setup(relay):
@@ -86,3 +89,73 @@ async def test_exports_write_no_key_for_their_one_off_export_ids(relay):
     await officer.request("audit_export", {})
     await officer.request("officer_export", {"account": caregiver.account_id})
     assert subject_keys(relay) == keys_before
+
+
+# -- item 15: the officer's arguments are checked at the edge ---------------------------------
+
+OUT_OF_RANGE = [
+    ("after", 10**30),
+    ("after", -(10**30)),
+    ("after", -2),
+    ("after", 2**63),
+    ("after", True),
+    ("after", 1.5),
+    ("since", -1),
+    ("since", 2**63),
+    ("since", -(2**63) - 1),
+    ("until", 10**30),
+    ("until", 2**53),  # beyond what the query's own entry (and JavaScript) can hold
+    ("since", "1790000000"),
+    ("until", [1]),
+    ("limit", 0),
+    ("limit", 501),
+    ("limit", 10**30),
+    ("limit", False),
+    ("event", ["audit.queried"]),
+    ("event", {"code": "audit.queried"}),
+    ("event", "no.such_event"),
+    ("actor", 12),
+    ("actor", {"id": "acc_x"}),
+    ("object", ["acc_x"]),
+    ("reason", ["routine_review"]),
+    ("reason", {"nested": {"deeper": [1, 2, 3]}}),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), OUT_OF_RANGE, ids=lambda v: repr(v)[:24])
+async def test_a_query_argument_out_of_range_or_of_the_wrong_type_is_malformed(relay, field, value):
+    admin, worker, caregiver, officer = await officer_setup(relay)
+    before = len(queries(relay))
+    with pytest.raises(RelayRefused) as refused:
+        await officer.request("audit_query", {field: value})
+    assert refused.value.code == "malformed" and repr(field) in refused.value.message
+    assert len(queries(relay)) == before  # refused before anything was recorded
+    # The relay keeps serving, the same connection included.
+    reply = await officer.request("audit_query", {"since": 0, "limit": 1, "after": -1})
+    assert reply["ok"] and len(reply["entries"]) == 1
+
+
+async def test_query_arguments_at_the_edges_of_their_ranges_are_accepted(relay):
+    admin, worker, caregiver, officer = await officer_setup(relay)
+    largest = 2**53 - 1
+    for arguments in (
+        {"since": 0, "until": largest, "after": -1, "limit": 500},
+        {"since": largest, "after": largest, "limit": 1},
+        {"since": None, "until": None, "after": None, "limit": None},  # null is absent
+    ):
+        reply = await officer.request("audit_query", arguments)
+        assert reply["ok"], arguments
+    assert queries(relay)[-3] == {"since": 0, "until": largest}
+
+
+@pytest.mark.parametrize("data", [[0], "x", 10**30, [{"reason": "routine_review"}]])
+async def test_export_and_key_take_an_object(relay, data):
+    admin, worker, caregiver, officer = await officer_setup(relay)
+    for event in ("audit_export", "audit_key"):
+        with pytest.raises(RelayRefused) as refused:
+            await officer.request(event, data)
+        assert refused.value.code == "malformed", event
+    with pytest.raises(RelayRefused) as refused:
+        await officer.request("audit_export", {"reason": {"a": [[[]]]}})
+    assert refused.value.code == "malformed" and "'reason'" in refused.value.message
+    assert (await officer.request("audit_key", {}))["verifier_key"].startswith("steuntje/")

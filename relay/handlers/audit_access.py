@@ -11,6 +11,7 @@ from typing import Any
 
 from audit import to_csv
 from audit.events import EVENTS
+from audit.validate import MAX_INT
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
@@ -52,25 +53,37 @@ def _subject(data: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def _time(data: dict[str, Any], name: str) -> int | None:
+def _whole(data: dict[str, Any], name: str, default: int | None, low: int, high: int) -> int | None:
+    """A JSON integer in [low, high]: never a bool, a float or a number SQLite cannot hold."""
     value = data.get(name)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise RelayError(Code.MALFORMED, f"Field {name!r} must be Unix seconds.")
+    if value is None:  # absent or null: the default
+        return default
+    if type(value) is not int or not low <= value <= high:
+        raise RelayError(
+            Code.MALFORMED, f"Field {name!r} must be a whole number from {low} to {high}."
+        )
+    return value
+
+
+def _event(data: dict[str, Any]) -> str | None:
+    value = data.get("event")
+    if value is not None and (not isinstance(value, str) or value not in EVENTS):
+        raise RelayError(Code.MALFORMED, "Field 'event' must be an audit event code.")
     return value
 
 
 async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     data = require_object(data)
     await _officer(ctx, conn, "audit.queried")
-    since, until = _time(data, "since"), _time(data, "until")
-    event = data.get("event")
-    if event is not None and event not in EVENTS:
-        raise RelayError(Code.MALFORMED, "Field 'event' must be an audit event code.")
+    # Times and indexes are written into the query's own entry (integers from 0 to 2^53-1)
+    # and compared in SQL: anything outside is refused here, not by SQLite or the entry.
+    since = _whole(data, "since", None, 0, MAX_INT)
+    until = _whole(data, "until", None, 0, MAX_INT)
+    event = _event(data)
     actor, target = _subject(data, "actor"), _subject(data, "object")
-    after = data.get("after", -1)
-    limit = data.get("limit", 100)
-    if not isinstance(after, int) or not isinstance(limit, int) or not 0 < limit <= MAX_PAGE:
-        raise RelayError(Code.MALFORMED, f"'after' is an index, 'limit' 1..{MAX_PAGE}.")
+    after: int = _whole(data, "after", -1, -1, MAX_INT)  # type: ignore[assignment]
+    limit: int = _whole(data, "limit", 100, 1, MAX_PAGE)  # type: ignore[assignment]
+    reason = reason_code(data, "routine_review")
     query = {
         k: v
         for k, v in (
@@ -87,7 +100,7 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
             by(
                 conn,
                 "audit.queried",
-                reason=reason_code(data, "routine_review"),
+                reason=reason,
                 query=query or {"since": 0},
             )
         ],
@@ -151,6 +164,7 @@ async def on_audit_export(ctx: RelayContext, conn: Connection, data: Any) -> dic
 
 async def on_audit_key(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     """The organisation's log key (verifier string) for officers and admins to keep."""
+    require_object(data)  # `{}`: it takes no fields
     if conn.device is None or conn.device.role not in ("officer", "admin"):
         raise RelayError(Code.NOT_PERMITTED)
     return {"ok": True, "verifier_key": await ctx.storage.audit_verifier_key()}
