@@ -40,7 +40,12 @@ PACKAGES = {
     "socket.io-client": "4.8.4",
     "qrcode-generator": "2.0.4",
     "axe-core": "4.14.1",
+    "@discordapp/twemoji": "16.0.1",
 }
+
+# The check-in faces and the heart as pictures (issue 14 item 5): the same on every phone,
+# whatever its emoji font. Only these few of Twemoji's 3,800 files, copied unchanged.
+TWEMOJI_CODES = ["1f622", "1f641", "1f610", "1f642", "1f604", "1f49b"]
 
 # What the crypto port needs, and nothing more: esbuild drops the rest of the libraries
 # (ristretto, FROST, hash-to-curve, other ciphers) by tree shaking.
@@ -88,6 +93,13 @@ FILES = {
         "build": "copy",
         "packages": {"axe-core": ["axe.min.js"]},
     },
+    **{
+        f"twemoji-{code}-{PACKAGES['@discordapp/twemoji']}.svg": {
+            "build": "copy",
+            "packages": {"@discordapp/twemoji": [f"dist/svg/{code}.svg"]},
+        }
+        for code in TWEMOJI_CODES
+    },
 }
 
 # Licence files copied into licenses/, as "<package>/<file in package>" -> committed name.
@@ -104,6 +116,7 @@ LICENSE_FILES = {
     "@socket.io/component-emitter/LICENSE": "component-emitter.LICENSE",
     "axe-core/LICENSE": "axe-core.LICENSE",
     "axe-core/LICENSE-3RD-PARTY.txt": "axe-core.LICENSE-3RD-PARTY.txt",
+    "@discordapp/twemoji/LICENSE": "twemoji.LICENSE",
 }
 
 # qrcode-generator's npm package has no LICENSE file; its source header says "Licensed
@@ -132,6 +145,21 @@ AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
 LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
 OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 SOFTWARE.
+"""
+
+# Twemoji's npm package carries the code's MIT licence only; its README names CC-BY 4.0 for
+# the graphics and asks for a mention in a README or an About page (vendor/README.md).
+TWEMOJI_GRAPHICS_LICENSE = """\
+Twemoji graphics (npm @discordapp/twemoji 16.0.1), https://github.com/jdecked/twemoji
+
+Copyright (c) 2022-present Jason Sofonia & Justine De Caires
+Copyright (c) 2014-2021 Twitter
+
+The graphics are licensed under the Creative Commons Attribution 4.0 International
+licence (CC-BY 4.0): https://creativecommons.org/licenses/by/4.0/
+
+Steuntje uses six of them unchanged (clients/web/vendor/twemoji-*.svg): the check-in
+faces 1f622, 1f641, 1f610, 1f642, 1f604 and the yellow heart 1f49b.
 """
 
 ESBUILD_FLAGS = [
@@ -246,6 +274,7 @@ def refresh() -> None:
         for source, committed in LICENSE_FILES.items():
             shutil.copyfile(modules / source, LICENSES / committed)
         (LICENSES / "qrcode-generator.LICENSE").write_text(QRCODE_LICENSE)
+        (LICENSES / "twemoji-graphics.LICENSE").write_text(TWEMOJI_GRAPHICS_LICENSE)
         for path in sorted(LICENSES.iterdir()):
             manifest["licenses"][f"licenses/{path.name}"] = {"sha256": sha256_file(path)}
     MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n")
