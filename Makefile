@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DATA   ?= ./data
-HOST   ?= 127.0.0.1
-PORT   ?= 8080
+# Where `make run` listens and keeps its data: `make run PORT=18101 DATA=/srv/steuntje`, or the
+# relay's own STEUNTJE_PORT / STEUNTJE_DATA / STEUNTJE_HOST in the environment.
+DATA   ?= $(or $(STEUNTJE_DATA),./data)
+HOST   ?= $(or $(STEUNTJE_HOST),127.0.0.1)
+PORT   ?= $(or $(STEUNTJE_PORT),8080)
 
 .PHONY: run test lint bench lock clean
 
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/steuntje serve --host $(HOST) --port $(PORT) --data $(DATA)
+	$(BIN)/steuntje serve --host '$(HOST)' --port '$(PORT)' --data '$(DATA)'
 
 test: $(STAMP)
 	$(BIN)/ruff check .

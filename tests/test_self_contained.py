@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 THIRD_PARTY = ROOT / "tests" / "vectors" / "third_party"
-# Spelled in pieces so this file does not match itself.
+SELF = Path(__file__).resolve().relative_to(ROOT).as_posix()  # it spells the patterns out
 OUTSIDE = (b"../" + b"shared", b"/" + b"work/")
 # `... / "shared"` built from a path's parent: the same escape, written as Python.
 PARENT_SHARED = re.compile(rb"""(\.parent\b|parents\[\d+\])[^\n]*["']shared["']""")
@@ -63,7 +63,7 @@ def test_no_tracked_file_reaches_outside_the_repository() -> None:
     problems: list[str] = []
     for name in tracked_files():
         path = ROOT / name
-        if path.is_file():
+        if path.is_file() and name != SELF:
             problems += outside_references(name, path.read_bytes())
     assert problems == [], "paths outside the repository:\n" + "\n".join(problems)
 
