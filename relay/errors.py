@@ -39,6 +39,7 @@ class Code(StrEnum):
     ENVELOPE_TOO_LARGE = "envelope_too_large"
     TOO_MANY_ENVELOPES = "too_many_envelopes"
     MAILBOX_FULL = "mailbox_full"
+    ID_REUSED = "id_reused"
     RATE_LIMITED = "rate_limited"
     BAD_ACK = "bad_ack"
     # prekeys
@@ -85,6 +86,9 @@ MESSAGES: dict[Code, str] = {
     Code.ENVELOPE_TOO_LARGE: "The envelope is larger than the relay accepts.",
     Code.TOO_MANY_ENVELOPES: "Too many envelopes in one event; split the batch.",
     Code.MAILBOX_FULL: "The recipient's mailbox is full; try again later.",
+    Code.ID_REUSED: (
+        "This envelope id was already used for another body or recipient; use a fresh id."
+    ),
     Code.RATE_LIMITED: "You are sending too fast; wait and resend with the same id.",
     Code.BAD_ACK: "The acknowledgement names an envelope that was not delivered.",
     Code.NO_PREKEYS: "This device has published no prekeys yet; try again once it has been online.",

@@ -21,6 +21,7 @@ from relay.validate import int_field, require_object
 _OUTCOME_ERRORS = {
     StoreOutcome.MAILBOX_FULL: Code.MAILBOX_FULL,
     StoreOutcome.UNKNOWN_DEVICE: Code.UNKNOWN_DEVICE,
+    StoreOutcome.ID_REUSED: Code.ID_REUSED,
 }
 
 

@@ -73,6 +73,7 @@ class StoredEnvelope:
 class StoreOutcome(enum.Enum):
     STORED = "stored"
     DUPLICATE = "duplicate"  # this sender already sent this id: same acknowledgement, no delivery
+    ID_REUSED = "id_reused"  # this id, still held, was sent with another body or recipient
     MAILBOX_FULL = "mailbox_full"
     UNKNOWN_DEVICE = "unknown_device"  # recipient gone (revoked) between check and commit
 

@@ -33,6 +33,7 @@ from typing import Any
 from relay.storage.base import NewEnvelope, StoredEnvelope, StoreOutcome, StoreResult
 from relay.storage.epoch_keys import epoch_of, seal
 from relay.storage.postgres_base import _SHARED_DEVICES, PostgresBase
+from relay.storage.sqlite_envelopes import held_copy, resend_outcome
 
 ATTEMPTS = 3
 
@@ -114,6 +115,8 @@ class EnvelopesPG(PostgresBase):
                 deferred = self._move_acked(con, others)
 
         seen = self._already_sent(con, stores)
+        # (sender, id) -> (recipient, body) stored by this batch (see sqlite_envelopes.py)
+        batch_copies: dict[tuple[str, str], tuple[str, bytes]] = {}
         results: list[StoreResult] = []
         rows: list[tuple[Any, ...]] = []
         for env in stores:
@@ -124,10 +127,13 @@ class EnvelopesPG(PostgresBase):
             if state[0] - state[1] >= mailbox_limit:
                 results.append(StoreResult(StoreOutcome.MAILBOX_FULL))
                 continue
-            if (env.from_device, env.envelope_id) in seen:
-                results.append(StoreResult(StoreOutcome.DUPLICATE))
+            pair = (env.from_device, env.envelope_id)
+            if pair in seen:
+                first = batch_copies.get(pair) or held_copy(con, self.keyring, env)
+                results.append(StoreResult(resend_outcome(first, env)))
                 continue
-            seen.add((env.from_device, env.envelope_id))
+            seen.add(pair)
+            batch_copies[pair] = (env.to_device, env.body)
             state[0] += 1
             epoch = epoch_of(env.expires_at)
             key = self.keyring.key(epoch, create=True)

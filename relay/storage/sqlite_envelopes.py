@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Callable
+from typing import Any
 
 from relay.storage.base import (
     NewEnvelope,
@@ -57,6 +58,38 @@ _PURGES: dict[str, tuple[str, str]] = {
 }
 
 
+def resend_outcome(first_copy: tuple[str, bytes] | None, env: NewEnvelope) -> StoreOutcome:
+    """An envelope whose (sender, id) was sent before. The same recipient and body is a
+    resend after a lost reply: the same acknowledgement, no second delivery. Anything else
+    reuses the id, and is refused rather than dropped unseen. `first_copy` is (recipient,
+    body) of the first copy while the relay still holds it; once it was delivered or
+    purged there is nothing to compare with, so the resend counts as a duplicate."""
+    if first_copy is None or first_copy == (env.to_device, env.body):
+        return StoreOutcome.DUPLICATE
+    return StoreOutcome.ID_REUSED
+
+
+def held_copy(con: Any, keyring: Any, env: NewEnvelope) -> tuple[str, bytes] | None:
+    """(recipient, body) of the undelivered first copy of `env`'s id in the mailbox `env`
+    names, or None. Only that one mailbox is searched (its index bounds the work to
+    `mailbox_max_envelopes` rows), so the same id sent earlier to another device is not
+    found: the relay keeps no recipient per sent id (PROTOCOL.md §8)."""
+    row = con.execute(
+        "SELECT body, epoch FROM envelopes"
+        " WHERE to_device = ? AND from_device = ? AND envelope_id = ?",
+        (env.to_device, env.from_device, env.envelope_id),
+    ).fetchone()
+    if row is None:
+        return None
+    body, epoch = bytes(row[0]), row[1]
+    if epoch is not None:
+        key = keyring.key(epoch)
+        if key is None:  # shredded: cannot happen while a row of it exists
+            return None
+        body = open_sealed(key, body, env.to_device, env.from_device, env.envelope_id)
+    return env.to_device, body
+
+
 class EnvelopesSQL(SQLiteBase):
     # -- envelopes ------------------------------------------------------------------------
 
@@ -94,6 +127,8 @@ class EnvelopesSQL(SQLiteBase):
 
             results: list[StoreResult] = []
             rows = []
+            # (sender, id) -> (recipient, body) stored by this batch: not in the table yet
+            batch_copies: dict[tuple[str, str], tuple[str, bytes]] = {}
             for env in stores:
                 state = counter(env.to_device)
                 if state is None:
@@ -108,8 +143,11 @@ class EnvelopesSQL(SQLiteBase):
                     (env.from_device, env.envelope_id, env.expires_at),
                 ).rowcount
                 if not inserted:
-                    results.append(StoreResult(StoreOutcome.DUPLICATE))
+                    pair = (env.from_device, env.envelope_id)
+                    first = batch_copies.get(pair) or held_copy(con, self.keyring, env)
+                    results.append(StoreResult(resend_outcome(first, env)))
                     continue
+                batch_copies[(env.from_device, env.envelope_id)] = (env.to_device, env.body)
                 state[0] += 1
                 stored = StoredEnvelope(
                     env.to_device, state[0], env.from_device, env.envelope_id, env.body
