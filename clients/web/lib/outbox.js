@@ -29,6 +29,7 @@ const GIVE_UP = new Set([
   "not_a_member", // the handle left the group meanwhile
   "group_closed",
   "muted", // a facilitator muted the sender: the message is not sent later either
+  "id_reused", // the relay holds another envelope under this id: resending cannot help
 ]);
 /** Refusals of a whole message: it cannot be sent to that account (or group) at all. */
 const MESSAGE_FAILS = new Set(["unknown_account", "not_permitted", "not_a_member", "group_closed", "muted"]);
