@@ -54,6 +54,7 @@ SIGN_IN_FAILURES = frozenset(
         Code.INVITE_INVALID,
         Code.INVITE_EXPIRED,
         Code.INVITE_USED,
+        Code.INVITE_REVOKED,
         Code.TOO_MANY_ATTEMPTS,
     }
 )

@@ -610,7 +610,7 @@ export default {
   admin_invite_choose: "First choose what you are inviting someone as.",
   chart_latest: "Latest answer: {answer} ({date})",
   caseload_filter_label: "Show",
-  caseload_filter_all: "Everyone, who needs attention first",
+  caseload_filter_all: "Everyone",
   caseload_filter_wants_call: "Would like a call",
   caseload_filter_no_answer: "No answer to question yet",
   caseload_filter_mood_down: "Mood is going down",

@@ -611,7 +611,7 @@ export default {
   admin_invite_choose: "Kies eerst als wat je iemand uitnodigt.",
   chart_latest: "Laatste antwoord: {answer} ({date})",
   caseload_filter_label: "Laat zien",
-  caseload_filter_all: "Iedereen, wie aandacht nodig heeft eerst",
+  caseload_filter_all: "Iedereen",
   caseload_filter_wants_call: "Wil gebeld worden",
   caseload_filter_no_answer: "Nog geen antwoord op vraag",
   caseload_filter_mood_down: "Stemming gaat omlaag",

@@ -1,8 +1,12 @@
 // What a worker wants to see at a glance, worked out from one conversation's messages on
 // this device (the relay knows none of it): last contact, an unanswered check-in, the
 // mood answers over time and whether they went down, an open call-me request.
+//
+// A "Bel me" stays open until the worker answers it with a `callback` (docs/messages.md):
+// "done" after the call, "retry" when they could not reach the caregiver (then it shows as
+// "try again later" until a "done"). Opening the chat or writing something does not close it.
 
-const CONTACT_KINDS = new Set(["text", "nudge", "checkin", "checkin_answer", "call_me"]);
+const CONTACT_KINDS = new Set(["text", "nudge", "checkin", "checkin_answer", "call_me", "callback"]);
 
 export function insights(messages, myAccount) {
   let lastContact = 0;
@@ -10,6 +14,7 @@ export function insights(messages, myAccount) {
   // same second must still count in the order they were written.
   let lastOutgoing = -1;
   let lastCallMe = -1;
+  let lastCallback = null; // {position, status} of the worker's latest answer to a call-me
   let lastHardDay = -1;
   let lastCheckin = null;
   const moods = new Map(); // check-in id → {at, value}
@@ -18,6 +23,7 @@ export function insights(messages, myAccount) {
     lastContact = Math.max(lastContact, message.sentAt || 0);
     if (message.outgoing) lastOutgoing = position;
     if (message.kind === "call_me" && !message.outgoing) lastCallMe = position;
+    if (message.kind === "callback" && message.outgoing) lastCallback = { position, status: message.fields.status };
     if (message.kind === "nudge" && !message.outgoing && message.fields.template === "hard_day") {
       lastHardDay = position;
     }
@@ -43,7 +49,10 @@ export function insights(messages, myAccount) {
     waitingForAnswer: Boolean(lastCheckin && !answered),
     series,
     moodDown: Boolean(last && ((before && last.value < before.value) || last.value <= 2)),
-    wantsCall: lastCallMe > lastOutgoing,
+    // Asked for a call, and the worker has not answered that request yet.
+    wantsCall: lastCallMe >= 0 && lastCallMe > (lastCallback?.position ?? -1),
+    // Answered "could not reach you, will try later", and not called since.
+    callRetry: lastCallMe >= 0 && lastCallback?.position > lastCallMe && lastCallback.status === "retry",
     hardDay: lastHardDay > lastOutgoing,
   };
 }

@@ -1,7 +1,11 @@
 // The support worker's caseload at a glance: each caregiver by the name the worker gave
 // them (kept on this device only), last contact, open check-ins, mood going down, a small
-// chart of check-in answers; a nudge in two taps; a check-in to a selection.
+// chart of check-in answers; a nudge in two taps; a check-in to a selection. A "Bel me"
+// stays on the card until the worker answers it ("Gebeld" or "Niet bereikt, probeer
+// later"), which the caregiver's phone hears end to end (kind `callback`). The list can
+// show only who wants a call, who has not answered, or whose mood went down.
 
+import { CALLBACK_DONE, CALLBACK_KIND, CALLBACK_RETRY } from "../content.js";
 import { h, uid } from "../dom.js";
 import { formatAgo, t, tn } from "../i18n.js";
 import { moodChart } from "../parts/chart.js";
@@ -10,8 +14,22 @@ import { nudgePicker } from "../parts/nudge.js";
 
 /** How much a caregiver needs the worker now: a call request first, then a hard day, … */
 function urgency(facts) {
-  return 8 * facts.wantsCall + 4 * facts.hardDay + 2 * facts.moodDown + 1 * facts.waitingForAnswer;
+  return (
+    8 * facts.wantsCall +
+    4 * facts.hardDay +
+    3 * facts.callRetry +
+    2 * facts.moodDown +
+    1 * facts.waitingForAnswer
+  );
 }
+
+/** The caseload's filters: who is shown with each choice. */
+const FILTERS = {
+  all: () => true,
+  wants_call: (facts) => facts.wantsCall || facts.callRetry,
+  no_answer: (facts) => facts.waitingForAnswer,
+  mood_down: (facts) => facts.moodDown,
+};
 
 export async function show(main, app) {
   const m = app.messenger;
@@ -38,9 +56,21 @@ export async function show(main, app) {
     ),
     checkinSelected,
   );
+  const filterId = uid("filter");
+  const filter = h(
+    "select",
+    { id: filterId, onchange: () => draw(true) },
+    Object.keys(FILTERS).map((key) => h("option", { value: key }, t(`caseload_filter_${key}`))),
+  );
+  const filterField = h(
+    "div",
+    { class: "field filter" },
+    h("label", { for: filterId }, t("caseload_filter_label")),
+    filter,
+  );
   const list = h("ul", { class: "caseload" });
   const body = h("div", {});
-  main.append(title, toolbar, body);
+  main.append(title, toolbar, filterField, body);
 
   let dirty = false;
   const busy = () => {
@@ -61,8 +91,9 @@ export async function show(main, app) {
       entries.push({ conversation, facts, urgency: urgency(facts) });
     }
     entries.sort((a, b) => b.urgency - a.urgency);
+    const shown = entries.filter(({ facts }) => FILTERS[filter.value](facts));
     const cards = [];
-    for (const { conversation, facts } of entries) cards.push(await card(conversation, facts));
+    for (const { conversation, facts } of shown) cards.push(await card(conversation, facts));
     // While this was built the worker may have opened a picker or started typing, or a newer
     // draw may have started: then leave their screen alone and try again later.
     if (ticket !== drawing) return;
@@ -74,10 +105,20 @@ export async function show(main, app) {
     list.replaceChildren(...cards);
     restoreFocus(focus);
     list.setAttribute("aria-label", t("caseload_list_label"));
+    filterField.hidden = conversations.length === 0;
     if (conversations.length === 0) {
       body.replaceChildren(h("p", { class: "notice" }, t("caseload_empty")));
-    } else {
+    } else if (filter.value === "all") {
       body.replaceChildren(h("p", { class: "hint" }, tn("caseload_count", conversations.length)), list);
+    } else {
+      const count = h(
+        "p",
+        { class: "hint", role: "status" },
+        shown.length
+          ? t("caseload_filtered", { shown: shown.length, total: conversations.length })
+          : t("caseload_filtered_none"),
+      );
+      body.replaceChildren(count, list);
     }
     for (const id of [...selected]) {
       if (!conversations.some((item) => item.id === id)) selected.delete(id);
@@ -126,6 +167,7 @@ export async function show(main, app) {
       badges.push(h("span", { class: "badge calm" }, tn("unread_count", conversation.unread)));
     }
     if (facts.wantsCall) badges.push(h("span", { class: "badge" }, t("badge_wants_call")));
+    if (facts.callRetry) badges.push(h("span", { class: "badge" }, t("badge_call_retry")));
     if (facts.hardDay) badges.push(h("span", { class: "badge" }, t("badge_hard_day")));
     if (facts.waitingForAnswer) badges.push(h("span", { class: "badge" }, t("badge_no_answer")));
     if (facts.moodDown) badges.push(h("span", { class: "badge" }, t("badge_mood_down")));
@@ -177,6 +219,7 @@ export async function show(main, app) {
           facts.series.length ? null : h("li", {}, t("no_answers_yet")),
         ),
         badges.length ? h("p", {}, badges) : null,
+        facts.wantsCall || facts.callRetry ? callActions(conversation, name) : null,
       ),
       facts.series.length ? moodChart(facts.series, name) : null,
       h(
@@ -186,6 +229,23 @@ export async function show(main, app) {
         nudgeButton,
       ),
       nudgePanel,
+    );
+  }
+
+  /** "Gebeld" / "Niet bereikt, probeer later": closes (or parks) the call request, and
+   * tells the caregiver's phone, so "Je ondersteuner belt je terug" ends there too. */
+  function callActions(conversation, name) {
+    const answer = (status, said) => async (event) => {
+      event.currentTarget.disabled = true;
+      await m.send(conversation.id, CALLBACK_KIND, { status });
+      app.announce(t(said, { name }));
+      await draw(true);
+    };
+    return h(
+      "div",
+      { class: "row", role: "group", "aria-label": t("call_actions_label", { name }) },
+      h("button", { type: "button", onclick: answer(CALLBACK_DONE, "call_done_said") }, t("call_done")),
+      h("button", { type: "button", onclick: answer(CALLBACK_RETRY, "call_retry_said") }, t("call_retry")),
     );
   }
 
