@@ -32,6 +32,7 @@ class Code(StrEnum):
     INVITE_INVALID = "invite_invalid"
     INVITE_EXPIRED = "invite_expired"
     INVITE_USED = "invite_used"
+    INVITE_REVOKED = "invite_revoked"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     TOO_MANY_CONNECTIONS = "too_many_connections"
     # envelopes
@@ -78,6 +79,9 @@ MESSAGES: dict[Code, str] = {
     Code.INVITE_INVALID: "This invite is not valid; ask for a new one.",
     Code.INVITE_EXPIRED: "This invite has expired; ask for a new one.",
     Code.INVITE_USED: "This invite was already used; ask for a new one.",
+    Code.INVITE_REVOKED: (
+        "The person or device that made this invite can no longer make it; ask for a new one."
+    ),
     Code.TOO_MANY_ATTEMPTS: "Too many attempts; wait a minute and try again.",
     Code.TOO_MANY_CONNECTIONS: "This account has too many open connections; close one first.",
     Code.NOT_PERMITTED: (

@@ -13,6 +13,18 @@ from relay.ids import b64url, unb64url
 
 TOKEN_BYTES = 32
 
+# Who may invite whom: a worker brings in caregivers (which opens a case); an admin anyone.
+# Checked when an invite is made and again when it is redeemed, so an invite whose maker
+# could no longer make it is void (PROTOCOL.md §4.2, "Credentials die with their issuer").
+INVITABLE_ROLES: dict[str, tuple[str, ...]] = {
+    "worker": ("caregiver",),
+    "admin": ("admin", "worker", "officer", "caregiver"),
+}
+
+
+def may_invite(issuer_role: str, invited_role: str) -> bool:
+    return invited_role in INVITABLE_ROLES.get(issuer_role, ())
+
 
 def new_token() -> str:
     return b64url(secrets.token_bytes(TOKEN_BYTES))

@@ -62,8 +62,11 @@ LIFETIMES: tuple[Lifetime, ...] = (
             "created_at",
             "expires_at",
             "used_at",
+            "created_by_device",
+            "voided_at",
         ),
-        "a one-time invite must be checked once, and a reused one recognised",
+        "a one-time invite must be checked once, and a reused one recognised; who made it,"
+        " so that it dies with that device or account",
         "until 7 days after it expires (used or not)",
         "the hourly expiry purge",
     ),

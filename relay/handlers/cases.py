@@ -11,21 +11,30 @@ from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.handlers.auditing import by, reason_code
 from relay.ids import SERVER_ID
-from relay.invites import invite_link, invite_subject, new_token, token_hash
+from relay.invites import (
+    INVITABLE_ROLES,
+    invite_link,
+    invite_subject,
+    may_invite,
+    new_token,
+    token_hash,
+)
 from relay.notify import notify_case_members
 from relay.storage.base import ROLES, DeviceRecord
 from relay.validate import choice_field, require_object, text_field
 
-# Who may invite whom: a worker brings in caregivers (which opens a case); an admin anyone.
-INVITABLE_ROLES: dict[str, tuple[str, ...]] = {
-    "worker": ("caregiver",),
-    "admin": ROLES,
-}
+CASE_KEEPERS = ("worker",)  # who adds to a case team or hands a case over
+CASE_CLOSERS = ("worker", "admin")
 
 
-def _device(conn: Connection) -> DeviceRecord:
+def _device(conn: Connection, *roles: str) -> DeviceRecord:
+    """The caller's device; with `roles`, refused unless it has one of them. The role is
+    checked before the payload is read, so a caller without it learns nothing from how
+    its payload would have been judged."""
     if conn.device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
+    if roles and conn.device.role not in roles:
+        raise RelayError(Code.NOT_PERMITTED)
     return conn.device
 
 
@@ -75,14 +84,12 @@ async def on_case_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[s
 
 
 async def on_colleagues_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    device = _device(conn)
-    if device.role not in ("worker", "admin"):
-        raise RelayError(Code.NOT_PERMITTED)
+    device = _device(conn, "worker", "admin")
     return {"ok": True, "workers": await ctx.storage.colleagues(device.org_id)}
 
 
 async def on_case_add_member(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    device = _device(conn)
+    device = _device(conn, *CASE_KEEPERS)
     data = require_object(data)
     case_id = text_field(data, "case", SERVER_ID)
     account_id = text_field(data, "account", SERVER_ID)
@@ -94,7 +101,7 @@ async def on_case_add_member(ctx: RelayContext, conn: Connection, data: Any) -> 
 
 
 async def on_case_handover(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    device = _device(conn)
+    device = _device(conn, *CASE_KEEPERS)
     data = require_object(data)
     case_id = text_field(data, "case", SERVER_ID)
     to_account = text_field(data, "to", SERVER_ID)
@@ -109,7 +116,7 @@ async def on_case_handover(ctx: RelayContext, conn: Connection, data: Any) -> di
 
 
 async def _set_closed(ctx: RelayContext, conn: Connection, data: Any, closed: bool) -> dict:
-    device = _device(conn)
+    device = _device(conn, *CASE_CLOSERS)
     data = require_object(data)
     case_id = text_field(data, "case", SERVER_ID)
     reason = reason_code(data, "client_request")
@@ -131,9 +138,9 @@ async def on_case_reopen(ctx: RelayContext, conn: Connection, data: Any) -> dict
 
 
 async def on_invite_create(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    device = _device(conn)
+    device = _device(conn, *INVITABLE_ROLES)
     role = choice_field(require_object(data), "role", ROLES)
-    if role not in INVITABLE_ROLES.get(device.role, ()):
+    if not may_invite(device.role, role):
         raise RelayError(Code.NOT_PERMITTED)
     token = new_token()
     now = ctx.now()
@@ -146,6 +153,7 @@ async def on_invite_create(ctx: RelayContext, conn: Connection, data: Any) -> di
         device.account_id,
         now,
         expires_at,
+        created_by_device=device.id,  # the invite dies with this device (PROTOCOL §4.2)
         audit=[by(conn, "invite.created", [("invite", invite_subject(hashed))])],
     )
     return {
@@ -175,6 +183,7 @@ async def on_device_link_create(ctx: RelayContext, conn: Connection, data: Any) 
         now,
         expires_at,
         for_account=device.account_id,
+        created_by_device=device.id,  # a lost phone's unused link dies with it
         audit=[by(conn, "invite.created", [("invite", invite_subject(hashed))])],
     )
     return {

@@ -44,9 +44,14 @@ _AUDIT_EVENTS = {
 }
 
 
-def _device(conn: Connection) -> DeviceRecord:
+def _device(conn: Connection, *roles: str) -> DeviceRecord:
+    """The caller's device; with `roles`, refused unless it has one of them. Checked before
+    the payload is parsed: a caller who may never do this hears `not_permitted`, not how
+    its record or ticket would have been judged."""
     if conn.device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
+    if roles and conn.device.role not in roles:
+        raise RelayError(Code.NOT_PERMITTED)
     return conn.device
 
 
@@ -125,9 +130,7 @@ def _apply(state: GroupState | None, record: SignedRecord, now: int) -> GroupSta
 
 
 async def on_group_create(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    device = _device(conn)
-    if device.role not in CREATORS:
-        raise RelayError(Code.NOT_PERMITTED)
+    device = _device(conn, *CREATORS)
     record, fields = _record(require_object(data))
     if fields.get("op") != "create":
         raise _refused("malformed")
@@ -144,9 +147,9 @@ async def _check_ticket(
     ctx: RelayContext, device: DeviceRecord, ticket: Ticket
 ) -> tuple[str, GroupState]:
     """The group a ticket admits to, if it still does. An unknown group or one of another
-    organisation looks exactly like a forged ticket."""
-    if device.role not in JOINERS:
-        raise RelayError(Code.NOT_PERMITTED)
+    organisation looks exactly like a forged ticket. A ticket whose signer was in the
+    group but can no longer issue tickets (left, removed, no longer a facilitator, device
+    revoked, account disabled) is `invite_revoked`: it dies with its facilitator."""
     try:
         fields = ticket.fields()
     except InvalidRecord as error:
@@ -156,19 +159,25 @@ async def _check_ticket(
         raise _refused("ticket_invalid")
     state = await group_state(ctx, group_id)
     issuer = state.owner(ticket.by)
-    if issuer is None or issuer.role != "facilitator":
-        raise _refused("ticket_invalid")
+    if issuer is None and ticket.by not in state.retired:
+        raise _refused("ticket_invalid")  # never a handle in this group: forged
     if fields["nonce"] in state.used_tickets:
         raise _refused("ticket_used")
     if fields["expires"] < ctx.now():
         raise _refused("ticket_expired")
+    if (
+        issuer is None
+        or issuer.role != "facilitator"
+        or not await ctx.storage.group_ticket_issuer_active(group_id, ticket.by)
+    ):
+        raise RelayError(Code.INVITE_REVOKED)
     if await ctx.storage.group_membership(device, group_id) is not None:
         raise RelayError(Code.ALREADY_MEMBER)
     return group_id, state
 
 
 async def on_group_join_prepare(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    device = _device(conn)
+    device = _device(conn, *JOINERS)
     try:
         ticket = Ticket.from_wire(require_object(data).get("ticket"))
     except InvalidRecord as error:
@@ -178,7 +187,7 @@ async def on_group_join_prepare(ctx: RelayContext, conn: Connection, data: Any) 
 
 
 async def on_group_join(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    device = _device(conn)
+    device = _device(conn, *JOINERS)
     record, fields = _record(require_object(data))
     if fields.get("op") != "join":
         raise _refused("malformed")
@@ -192,7 +201,12 @@ async def on_group_join(ctx: RelayContext, conn: Connection, data: Any) -> dict[
     after = _apply(state, record, ctx.now())
     handle = fields["by"]
     effect = GroupEffect(
-        "join", handle, handle=handle, device_id=device.id, account_id=device.account_id
+        "join",
+        handle,
+        handle=handle,
+        device_id=device.id,
+        account_id=device.account_id,
+        ticket_by=ticket.by,
     )
     return await _append(ctx, conn, after, record, effect)
 
@@ -294,7 +308,7 @@ async def on_group_info(ctx: RelayContext, conn: Connection, data: Any) -> dict[
 async def on_group_close(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     """A facilitator who is a worker, or an admin, closes the group: nobody can send in it
     any more and its retention clock starts (closed_case_lifetime, as for cases)."""
-    device = _device(conn)
+    device = _device(conn, *CREATORS)  # a worker facilitating, or an admin; nobody else
     group_id = _group_field(require_object(data))
     if device.role == "admin":
         if await ctx.storage.group_org(group_id) != device.org_id:

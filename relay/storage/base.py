@@ -149,11 +149,17 @@ class Storage(Protocol):
         now: int,
         expires_at: int,
         for_account: str | None = None,
-    ) -> None: ...
+        created_by_device: str | None = None,
+    ) -> None:
+        """Store an invite (or, with `for_account`, a device link). `created_by` and
+        `created_by_device` name its issuer (None for the operator's own invites): it is
+        void once that device is revoked or that account disabled or revoked."""
+        ...
 
     async def redeem_invite(self, token_hash: bytes, device_id: str, now: int) -> Registration:
-        """Atomically: check the invite, mark it used, create account + device (+ case).
-        Raises RelayError(invite_invalid | invite_expired | invite_used | device_exists)."""
+        """Atomically: check the invite and that its issuer may still issue it, mark it
+        used, create account + device (+ case). Raises RelayError(invite_invalid |
+        invite_expired | invite_used | invite_revoked | device_exists)."""
         ...
 
     async def device(self, device_id: str) -> DeviceRecord | None: ...
@@ -263,9 +269,11 @@ class Storage(Protocol):
 
     async def set_account_status(self, org_id: str, account_id: str, status: str) -> list[str]:
         """Disable, enable or revoke an account; returns its device ids (revoking an account
-        revokes its devices and empties their mailboxes)."""
+        revokes its devices and empties their mailboxes). Disabling or revoking voids the
+        account's outstanding invites and device links for good."""
         ...
 
     async def revoke_device(self, org_id: str, device_id: str) -> str:
-        """Revoke a device for good and delete its mailbox; returns its account id."""
+        """Revoke a device for good, delete its mailbox and void the invites and device
+        links it made; returns its account id."""
         ...

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from relay.errors import Code, RelayError
 from relay.ids import new_id
-from relay.invites import invite_subject
+from relay.invites import invite_subject, may_invite
 from relay.storage.audit_store import AuditDraft
 from relay.storage.base import (
     DeviceRecord,
@@ -17,6 +17,58 @@ from relay.storage.base import (
 )
 from relay.storage.sqlite_base import SQLiteBase
 from relay.storage.sqlite_groups import GroupsSQL
+
+
+def void_device_invites(con: sqlite3.Connection, device_id: str, now: int) -> None:
+    """A revoked device's outstanding invites and device links die with it (a lost phone's
+    unused link must not add a device afterwards)."""
+    con.execute(
+        "UPDATE invites SET voided_at = ?"
+        " WHERE created_by_device = ? AND used_at IS NULL AND voided_at IS NULL",
+        (now, device_id),
+    )
+
+
+def void_account_invites(con: sqlite3.Connection, account_id: str, now: int) -> None:
+    """A disabled or revoked account's outstanding invites and device links die with it, and
+    stay dead if it is enabled again: whoever held them meanwhile may not be who they were
+    for. (A device link's issuer is the account it links to.)"""
+    con.execute(
+        "UPDATE invites SET voided_at = ?"
+        " WHERE created_by = ? AND used_at IS NULL AND voided_at IS NULL",
+        (now, account_id),
+    )
+
+
+def _issuer_may_still_issue(
+    con: sqlite3.Connection,
+    role: str,
+    created_by: str | None,
+    created_by_device: str | None,
+    for_account: str | None,
+) -> bool:
+    """Whether an invite's maker could make it now: its device is active, its account is
+    active and has a role that may issue it (a device link: the linked account itself).
+    The operator's invites (no maker) always could; those from before schema version 9
+    name no device and are judged by their account alone."""
+    if created_by is None:
+        return True
+    account = con.execute(
+        "SELECT role, status FROM accounts WHERE id = ?", (created_by,)
+    ).fetchone()
+    if account is None or account[1] != "active":
+        return False
+    # A device link adds a device to its maker's own account; an invite a new account.
+    linking_itself = for_account == created_by
+    if not (linking_itself if for_account is not None else may_invite(account[0], role)):
+        return False
+    if created_by_device is None:
+        return True
+    device = con.execute(
+        "SELECT status FROM devices WHERE id = ? AND account_id = ?",
+        (created_by_device, created_by),
+    ).fetchone()
+    return device is not None and device[0] == "active"
 
 
 class AccountsSQL(SQLiteBase):
@@ -56,13 +108,23 @@ class AccountsSQL(SQLiteBase):
         now: int,
         expires_at: int,
         for_account: str | None = None,
+        created_by_device: str | None = None,
         audit: Sequence[AuditDraft] = (),
     ) -> None:
         def insert(con: sqlite3.Connection) -> None:
             con.execute(
-                "INSERT INTO invites (token_hash, org_id, role, created_by, for_account,"
-                " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (token_hash, org_id, role, created_by, for_account, now, expires_at),
+                "INSERT INTO invites (token_hash, org_id, role, created_by, created_by_device,"
+                " for_account, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    token_hash,
+                    org_id,
+                    role,
+                    created_by,
+                    created_by_device,
+                    for_account,
+                    now,
+                    expires_at,
+                ),
             )
             self._log(con, audit, now)
 
@@ -71,17 +133,23 @@ class AccountsSQL(SQLiteBase):
     async def redeem_invite(self, token_hash: bytes, device_id: str, now: int) -> Registration:
         def redeem(con: sqlite3.Connection) -> Registration:
             row = con.execute(
-                "SELECT org_id, role, created_by, for_account, expires_at, used_at FROM invites"
-                " WHERE token_hash = ?",
+                "SELECT org_id, role, created_by, created_by_device, for_account, expires_at,"
+                " used_at, voided_at FROM invites WHERE token_hash = ?",
                 (token_hash,),
             ).fetchone()
             if row is None:
                 raise RelayError(Code.INVITE_INVALID)
-            org_id, role, created_by, for_account, expires_at, used_at = row
+            org_id, role, created_by, by_device, for_account, expires_at, used_at, voided = row
             if used_at is not None:
                 raise RelayError(Code.INVITE_USED)
             if expires_at <= now:
                 raise RelayError(Code.INVITE_EXPIRED)
+            # Checked here, in the redeeming transaction, whether or not the revocation
+            # voided it eagerly: nothing can slip in between the check and the new account.
+            if voided is not None or not _issuer_may_still_issue(
+                con, role, created_by, by_device, for_account
+            ):
+                raise RelayError(Code.INVITE_REVOKED)
             if con.execute("SELECT 1 FROM devices WHERE id = ?", (device_id,)).fetchone():
                 raise RelayError(Code.DEVICE_EXISTS)
             con.execute("UPDATE invites SET used_at = ? WHERE token_hash = ?", (now, token_hash))

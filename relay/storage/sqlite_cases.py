@@ -15,6 +15,7 @@ from relay.storage.base import (
     DeviceRecord,
     MembershipChange,
 )
+from relay.storage.sqlite_accounts import void_account_invites, void_device_invites
 from relay.storage.sqlite_base import SQLiteBase
 from relay.storage.sqlite_groups import drop_device_handles
 
@@ -316,6 +317,8 @@ class CasesSQL(SQLiteBase):
                 if others == 0:
                     raise RelayError(Code.LAST_ADMIN)
             con.execute("UPDATE accounts SET status = ? WHERE id = ?", (status, account_id))
+            if status != "active":
+                void_account_invites(con, account_id, now)
             devices = [
                 r[0]
                 for r in con.execute("SELECT id FROM devices WHERE account_id = ?", (account_id,))
@@ -350,6 +353,7 @@ class CasesSQL(SQLiteBase):
             if row is None:
                 raise RelayError(Code.UNKNOWN_DEVICE)
             self._revoke_device_rows(con, device_id)
+            void_device_invites(con, device_id, now)
             self._log(
                 con, [replace(d, objects=(*d.objects, ("account", row[0]))) for d in audit], now
             )

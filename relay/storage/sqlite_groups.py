@@ -29,6 +29,7 @@ class GroupEffect:
     handle: str | None = None  # join: the joiner's handle; device: the new handle
     device_id: str | None = None  # the real device the new handle is delivered to
     account_id: str | None = None  # join: the joining account
+    ticket_by: str | None = None  # join: the handle that signed the ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,21 @@ def _drop_member(con: sqlite3.Connection, group_id: str, member_id: str) -> None
     con.execute(
         "DELETE FROM group_members WHERE group_id = ? AND member_id = ?", (group_id, member_id)
     )
+
+
+def ticket_issuer_active(con: sqlite3.Connection, group_id: str, handle: str) -> bool:
+    """Whether `handle` may still issue this group's tickets: a facilitator's handle, on an
+    active device of an active account. A ticket dies with its facilitator (PROTOCOL.md
+    §4.15): left or removed (the handle is gone), no longer a facilitator, device revoked
+    (its handles are dropped), account disabled or revoked."""
+    row = con.execute(
+        "SELECT m.role, d.status, a.status FROM group_handles h"
+        " JOIN group_members m ON m.group_id = h.group_id AND m.member_id = h.member_id"
+        " JOIN devices d ON d.id = h.device_id JOIN accounts a ON a.id = d.account_id"
+        " WHERE h.handle = ? AND h.group_id = ?",
+        (handle, group_id),
+    ).fetchone()
+    return row is not None and tuple(row) == ("facilitator", "active", "active")
 
 
 def _member_devices(con: sqlite3.Connection, group_id: str) -> set[str]:
@@ -220,6 +236,9 @@ class GroupsSQL(SQLiteBase):
             return tuple(sorted(_member_devices(self._reader_con(), group_id)))
 
         return await self._read(read)
+
+    async def group_ticket_issuer_active(self, group_id: str, handle: str) -> bool:
+        return await self._read(lambda: ticket_issuer_active(self._reader_con(), group_id, handle))
 
     async def group_org(self, group_id: str) -> str | None:
         def read() -> str | None:
@@ -354,6 +373,12 @@ class GroupsSQL(SQLiteBase):
             self._append_row(con, group_id, seq, record, now)
             if effect.op == "join":
                 assert effect.handle and effect.device_id and effect.account_id
+                # Again in this transaction: the issuer may have been revoked since the
+                # handler looked (a demotion or removal would have moved the log on).
+                if effect.ticket_by is not None and not ticket_issuer_active(
+                    con, group_id, effect.ticket_by
+                ):
+                    raise RelayError(Code.INVITE_REVOKED)
                 already = con.execute(
                     "SELECT 1 FROM group_members WHERE group_id = ? AND account_id = ?",
                     (group_id, effect.account_id),

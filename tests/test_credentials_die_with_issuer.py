@@ -1,0 +1,206 @@
+"""Every outstanding credential dies with its issuer (issue 13, items 1, 2 and 21).
+
+An invite, a device link or a group ticket is void once the device that made it is
+revoked, its account disabled or revoked, or its maker lost the power to make it (for a
+group ticket: left or was removed from the group, or is no longer a facilitator).
+Redeeming one is refused with `invite_revoked` and creates nothing. Each refusal has its
+control: the same credential from an issuer nobody touched still works.
+
+Account roles never change in Steuntje (an account keeps the role its invite gave it), so
+"the issuer lost the role" happens only in groups; the relay checks the account's role at
+redemption all the same.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_groups_relay import Group, Handle, change, join, start_group, sync, ticket_for
+
+from groups.log import make_record
+from helpers import raw_call
+from steuntje_client import RelayClient, RelayRefused
+
+STAFF_INVITES = ("admin", "worker", "officer")
+KINDS = (*STAFF_INVITES, "caregiver", "device_link")
+ISSUER_FATES = ("device_revoked", "account_disabled")
+
+
+async def inventory(relay) -> tuple:
+    """Every account, device and case of the organisation: what a redemption could add."""
+    storage, org = relay.ctx.storage, relay.ctx.org_id
+    accounts = await storage.list_accounts(org)
+    return (
+        sorted(a.id for a in accounts),
+        sorted(device for a in accounts for device, _ in a.devices),
+        sorted(case["id"] for case in await storage.org_cases(org)),
+    )
+
+
+async def issuer_of(relay, kind: str) -> tuple[RelayClient, RelayClient, RelayClient]:
+    """(the organisation's admin, the issuing device, a second device of the issuer's
+    account): an admin for staff invites, a worker for caregiver invites and device links.
+    The second device keeps the account active when the issuing one is revoked."""
+    boss = relay.client()
+    await boss.register(await relay.invite("admin"))
+    issuer = relay.client()
+    role = "admin" if kind in STAFF_INVITES else "worker"
+    await issuer.register((await boss.create_invite(role))["link"])
+    laptop = relay.client()
+    await laptop.register((await issuer.link_device())["link"])
+    return boss, issuer, laptop
+
+
+async def make(issuer: RelayClient, kind: str) -> str:
+    if kind == "device_link":
+        return (await issuer.link_device())["link"]
+    return (await issuer.create_invite(kind))["link"]
+
+
+async def befall(boss: RelayClient, issuer: RelayClient, fate: str) -> None:
+    if fate == "device_revoked":
+        await boss.revoke_device(issuer.device_id)
+    else:
+        await boss.set_account_status(issuer.account_id, "disabled")
+
+
+async def refused_code(call) -> str:
+    with pytest.raises(RelayRefused) as refused:
+        await call
+    return refused.value.code
+
+
+@pytest.mark.parametrize("fate", ISSUER_FATES)
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_credential_dies_with_its_issuer(relay, kind, fate):
+    boss, issuer, _ = await issuer_of(relay, kind)
+    link = await make(issuer, kind)
+    await befall(boss, issuer, fate)
+    before = await inventory(relay)
+    newcomer = relay.client()
+    assert await refused_code(newcomer.register(link)) == "invite_revoked"
+    assert await inventory(relay) == before  # no account, device or case was made
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_the_same_credential_works_while_its_issuer_is_untouched(relay, kind):
+    _, issuer, laptop = await issuer_of(relay, kind)
+    link = await make(issuer, kind)
+    before = await inventory(relay)
+    newcomer = relay.client()
+    identity = await newcomer.register(link)
+    accounts, devices, cases = await inventory(relay)
+    assert newcomer.device_id in devices
+    if kind == "device_link":
+        assert identity["account"] == issuer.account_id
+        assert accounts == before[0]
+    else:
+        assert identity["role"] == kind and identity["account"] in accounts
+    if kind == "caregiver":  # the worker's caregiver invite opened their shared case
+        assert identity["case"] in cases and identity["case"] not in before[2]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_the_issuers_other_device_still_issues_after_one_is_revoked(relay, kind):
+    """Revocation is per device: the lost phone's credentials die, the laptop's live."""
+    boss, phone, laptop = await issuer_of(relay, kind)
+    from_phone, from_laptop = await make(phone, kind), await make(laptop, kind)
+    await boss.revoke_device(phone.device_id)
+    assert await refused_code(relay.client().register(from_phone)) == "invite_revoked"
+    await relay.client().register(from_laptop)
+
+
+@pytest.mark.parametrize("kind", ("worker", "caregiver", "device_link"))
+async def test_a_credential_stays_void_after_its_issuer_is_enabled_again(relay, kind):
+    """Void the moment the issuer is disabled: enabling the account again does not bring
+    back what was outstanding (whoever held it while the account was disabled may not be
+    the person it was meant for); the issuer makes a new one."""
+    boss, issuer, laptop = await issuer_of(relay, kind)
+    link = await make(issuer, kind)
+    await boss.set_account_status(issuer.account_id, "disabled")
+    await boss.set_account_status(issuer.account_id, "active")
+    assert await refused_code(relay.client().register(link)) == "invite_revoked"
+    again = relay.client(laptop.key)
+    await again.connect()
+    await relay.client().register(await make(again, kind))
+
+
+async def test_the_bootstrap_admin_invite_has_no_issuer_and_stays_valid(relay):
+    """`steuntje admin invite` (and the first start) make an invite with no issuing device:
+    nobody can be revoked to void it, so it is good until it expires or is used."""
+    spare = await relay.invite("admin")
+    first = relay.client()
+    await first.register(await relay.invite("admin"))
+    second = relay.client()
+    await second.register((await first.create_invite("admin"))["link"])
+    await second.revoke_device(first.device_id)  # whoever used the other bootstrap invite
+    identity = await relay.client().register(spare)
+    assert identity["role"] == "admin"
+
+
+# -- group join tickets ---------------------------------------------------------------
+
+GROUP_FATES = ("device_revoked", "account_disabled", "removed", "demoted")
+
+
+async def two_facilitators(relay):
+    """An admin; worker One created a group and made worker Two a second facilitator; a
+    caregiver of One's who is not in the group yet."""
+    boss, one_client, caregiver = await relay.onboard()
+    two_client = relay.client()
+    await two_client.register((await boss.create_invite("worker"))["link"])
+    one, two = Handle(one_client), Handle(two_client)
+    group = await start_group(one)
+    group = await join(group, two, ticket_for(group, one, relay.ctx.now()))
+    group = await change(group, one, "role", member=two.id, role="facilitator")
+    return boss, group, one, two, Handle(caregiver)
+
+
+async def group_befall(boss: RelayClient, group: Group, one: Handle, two: Handle, fate: str):
+    if fate == "device_revoked":
+        await boss.revoke_device(two.client.device_id)
+    elif fate == "account_disabled":
+        await boss.set_account_status(two.client.account_id, "disabled")
+    elif fate == "removed":
+        await change(group, one, "remove", member=two.id)
+    else:
+        await change(group, one, "role", member=two.id, role="member")
+
+
+def join_record(group: Group, joiner: Handle, ticket: dict) -> dict:
+    fields = group.fields("join", ticket=ticket)
+    return {"record": make_record(joiner.seed, fields).to_wire()}
+
+
+@pytest.mark.parametrize("fate", GROUP_FATES)
+async def test_a_group_ticket_dies_with_its_facilitator(relay, fate):
+    boss, group, one, two, joiner = await two_facilitators(relay)
+    ticket = ticket_for(group, two, relay.ctx.now())
+    await group_befall(boss, group, one, two, fate)
+    group = await sync(group, one.client)  # the head a join record must chain to now
+    members = await relay.ctx.storage.group_member_devices(group.id)
+    prepare = joiner.client.request("group_join_prepare", {"ticket": ticket})
+    assert await refused_code(prepare) == "invite_revoked"
+    submit = joiner.client.request("group_join", join_record(group, joiner, ticket))
+    assert await refused_code(submit) == "invite_revoked"
+    assert await relay.ctx.storage.group_member_devices(group.id) == members
+    assert (await joiner.client.request("group_list"))["groups"] == []
+
+
+async def test_a_group_ticket_works_while_its_facilitator_is_untouched(relay):
+    _, group, one, two, joiner = await two_facilitators(relay)
+    ticket = ticket_for(group, two, relay.ctx.now())
+    await join(group, joiner, ticket)
+    (membership,) = (await joiner.client.request("group_list"))["groups"]
+    assert membership["group"] == group.id and membership["role"] == "member"
+
+
+async def test_a_ticket_signed_by_a_stranger_is_still_just_invalid(relay):
+    """Only a ticket that was real says `invite_revoked`; a forged one stays `ticket_invalid`
+    (nothing about the group is learnt from the difference: the forger made the key)."""
+    _, group, one, two, joiner = await two_facilitators(relay)
+    stranger = Handle(joiner.client)
+    reply = await raw_call(
+        joiner.client, "group_join_prepare", {"ticket": ticket_for(group, stranger, 0)}
+    )
+    assert reply["error"]["code"] == "group_record_refused"
+    assert reply["error"]["reason"] == "ticket_invalid"
