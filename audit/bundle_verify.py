@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from audit.errors import NoteError, ProofError
+from audit.nesting import MAX_DEPTH, too_deep
 from audit.note_verify import Checkpoint, VerifierKey, open_checkpoint, parse_verifier_key
 from audit.verify import RootAccumulator, leaf_hash_of, root_from_leaf_hashes, verify_consistency
 
@@ -329,6 +330,8 @@ def _parse(number: int, line: str | bytes) -> dict[str, Any]:
     if not isinstance(line, str) or not line.endswith("\n"):
         _stop("malformed", number, None, "every line ends in a newline")
     text = line[:-1]
+    if too_deep(text):  # the decoder would recurse into a RecursionError, not a verdict
+        _stop("malformed", number, None, f"JSON nested deeper than {MAX_DEPTH} levels")
     try:
         data = _DECODER.decode(text)
     except ValueError:

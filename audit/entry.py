@@ -27,6 +27,7 @@ from typing import Any
 
 from audit import events
 from audit.errors import EntryError
+from audit.nesting import MAX_DEPTH, too_deep
 from audit.validate import (
     check_code,
     check_int,
@@ -251,8 +252,14 @@ def decode(data: bytes) -> AuditEntry:
     if not data.startswith(ENTRY_PREFIX):
         raise EntryError("entry: missing the steuntje-audit-entry-v1 prefix")
     try:
+        text = data[len(ENTRY_PREFIX) :].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise EntryError("entry: not UTF-8 JSON") from error
+    if too_deep(text):  # before json.loads, which would recurse into a RecursionError
+        raise EntryError(f"entry: JSON nested deeper than {MAX_DEPTH} levels")
+    try:
         parsed = json.loads(
-            data[len(ENTRY_PREFIX) :].decode("utf-8"),
+            text,
             object_pairs_hook=_no_duplicate_keys,
             parse_float=_refuse_float,
             parse_constant=_refuse_float,

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from audit import Report, verify_bundle
-from audit.errors import BundleError
+from audit.errors import BundleError, NoteError
+from audit.nesting import too_deep
 from relay.config import RelayConfig
+from relay.errors import ConfigError
 from relay.storage.audit_store import AuditDraft
 from relay.storage.factory import storage_for_config
 
@@ -69,15 +71,29 @@ def _keep(path: Path | None, report: Report) -> None:
 def verify_file(bundle: Path, key: str | None, kept: Path | None) -> Report:
     text = bundle.read_text(encoding="utf-8")
     if key is None:
-        header = json.loads(text.split("\n", 1)[0])
-        key = header.get("verifier_key") or header.get("key")
+        key = _key_in_header(text.split("\n", 1)[0])
         _say(
             "warning: checked against the key inside the bundle; pass --key with the "
             "organisation's key you keep, or a forger could have swapped both"
         )
-    report = verify_bundle(text, key, _kept(kept))  # type: ignore[arg-type]
+    try:
+        report = verify_bundle(text, key, _kept(kept))
+    except NoteError as error:  # the key itself is unusable: a small-order key, a typo
+        raise ConfigError(f"--key: {error}") from None
     _keep(kept, report)
     return report
+
+
+def _key_in_header(line: str) -> str:
+    """The verifier key a bundle names in its first line (only when --key is not given)."""
+    try:
+        header = None if too_deep(line) else json.loads(line)
+    except ValueError:
+        header = None
+    key = header.get("verifier_key") if isinstance(header, dict) else None
+    if not isinstance(key, str):
+        raise ConfigError("the bundle's first line names no verifier key; pass --key")
+    return key
 
 
 class StoredLogDamaged(Exception):
