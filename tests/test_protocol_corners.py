@@ -38,8 +38,8 @@ async def sign_in(sio, key: DeviceKey, relay_id: bytes, nonce: bytes) -> dict[st
 
 
 async def test_no_argument_counts_as_an_empty_object_and_a_non_object_is_malformed(relay):
-    """§1: an event sent with no argument is handled as `{}`; any non-object is `malformed`,
-    also for events that need no fields."""
+    """§1: an event sent with no argument is handled as `{}`; a non-object is `malformed`
+    for every event that reads fields, and ignored by events that take none."""
     _, worker, _ = await relay.onboard()
     assert (await raw_call(worker, "whoami"))["ok"] is True
     assert (await raw_call(worker, "case_list"))["ok"] is True
@@ -47,6 +47,7 @@ async def test_no_argument_counts_as_an_empty_object_and_a_non_object_is_malform
     for not_an_object in ("text", 7, [1, 2], True):
         assert error_code(await raw_call(worker, "send", not_an_object)) == "malformed"
         assert error_code(await raw_call(worker, "devices_list", not_an_object)) == "malformed"
+        assert (await raw_call(worker, "whoami", not_an_object))["ok"] is True
 
 
 async def test_without_a_callback_send_is_stored_and_errors_are_dropped(relay):
@@ -383,3 +384,24 @@ async def test_every_backend_compares_a_resent_id_with_the_copy_it_holds(storage
     gone = await storage.apply_batch([envelope("same-id-1", b"twee")], [], NOW, 100)
     assert [r.outcome for r in gone] == [StoreOutcome.DUPLICATE]
     assert [e.body for e in await storage.read_mailbox(recipient, 0, 10, NOW)] == []
+
+
+async def test_prekey_fetches_are_a_bucket_and_refused_fetches_count(small_relay):
+    """§4.8: a connection's fetch budget starts full and refills one fetch per 60/N s; a fetch
+    refused for another reason (here `unknown_device`) takes a token too."""
+    relay = await small_relay(prekey_fetches_per_minute=3)
+    _, worker, _ = await relay.onboard()
+    for _ in range(3):
+        assert error_code(await raw_call(worker, "prekeys_fetch", {"device": NOWHERE})) == (
+            "unknown_device"
+        )
+    refused = await raw_call(worker, "prekeys_fetch", {"device": NOWHERE})
+    assert error_code(refused) == "too_many_attempts"
+    assert 19_990 <= refused["error"]["retry_after_ms"] <= 20_001  # one fetch per 20 s
+    relay.clock.advance(20.0)
+    assert error_code(await raw_call(worker, "prekeys_fetch", {"device": NOWHERE})) == (
+        "unknown_device"
+    )
+    assert error_code(await raw_call(worker, "prekeys_fetch", {"device": NOWHERE})) == (
+        "too_many_attempts"
+    )
