@@ -16,33 +16,12 @@ from relay.context import RelayContext
 from relay.delivery import Router
 from relay.logs import quiet_client_faults, transport_logger
 from relay.namespace import RelayNamespace
+from relay.packets import RelayPacket
+from relay.security_headers import install as install_security_headers
 from relay.storage.factory import storage_for_config
 from relay.webapp import add_web_routes
 
 CONTEXT = web.AppKey("steuntje_context", RelayContext)
-
-# The web app needs nothing from elsewhere: no CDN, no inline script, no framing.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "geolocation=(), microphone=()",
-}
-
-
-@web.middleware
-async def security_headers(request: web.Request, handler):  # type: ignore[no-untyped-def]
-    response = await handler(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
 
 async def healthz(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
@@ -67,12 +46,16 @@ def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Applicati
         engineio_logger=transport_logger(),
         # Several nodes: Socket.IO's own cross-node messages go through Redis (fanout.py).
         client_manager=fanout.client_manager(config.redis_url) if config.redis_url else None,
+        # Hostile framing (reserved or non-string event names, broken binary
+        # placeholders) becomes a `malformed`/`unknown_event` answer (packets.py).
+        serializer=RelayPacket,
     )
     storage = storage_for_config(config)
     ctx = RelayContext(config=config, clock=clock, storage=storage, sio=sio, router=Router())
     sio.register_namespace(RelayNamespace(ctx))
 
-    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    app = web.Application(client_max_size=64 * 1024)
+    install_security_headers(app, config.effective_public_url)
     app[CONTEXT] = ctx
     sio.attach(app)
     app.router.add_get("/healthz", healthz)

@@ -39,6 +39,7 @@ from relay.handlers import (
     session,
 )
 from relay.ids import DEVICE_ID
+from relay.packets import RefusedEvent
 
 log = logging.getLogger("steuntje.relay")
 
@@ -112,18 +113,26 @@ class RelayNamespace(socketio.AsyncNamespace):
         self.ctx = ctx
         self._background: set[asyncio.Future[None]] = set()
 
-    async def trigger_event(self, event: str, *args: Any) -> Any:
+    async def trigger_event(self, event: object, *args: Any) -> Any:
+        # Only python-socketio's own lifecycle calls arrive with these names: a client's
+        # event called `connect` or `disconnect` is refused while decoding (packets.py).
         if event == "connect":
             return self._connect(args[0], args[1])
         if event == "disconnect":
             self._disconnect(args[0])
             return None
         sid, payload = args[0], args[1:]
+        name = event if isinstance(event, str) else ""  # for the lookups below
         try:
-            return await self._dispatch(event, sid, payload)
+            if isinstance(event, RefusedEvent):
+                details = {"event": event.name[:64]} if event.name is not None else {}
+                raise RelayError(event.code, event.message or None, **details)
+            if not isinstance(event, str):  # packets.py refuses these first; never trust it
+                raise RelayError(Code.MALFORMED, "An event name must be a string.")
+            return await self._dispatch(name, sid, payload)
         except RelayError as error:
             reply = {"ok": False, "error": error.to_wire()}
-            if event in SIGN_IN_EVENTS and error.code in SIGN_IN_FAILURES:
+            if name in SIGN_IN_EVENTS and error.code in SIGN_IN_FAILURES:
                 data = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
                 claimed = data.get("device")
                 self.ctx.note_auth_failure(
@@ -133,14 +142,14 @@ class RelayNamespace(socketio.AsyncNamespace):
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             log.error(
                 "handler %s failed: %s at %s:%s",
-                event,
+                name if name in HANDLERS else "?",  # a name of ours, never the client's
                 type(exc).__name__,
                 frame.filename.rsplit("/", 1)[-1],
                 frame.lineno,
             )
             reply = {"ok": False, "error": RelayError(Code.INTERNAL_ERROR).to_wire()}
-        if event in FIRE_AND_FORGET:
-            await self.ctx.sio.emit("relay_error", {"event": event, **reply}, to=sid)
+        if name in FIRE_AND_FORGET:
+            await self.ctx.sio.emit("relay_error", {"event": name, **reply}, to=sid)
         return reply
 
     async def _dispatch(self, event: str, sid: str, payload: tuple[Any, ...]) -> dict[str, Any]:
