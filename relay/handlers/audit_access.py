@@ -73,8 +73,8 @@ def _event(data: dict[str, Any]) -> str | None:
 
 
 async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    await _officer(ctx, conn, "audit.queried")  # first: a refusal is recorded, whatever the data
     data = require_object(data)
-    await _officer(ctx, conn, "audit.queried")
     # Times and indexes are written into the query's own entry (integers from 0 to 2^53-1)
     # and compared in SQL: anything outside is refused here, not by SQLite or the entry.
     since = _whole(data, "since", None, 0, MAX_INT)
@@ -132,8 +132,8 @@ def _matches(entry: Any, actor: str | None, target: str | None) -> bool:
 
 
 async def on_audit_export(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    data = require_object(data)
     await _officer(ctx, conn, "audit.exported")
+    data = require_object(data)
     limit = ctx.config.limits.audit_export_max_entries
     if await ctx.storage.audit_size() >= limit:  # one socket reply is no place for a huge log
         raise RelayError(

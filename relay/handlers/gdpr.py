@@ -83,13 +83,15 @@ async def erase_and_tell(
 # -- on a data subject's request, by the privacy officer ------------------------------------
 
 
-async def _subject(ctx: RelayContext, conn: Connection, data: dict[str, Any]) -> str:
-    """The account an officer acts for: an account of the officer's own organisation."""
+async def _subject(ctx: RelayContext, conn: Connection, data: Any) -> str:
+    """The account an officer acts for: an account of the officer's own organisation. The
+    role is checked before the data is read: anyone else hears `not_permitted`, whatever
+    they sent."""
     if conn.device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
     if conn.device.role != "officer":
         raise RelayError(Code.NOT_PERMITTED)
-    account_id = text_field(data, "account", SERVER_ID)
+    account_id = text_field(require_object(data), "account", SERVER_ID)
     if await ctx.storage.account_role(conn.device.org_id, account_id) is None:
         raise RelayError(Code.UNKNOWN_ACCOUNT)
     return account_id
@@ -97,8 +99,8 @@ async def _subject(ctx: RelayContext, conn: Connection, data: dict[str, Any]) ->
 
 async def on_officer_export(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     """Art. 15/20 on request (a person who cannot use the app, or a formal request)."""
-    data = require_object(data)
     account_id = await _subject(ctx, conn, data)
+    data = require_object(data)
     reason = reason_code(data, "data_subject_request")
     await ctx.storage.record(
         [
@@ -118,8 +120,8 @@ async def on_officer_export(ctx: RelayContext, conn: Connection, data: Any) -> d
 
 async def on_officer_erase(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     """Art. 17 on request, for a caregiver's account; waits for a legal hold like any other."""
-    data = require_object(data)
     account_id = await _subject(ctx, conn, data)
+    data = require_object(data)
     if text_field(data, "confirm") != account_id:
         raise RelayError(Code.MALFORMED, "Field 'confirm' must repeat the account id.")
     role = await ctx.storage.account_role(conn.device.org_id, account_id)  # type: ignore[union-attr]

@@ -26,6 +26,10 @@ from retention.durations import format_duration
 from retention.policy import OFF
 from retention.serialise import format_setting
 
+# Who may ever set a policy: admins (any scope), workers (a case they are on, or a group
+# they facilitate). Officers and caregivers read policies only.
+SETTERS = ("admin", "worker")
+
 
 def describe(policy: Any) -> dict[str, Any]:
     """An EffectivePolicy as the wire shows it."""
@@ -122,11 +126,13 @@ async def on_policy_get(ctx: RelayContext, conn: Connection, data: Any) -> dict[
 
 
 async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict) or not isinstance(data.get("document"), dict):
-        raise RelayError(Code.MALFORMED, "policy_set needs a 'document' object.")
     device = conn.device
     if device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
+    if device.role not in SETTERS:  # before the data is read: others hear only this
+        raise RelayError(Code.NOT_PERMITTED)
+    if not isinstance(data, dict) or not isinstance(data.get("document"), dict):
+        raise RelayError(Code.MALFORMED, "policy_set needs a 'document' object.")
     case_id, is_group = _scope_field(data)
     if is_group:
         case_id = await _on_group(ctx, conn, case_id, setting=True)

@@ -47,7 +47,14 @@ def forget_idle_buckets(ctx: RelayContext) -> None:
 
 
 INVITE_PROBLEMS = frozenset(
-    {Code.INVITE_INVALID, Code.INVITE_EXPIRED, Code.INVITE_USED, Code.BAD_SIGNATURE, Code.MALFORMED}
+    {
+        Code.INVITE_INVALID,
+        Code.INVITE_EXPIRED,
+        Code.INVITE_USED,
+        Code.INVITE_REVOKED,
+        Code.BAD_SIGNATURE,
+        Code.MALFORMED,
+    }
 )
 
 
