@@ -4,11 +4,12 @@ delivery router and the Socket.IO server, and wires them into an aiohttp applica
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 
 import socketio
 from aiohttp import web
 
-from relay import __version__, fanout, housekeeping
+from relay import __version__, fanout, housekeeping, notify
 from relay.clock import Clock, SystemClock
 from relay.commit_queue import CommitQueue
 from relay.config import RelayConfig
@@ -78,9 +79,13 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         fanout.running(ctx.config.redis_url, ctx.router, ctx.forget_here) as nodes,
         housekeeping.running(ctx, ctx.config.purge_interval_s),
     ):
-        ctx.tell_others_to_forget = nodes.forget if nodes is not None else None
+        if nodes is not None:
+            ctx.tell_others_to_forget = nodes.forget
+            ctx.tell_other_nodes = nodes.tell
+            nodes.on_note = partial(notify.heard_from_other_node, ctx)
+            nodes.on_resubscribed = partial(notify.recheck_connections, ctx)
         yield
-        ctx.tell_others_to_forget = None
+        ctx.tell_others_to_forget = ctx.tell_other_nodes = None
     ctx.ready = False
     await ctx.commits.stop()
     await ctx.storage.close()

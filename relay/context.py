@@ -53,6 +53,8 @@ class RelayContext:
     delivered_pending: dict[str, list[str]] = field(default_factory=dict)
     # Several nodes: tells the others to drop their caches (fanout.RedisFanout.forget).
     tell_others_to_forget: Callable[[], None] | None = None
+    # Several nodes: carries a note about live connections to the others (relay/notify.py).
+    tell_other_nodes: Callable[[dict[str, Any]], None] | None = None
     # group id -> its membership log, checked and folded (relay/handlers/groups.py)
     group_states: dict[str, Any] = field(default_factory=dict)
 

@@ -1,6 +1,6 @@
 """Fan-out between relay nodes through Redis (`--redis redis://...`; docs/scaling.md).
 
-Three things travel through Redis, and no envelope does:
+Four things travel through Redis, and no envelope does:
 
 1. python-socketio's own messages (`LocalFirstRedisManager`, the server's client manager):
    an emit to a connection of another node. The relay's emits go to its own connections,
@@ -16,6 +16,18 @@ Three things travel through Redis, and no envelope does:
    hand-over, a member removed from a group, a device revoked) or a retention policy; the
    others drop their permission and policy caches. Resubscribing drops them too, so a note
    lost while Redis was away costs nothing either.
+4. Notes for live connections (`tell`, relay/notify.py says what each means): "drop these
+   devices, for this reason" (revoked, disabled, erased, replaced by a sign-in elsewhere)
+   and "tell these accounts' devices that a case or a device list changed". Every node
+   acts on its own connections, within a Redis round trip of the decision.
+
+Why our own channel for (4) and not emits to a device's room through (1), which would
+cross nodes too: dropping a connection is more than an emit; the node that holds it must
+tear it down (stop its stream, forget it in `by_device`), and only that node can. Our
+notes arrive in the order they were published, in the same message as the "forget" note
+they go with, and a node that missed some while Redis was away repairs the gap when it
+resubscribes: it re-reads the status of every device connected to it and drops those no
+longer allowed (`on_resubscribed`). A lost Socket.IO emit would be lost for good.
 
 Why that is enough: the database is the truth and Redis only says "look now". While
 Redis is away, pokes are dropped; each node re-subscribes when it is back and then makes
@@ -87,7 +99,10 @@ class RedisFanout:
         self._url = redis_url
         self._router = router
         self._on_forget = on_forget  # clears this node's permission and policy caches
+        self.on_note: Callable[[dict[str, object]], None] | None = None  # notify.heard
+        self.on_resubscribed: Callable[[], None] | None = None  # notify.recheck_connections
         self._forget = False
+        self._notes: list[dict[str, object]] = []
         self._node = secrets.token_hex(8)  # tells our own pokes apart; not persistent
         self._pending: set[str] = set()
         self._flushing = False
@@ -119,25 +134,34 @@ class RedisFanout:
 
     def publish(self, device_ids: set[str]) -> None:
         self._pending |= device_ids
-        if not self._flushing:
-            self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
+        self._schedule()
 
     def forget(self) -> None:
         """Tell the other nodes that who-may-send-to-whom (or a policy) changed here, so
         they drop what they cached: a member removed on this node must not stay routable
         through another one."""
         self._forget = True
+        self._schedule()
+
+    def tell(self, note: dict[str, object]) -> None:
+        """Carry a note about live connections to every other node (relay/notify.py)."""
+        self._notes.append(note)
+        self._schedule()
+
+    def _schedule(self) -> None:
         if not self._flushing:
             self._flushing = True
             asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
         try:
-            while self._pending or self._forget:
+            while self._pending or self._forget or self._notes:
                 devices, self._pending = sorted(self._pending), set()
                 forget, self._forget = self._forget, False
-                message = json.dumps({"node": self._node, "devices": devices, "forget": forget})
+                notes, self._notes = self._notes, []
+                message = json.dumps(
+                    {"node": self._node, "devices": devices, "forget": forget, "notes": notes}
+                )
                 try:
                     await self._redis.publish(CHANNEL, message)  # type: ignore[union-attr]
                     self.published += 1
@@ -163,6 +187,8 @@ class RedisFanout:
                 self._router.poke()
                 if self._on_forget is not None:
                     self._on_forget()
+                if self.on_resubscribed is not None:  # notes may have been lost meanwhile
+                    self.on_resubscribed()
                 async for message in pubsub.listen():
                     self._heard(message)
             except (RedisError, OSError) as exc:
@@ -186,12 +212,16 @@ class RedisFanout:
                 return
             devices = [d for d in poke["devices"] if isinstance(d, str)]
             forget = poke.get("forget") is True
+            notes = [n for n in poke.get("notes", ()) if isinstance(n, dict)]
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed poke")
             return
         self.received += 1
         if forget and self._on_forget is not None:
-            self._on_forget()
+            self._on_forget()  # first: a note may narrow what the caches allowed
+        if self.on_note is not None:
+            for note in notes:
+                self.on_note(note)
         if devices:
             self._router.poke(devices)
 

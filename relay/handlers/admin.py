@@ -1,17 +1,18 @@
 """admin_accounts, admin_set_account_status, admin_revoke_device: an organisation's admin
-manages accounts and devices. Every change takes effect on live connections at once."""
+manages accounts and devices. Every change takes effect on live connections at once, on
+every node (relay/notify.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from relay.connection import Connection
+from relay.connection import Connection, State
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.handlers.auditing import by, reason_code
 from relay.handlers.groups import tell_groups
 from relay.ids import DEVICE_ID, SERVER_ID
-from relay.notify import drop_devices, notify_devices_changed
+from relay.notify import drop_connection, drop_devices, notify_devices_changed
 from relay.storage.base import DeviceRecord
 from relay.validate import choice_field, require_object, text_field
 
@@ -70,9 +71,11 @@ async def on_admin_set_account_status(
     ctx.forget_permissions()
     await tell_groups(ctx, await ctx.storage.account_groups(account_id))  # `active` changed
     if status != "active":
-        await drop_devices(ctx, devices, "account_" + status)
+        await drop_devices(ctx, [d for d in devices if d != admin.id], "account_" + status)
     if status == "revoked":
         await notify_devices_changed(ctx, account_id)
+    if status != "active" and admin.id in devices:  # an admin closing their own account
+        _drop_after_reply(ctx, conn, "account_" + status)
     return {"ok": True, "account": account_id, "status": status}
 
 
@@ -83,6 +86,18 @@ async def on_admin_revoke_device(ctx: RelayContext, conn: Connection, data: Any)
     account_id = await ctx.storage.revoke_device(admin.org_id, device_id, ctx.now(), audit)
     ctx.forget_permissions()
     await tell_groups(ctx, await ctx.storage.account_groups(account_id))  # its handles went
-    await drop_devices(ctx, [device_id], "device_revoked")
+    if device_id != admin.id:
+        await drop_devices(ctx, [device_id], "device_revoked")
     await notify_devices_changed(ctx, account_id)
+    if device_id == admin.id:  # an admin revoking the device they are using
+        _drop_after_reply(ctx, conn, "device_revoked")
     return {"ok": True, "device": device_id}
+
+
+def _drop_after_reply(ctx: RelayContext, conn: Connection, reason: str) -> None:
+    """The caller's own connection loses its rights: nothing more is accepted from it, and
+    it is dropped on the next loop turn, after the reply is queued on its socket (so the
+    caller must not await anything after this). Its device is connected here, so no other
+    node needs telling."""
+    conn.state = State.CLOSED
+    ctx.in_background(drop_connection(ctx, conn, reason))

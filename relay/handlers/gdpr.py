@@ -12,7 +12,7 @@ from relay.export_page import render
 from relay.handlers.auditing import by, reason_code
 from relay.handlers.groups import tell_groups
 from relay.ids import SERVER_ID, new_id
-from relay.notify import drop_connection, drop_devices
+from relay.notify import drop_connection, drop_devices, tell_accounts
 from relay.storage.audit_store import AuditDraft
 from relay.validate import require_object, text_field
 
@@ -72,11 +72,10 @@ async def erase_and_tell(
     devices, others, closed_cases = await ctx.storage.erase_account(account_id, ctx.now(), [audit])
     ctx.forget_permissions()
     await tell_groups(ctx, groups)  # the person's handles are gone from each group
-    for other in others:  # their apps drop the conversation and the device list
-        for sid in list(ctx.by_account.get(other, ())):
-            for case_id in closed_cases:
-                await ctx.sio.emit("case_changed", {"case": case_id}, to=sid)
-            await ctx.sio.emit("devices_changed", {"account": account_id}, to=sid)
+    # On every node: their apps drop the conversation and the device list.
+    for case_id in closed_cases:
+        await tell_accounts(ctx, others, "case_changed", case_id)
+    await tell_accounts(ctx, others, "devices_changed", account_id)
     await drop_devices(ctx, [d for d in devices if d != spare], "account_erased")
 
 

@@ -21,6 +21,7 @@ from relay.notify import (
     emit_deliver,
     notify_case_members,
     notify_devices_changed,
+    replace_elsewhere,
 )
 from relay.storage.base import DeviceRecord, StoredEnvelope
 from relay.validate import require_object, text_field
@@ -159,6 +160,7 @@ async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -
     if previous is not None and previous is not conn:
         # One connection per device: the newest wins (the old one is usually a dead socket).
         await drop_connection(ctx, previous, "replaced")
+    replace_elsewhere(ctx, record.id)  # and its older connection on another node, if any
     if len(ctx.by_account[record.account_id]) >= ctx.config.limits.connections_per_account:
         raise RelayError(Code.TOO_MANY_CONNECTIONS)
     if conn.auth_timer is not None:
