@@ -59,8 +59,9 @@ def _add_relay_options(parser: argparse.ArgumentParser, public_url: bool = True)
         "--public-url",
         default=None,
         metavar="URL",
-        help="address people use to reach this relay, used in invite links "
-        "(default http://HOST:PORT, or $STEUNTJE_PUBLIC_URL)",
+        help="address people use to reach this relay, used in invite links (default "
+        "$STEUNTJE_PUBLIC_URL; else `serve` uses http://HOST:PORT and records it in "
+        "DATA/public-url, where `admin invite` reads it)",
     )
 
 
@@ -355,6 +356,27 @@ def _config(args: argparse.Namespace) -> RelayConfig:
     return replace(config, **changes).validated()
 
 
+def _recorded_public_url(config: RelayConfig) -> RelayConfig:
+    """For invite links: the address the relay recorded at its start (relay/public_url.py).
+    Without a usable record, http://HOST:PORT as before, and stderr says why."""
+    from relay.public_url import DamagedRecord, read_public_url, record_path
+
+    try:
+        recorded = read_public_url(config)
+    except DamagedRecord:
+        problem = f"{record_path(config)} is not a web address"
+    else:
+        if recorded is not None:
+            return replace(config, public_url=recorded)
+        problem = f"no relay has recorded its address in {record_path(config)}"
+    print(
+        f"steuntje: {problem}; the link uses {config.effective_public_url}. Pass --public-url "
+        "if people reach the relay elsewhere, or use the --data folder of the running relay.",
+        file=sys.stderr,
+    )
+    return config
+
+
 def _cosign(args: argparse.Namespace, audit_cli: Any) -> int:
     from audit import NoteError
 
@@ -431,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
             if not 0 < args.expires_in <= 30 * 24:
                 raise ConfigError("--expires-in must be between 0 and 720 hours")
             config = _config(args)
+            if not config.public_url:
+                config = _recorded_public_url(config)
             link = asyncio.run(
                 invite_offline(config, args.role, int(args.expires_in * 3600), int(time.time()))
             )

@@ -16,6 +16,7 @@ from relay import __version__
 from relay.app import CONTEXT, create_app
 from relay.config import RelayConfig
 from relay.invites import invite_link, invite_subject, new_token, token_hash
+from relay.public_url import record_public_url
 from relay.storage.audit_store import AuditDraft
 from relay.storage.base import Storage
 from relay.storage.factory import storage_for_config
@@ -64,7 +65,19 @@ async def serve(config: RelayConfig, say: Callable[[str], None] = print) -> None
         config = replace(config, port=port)
     ctx = app[CONTEXT]
     ctx.config = config  # the real port is known only now (port 0 = pick a free one)
+    # Signal handlers before the banner: a tool that stops the relay as soon as it has read
+    # the banner must get a clean stop, not the default SIGTERM death.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    # SIGUSR1: run the expiry purge now (operators; `steuntje retention bench`).
+    loop.add_signal_handler(signal.SIGUSR1, lambda: ctx.in_background(_purge_now(ctx)))
     url = config.effective_public_url
+    try:  # for `steuntje admin invite`: the links it prints must name this address
+        record_public_url(config)
+    except OSError as error:  # the relay serves fine without it; the CLI then says so
+        log.warning("could not record the public URL in the data folder: %s", error.strerror)
     say(f"Steuntje relay {__version__} listening on http://{_host(config.host)}:{port}")
     say(f"  database: {ctx.storage.location}")
     if config.redis_url:
@@ -78,12 +91,6 @@ async def serve(config: RelayConfig, say: Callable[[str], None] = print) -> None
     say(f"Open the web app at {url}/")  # the last line of the banner: tools wait for it
     sys.stdout.flush()
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    # SIGUSR1: run the expiry purge now (operators; `steuntje retention bench`).
-    loop.add_signal_handler(signal.SIGUSR1, lambda: ctx.in_background(_purge_now(ctx)))
     await stop.wait()
     log.info("stopping: refusing new work, committing what is in flight")
     await runner.cleanup()
