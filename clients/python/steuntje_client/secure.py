@@ -15,6 +15,7 @@ substitute them. The relay sees only ciphertext, padded to size buckets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -56,6 +57,17 @@ class Received:
         return f"Received(kind={self.kind!r}, seq={self.seq})"
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """An envelope from a device that did not decrypt and made this client start a new
+    session with it (docs/e2e.md §7.4 rule 6): what it, and any message of the same broken
+    chain, said is lost. The app tells the person "Een bericht kon niet worden gelezen";
+    the content is never known, so none is kept."""
+
+    sender_device: str
+    seq: int
+
+
 class UntrustedBundle(ClientError):
     """The relay handed out a prekey bundle that does not belong to the device asked for."""
 
@@ -84,6 +96,11 @@ class SecureClient:
         self.prekeys_published: asyncio.Queue[int] = asyncio.Queue()  # relay's count after
         self.dropped = 0  # envelopes that did not decrypt or validate (counted, never logged)
         self.unreachable: set[str] = set()  # devices skipped: they had published no prekeys
+        # Broken directions repaired by a new session (docs/e2e.md §7.4 rule 6), one notice
+        # per repair; and the devices restarted with and not heard from since, so that the
+        # rest of a dead chain still in flight starts no further session (nor notice).
+        self.unreadable: asyncio.Queue[Unreadable] = asyncio.Queue()
+        self._restarted: set[str] = set()
         # One-time prekey ids up to this were uploaded once. Never upload one twice: the
         # relay may already have handed it to someone.
         self._uploaded_upto = self._load_marker()
@@ -251,12 +268,33 @@ class SecureClient:
                 envelope = session.encrypt(plaintext, self._now())
                 self.sessions.save(device_id)
                 return envelope
-            bundle = PrekeyBundle.from_bytes(await self.relay.fetch_prekeys(device_id))
-            if b64url(bundle.identity.signing_key) != device_id:
-                raise UntrustedBundle("the relay's bundle belongs to another device")
+            bundle = await self._fetch_bundle(device_id)
             session, envelope = x3dh_start(self.keys, bundle, self._now(), plaintext=plaintext)
             self.sessions.promote(device_id, session)
             return envelope
+
+    async def _fetch_bundle(self, device_id: str) -> PrekeyBundle:
+        bundle = PrekeyBundle.from_bytes(await self.relay.fetch_prekeys(device_id))
+        if b64url(bundle.identity.signing_key) != device_id:
+            raise UntrustedBundle("the relay's bundle belongs to another device")
+        return bundle
+
+    async def _restart_session(self, device_id: str) -> None:
+        """docs/e2e.md §7.4 rule 6: a new session with `device_id`, announced by an initial
+        envelope with no message in it. The peer accepts it as its current session (rule
+        2), so its next message to us uses it, and so does ours to it."""
+        lock = self._starting.setdefault(device_id, asyncio.Lock())
+        async with lock:
+            try:
+                bundle = await self._fetch_bundle(device_id)
+                session, envelope = x3dh_start(self.keys, bundle, self._now())
+            except (ClientError, DecryptionError):  # no prekeys, gone, or a lying relay
+                self._restarted.discard(device_id)  # the next failure may try again
+                return
+            self.sessions.promote(device_id, session)
+        # Not sent (connection lost)? Our next message to it starts with the same header.
+        with contextlib.suppress(ClientError):
+            await self.relay.send(device_id, envelope)
 
     # -- receiving ----------------------------------------------------------------------
 
@@ -265,11 +303,26 @@ class SecureClient:
             self._on_device_envelope(envelope)
 
     def _on_device_envelope(self, envelope: Envelope) -> None:
+        sender = envelope.sender
         try:
-            plaintext = self._decrypt(envelope.sender, envelope.body)
-            message = decode(plaintext)
-        except (DecryptionError, InvalidMessage):
+            plaintext = self._decrypt(sender, envelope.body)
+        except DecryptionError:
             self.dropped += 1  # a replay, a forgery or garbage: drop it (and it is acked)
+            # ...or a message from a direction that can no longer be decrypted (a chain
+            # that jumped more than MAX_SKIP): only a new session repairs that, and the
+            # error does not say which it was (docs/e2e.md §11), so repair once per reply.
+            if sender not in self._restarted:
+                self._restarted.add(sender)
+                self.unreadable.put_nowait(Unreadable(sender, envelope.seq))
+                self._background(self._restart_session(sender))
+            return
+        self._restarted.discard(sender)  # heard from it: its direction works
+        if not plaintext:  # a session start with no message in it (§7.4 rule 6)
+            return
+        try:
+            message = decode(plaintext)
+        except InvalidMessage:
+            self.dropped += 1
             return
         self._keep_received(message, envelope.sender)
         self.messages.put_nowait(Received(message, envelope.sender, envelope.seq))
