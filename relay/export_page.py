@@ -1,6 +1,9 @@
-"""The readable page of a GDPR access export (Art. 15/20), in plain Dutch (B1).
+"""The readable page of a GDPR access export (Art. 15/20), in plain Dutch (B1), addressing
+the person as "je" like the app does, with Dutch words for roles and states.
 
-Every value is escaped: the page is built from data, never from markup a client sent.
+Every value is escaped: the page is built from data, never from markup a client sent. The
+web app makes its own page in the person's language, with the messages their device holds
+(clients/web/app/parts/export-page.js); this one is what the relay alone can say.
 """
 
 from __future__ import annotations
@@ -18,6 +21,18 @@ STYLE = (
 
 
 _ROLES = {"facilitator": "begeleider", "member": "deelnemer"}
+_ACCOUNT_ROLES = {
+    "caregiver": "mantelzorger",
+    "worker": "mantelzorgondersteuner",
+    "officer": "privacy-functionaris",
+    "admin": "beheerder",
+}
+_STATES = {"active": "actief", "disabled": "uitgezet", "revoked": "ingetrokken"}
+
+
+def _word(words: dict[str, str], value: str) -> str:
+    """The Dutch word for a role or state; the code itself if there is none yet."""
+    return words.get(value, value)
 
 
 def _when(seconds: int | None) -> str:
@@ -35,36 +50,37 @@ def render(export: dict[str, Any], generated_at: int) -> str:
     parts = [
         "<!doctype html><html lang='nl'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>Wat Steuntje over u bewaart</title><style>{STYLE}</style></head><body><main>",
-        "<h1>Wat Steuntje over u bewaart</h1>",
+        f"<title>Wat Steuntje over jou bewaart</title><style>{STYLE}</style></head><body><main>",
+        "<h1>Wat Steuntje over jou bewaart</h1>",
         f"<p>Gemaakt op {html.escape(_when(generated_at))}. Dit is alles wat de server van "
-        "Steuntje over u heeft. Uw berichten zelf kan de server niet lezen: die zijn "
-        "versleuteld en staan alleen op uw telefoon of computer.</p>",
-        "<h2>Uw account</h2><table>",
+        "Steuntje over jou heeft. Je berichten zelf kan de server niet lezen: die zijn "
+        "versleuteld en staan alleen op je telefoon of computer.</p>",
+        "<h2>Je account</h2><table>",
         _row("Nummer", account["id"]),
-        _row("Rol", account["role"]),
-        _row("Status", account["status"]),
+        _row("Rol", _word(_ACCOUNT_ROLES, account["role"])),
+        _row("Status", _word(_STATES, account["status"])),
         _row("Gemaakt op", _when(account["created_at"])),
         "</table>",
-        f"<h2>Uw apparaten ({len(export['devices'])})</h2>",
-        "<p>Een apparaat is een telefoon, tablet of computer waarmee u Steuntje gebruikt.</p>",
+        f"<h2>Je apparaten ({len(export['devices'])})</h2>",
+        "<p>Een apparaat is een telefoon, tablet of computer waarmee je Steuntje gebruikt.</p>",
         "<table><tr><th scope='col'>Sleutel</th><th scope='col'>Status</th>"
         "<th scope='col'>Toegevoegd op</th></tr>",
         *(
-            f"<tr><td>{html.escape(d['id'][:12])}…</td><td>{html.escape(d['status'])}</td>"
+            f"<tr><td>{html.escape(d['id'][:12])}…</td>"
+            f"<td>{html.escape(_word(_STATES, d['status']))}</td>"
             f"<td>{html.escape(_when(d['created_at']))}</td></tr>"
             for d in export["devices"]
         ),
         "</table>",
-        "<h2>Berichten die nog op u wachten</h2>",
-        f"<p>{len(export['envelopes_waiting_for_you'])} versleutelde berichten wachten tot uw "
+        "<h2>Berichten die nog op jou wachten</h2>",
+        f"<p>{len(export['envelopes_waiting_for_you'])} versleutelde berichten wachten tot je "
         "apparaat ze ophaalt. Daarna worden ze gewist. Na 14 dagen worden ze ook gewist als "
         "niemand ze heeft opgehaald.</p>",
-        "<h2>Berichten die u stuurde en die nog wachten</h2>",
-        f"<p>{export['envelopes_you_sent_still_waiting']} versleutelde berichten van u zijn nog "
+        "<h2>Berichten die je stuurde en die nog wachten</h2>",
+        f"<p>{export['envelopes_you_sent_still_waiting']} versleutelde berichten van jou zijn nog "
         "niet opgehaald door de ontvanger.</p>",
-        f"<h2>Uw dossiers ({len(export['cases'])})</h2>",
-        "<p>Een dossier verbindt u met uw ondersteuner. Wie er in uw dossier staat, ziet u in "
+        f"<h2>Je dossiers ({len(export['cases'])})</h2>",
+        "<p>Een dossier verbindt je met je ondersteuner. Wie er in je dossier staat, zie je in "
         "de app.</p><table><tr><th scope='col'>Dossier</th><th scope='col'>Sinds</th>"
         "<th scope='col'>Mensen</th></tr>",
         *(
@@ -73,9 +89,9 @@ def render(export: dict[str, Any], generated_at: int) -> str:
             for c in export["cases"]
         ),
         "</table>",
-        f"<h2>Uw groepen ({len(export.get('groups', []))})</h2>",
-        "<p>In een lotgenotengroep kennen de anderen u alleen onder de naam die u daar koos. "
-        "Die naam en de naam van de groep kan de server niet lezen; hij weet alleen dat u "
+        f"<h2>Je groepen ({len(export.get('groups', []))})</h2>",
+        "<p>In een lotgenotengroep kennen de anderen je alleen onder de naam die je daar koos. "
+        "Die naam en de naam van de groep kan de server niet lezen; hij weet alleen dat je "
         "meedoet.</p><table><tr><th scope='col'>Groep</th><th scope='col'>Rol</th>"
         "<th scope='col'>Sinds</th><th scope='col'>Mensen</th></tr>",
         *(
@@ -84,9 +100,9 @@ def render(export: dict[str, Any], generated_at: int) -> str:
             for g in export.get("groups", [])
         ),
         "</table>",
-        "<h2>Wat u kunt doen</h2>",
-        "<p>U mag uw account laten wissen. Dan zijn uw apparaten, wachtende berichten aan u, "
-        "uw dossiers, uw plaats in groepen en sleutels weg. Berichten die u al stuurde, "
+        "<h2>Wat je kunt doen</h2>",
+        "<p>Je mag je account laten wissen. Dan zijn je apparaten, wachtende berichten aan jou, "
+        "je dossiers, je plaats in groepen en sleutels weg. Berichten die je al stuurde, "
         "blijven bij de ontvanger tot die ze ophaalt of tot ze na 14 dagen verlopen.</p>",
         "</main></body></html>",
     ]

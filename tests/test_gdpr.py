@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 
 import pytest
@@ -45,7 +46,12 @@ async def test_the_export_holds_the_account_and_nothing_about_anyone_else(relay)
         assert other not in text
     page = reply["html"]
     assert page.startswith("<!doctype html>") and "lang='nl'" in page
-    assert "Wat Steuntje over u bewaart" in page and worker.account_id not in page
+    assert "Wat Steuntje over jou bewaart" in page and worker.account_id not in page
+    # The app's form of address ("je"), and Dutch words for the role and the states.
+    assert "<td>mantelzorger</td>" in page and "<td>actief</td>" in page
+    assert not re.search(r"\b([Uu]w?)\b", page.split("</style>")[1]), (
+        "'u' and 'uw' are not the app's"
+    )
 
 
 async def test_erasure_leaves_nothing_of_the_account_on_disk(relay):
@@ -118,7 +124,7 @@ async def test_an_officer_exports_for_a_person_on_request_and_it_is_recorded(rel
     admin, worker, caregiver, officer = await with_officer(relay)
     theirs = await officer.request("officer_export", {"account": caregiver.account_id})
     own = await caregiver.export()
-    assert theirs["export"] == own["export"] and "Wat Steuntje over u bewaart" in theirs["html"]
+    assert theirs["export"] == own["export"] and "Wat Steuntje over jou bewaart" in theirs["html"]
     by_officer = [e for e in audit_events(relay, "export.made") if e.actor.role == "officer"]
     assert len(by_officer) == 1 and by_officer[0].on_behalf_of is not None
     assert by_officer[0].reason == "data_subject_request"

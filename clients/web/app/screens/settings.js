@@ -161,7 +161,10 @@ function exportSection(app) {
     downloads.replaceChildren(h("p", { class: "hint" }, t("export_busy")));
     try {
       const data = await app.messenger.exportMyData();
-      const text = JSON.stringify({ relay: data.export, thisDevice: data.local }, null, 2);
+      // What this device holds goes in too: the messages themselves, not only their count.
+      const { deviceData, exportPage } = await import("../parts/export-page.js");
+      const local = await deviceData(app, data.export);
+      const text = JSON.stringify({ relay: data.export, thisDevice: { ...data.local, ...local } }, null, 2);
       const json = new Blob([text], { type: "application/json" });
       const jsonLink = h(
         "a",
@@ -172,15 +175,13 @@ function exportSection(app) {
         },
         t("export_json"),
       );
-      let htmlLink = null;
-      if (data.html) {
-        const page = new Blob([data.html], { type: "text/html" });
-        htmlLink = h(
-          "a",
-          { class: "button", href: URL.createObjectURL(page), download: "steuntje-mijn-gegevens.html" },
-          t("export_html"),
-        );
-      }
+      // The readable page is made here, in the app's language, from both parts.
+      const page = new Blob([exportPage(data.export, local)], { type: "text/html" });
+      const htmlLink = h(
+        "a",
+        { class: "button", href: URL.createObjectURL(page), download: "steuntje-mijn-gegevens.html" },
+        t("export_html"),
+      );
       downloads.replaceChildren(
         h("p", {}, t("export_ready")),
         h("div", { class: "row" }, jsonLink, htmlLink),
