@@ -91,6 +91,7 @@ def test_the_optional_benchmark_says_it_is_optional() -> None:
 
 
 def test_every_third_party_folder_names_its_source_and_licence() -> None:
+    assert THIRD_PARTY.is_dir(), f"missing {THIRD_PARTY}: the published vectors the tests read"
     folders = sorted(path for path in THIRD_PARTY.iterdir() if path.is_dir())
     assert [folder.name for folder in folders] == ["c2sp", "transparency-dev-merkle", "wycheproof"]
     for folder in folders:

@@ -41,7 +41,11 @@ EXPECTED_FILES = {"inclusion": 98, "consistency": 98}
 
 
 def vector_files(kind: str) -> list[Path]:
-    return sorted((TESTDATA / kind).rglob("*.json"))
+    """The files of one kind. None is an error at collection, which pytest reports as a
+    failure: an empty parameter list would otherwise be a quiet skip."""
+    files = sorted((TESTDATA / kind).rglob("*.json"))
+    assert files, f"no {kind} vectors in {TESTDATA} (see tests/vectors/third_party/README.md)"
+    return files
 
 
 def load(path: Path) -> dict:
