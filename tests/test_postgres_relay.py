@@ -22,6 +22,7 @@ import pytest
 import test_admin
 import test_audit_relay
 import test_auth
+import test_credentials_die_with_issuer
 import test_disappearing
 import test_exchange
 import test_gdpr
@@ -43,6 +44,7 @@ MODULES = (
     test_admin,
     test_audit_relay,
     test_auth,
+    test_credentials_die_with_issuer,
     test_disappearing,
     test_exchange,
     test_gdpr,
@@ -72,6 +74,17 @@ PEEKING_MODULES = (
 )
 
 
+def _parametrized(function: Callable[..., object]) -> set[str]:
+    """The arguments a test's @pytest.mark.parametrize marks fill in (they keep their marks
+    when collected here, so each case runs on PostgreSQL too)."""
+    names: set[str] = set()
+    for mark in getattr(function, "pytestmark", ()):
+        if mark.name == "parametrize":
+            argnames = mark.args[0]
+            names.update(argnames.split(",") if isinstance(argnames, str) else argnames)
+    return {name.strip() for name in names}
+
+
 def _collect() -> dict[str, Callable[..., object]]:
     found = {}
     for module in MODULES:
@@ -80,7 +93,7 @@ def _collect() -> dict[str, Callable[..., object]]:
                 continue
             if function.__module__ != module.__name__ or name in SKIPPED:
                 continue
-            wanted = set(inspect.signature(function).parameters)
+            wanted = set(inspect.signature(function).parameters) - _parametrized(function)
             if wanted & RELAY_FIXTURES and wanted <= RELAY_FIXTURES | OTHER_FIXTURES:
                 found[f"{name}_on_postgres"] = function
     return found
