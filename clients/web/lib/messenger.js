@@ -8,7 +8,8 @@
  * read (`views`), so one transaction per envelope is enough: session state, record and
  * lastSeq together.
  */
-import { ConnectionLost, InvalidMessage, RelayError } from "./errors.js";
+import { randomId } from "./bytes.js";
+import { ConnectionLost, InvalidMessage, RelayError, UntrustedBundle } from "./errors.js";
 import { Emitter } from "./events.js";
 import { looksLikeToken, parseInvite, withFingerprint } from "./invite.js";
 import { decode, encode, makeMessage } from "./messages.js";
@@ -667,6 +668,14 @@ export class Messenger extends Emitter {
       this.dropped += 1;
       await this.#store.write([seqOp]);
       this.#lastSeq = envelope.seq;
+      if (author !== null) this.#repair(envelope.from, author);
+      return;
+    }
+    if (decrypted.plaintext.length === 0) {
+      // A session start with no message in it: the peer repaired a broken session (§7.4
+      // rule 6). Keep the session; there is nothing to show.
+      await this.#store.write([...decrypted.ops, seqOp]);
+      this.#lastSeq = envelope.seq;
       return;
     }
     let message = null;
@@ -703,6 +712,39 @@ export class Messenger extends Emitter {
     await this.#store.write([...decrypted.ops, seqOp, ["put", "messages", record]]);
     this.#lastSeq = envelope.seq; // only once stored: a failed write means a redelivery
     await this.#announce(record, true);
+  }
+
+  /**
+   * docs/e2e.md §7.4 rule 6: an envelope from `device` (of `account`) did not decrypt. If
+   * that direction is dead (a chain that jumped past MAX_SKIP), only a new session repairs
+   * it: start one (once until something from the device decrypts again), send its empty
+   * first envelope through the outbox, and tell the screen a message was lost
+   * (`unreadable`). Not awaited: the mailbox goes on meanwhile.
+   */
+  #repair(device, account) {
+    if (this.#secure.repairing.has(device)) return; // the rest of the same break
+    this.emit("unreadable", { conversationId: account, device });
+    this.#secure
+      .restart(device, (event, data) => this.#link.request(event, data))
+      .then(async (body) => {
+        if (body === null) return;
+        const entry = {
+          key: `${this.me.deviceId}|repair|${randomId(16)}`,
+          conversationId: account,
+          devices: [device],
+          plaintext: new Uint8Array(0),
+          envelopes: [{ id: randomId(16), to: device, peer: true, body, result: null }],
+        };
+        // The new session and the envelope that announces it are stored together.
+        await this.#store.write([["add", "outbox", entry], this.#secure.sessionOp(device)]);
+        this.#pump();
+      })
+      .catch((error) => {
+        // Offline, no prekeys, a device gone or a lying relay: the next failure tries again.
+        if (error instanceof ConnectionLost || error instanceof RelayError) return;
+        if (error instanceof UntrustedBundle) return;
+        this.emit("error", { code: "repair" });
+      });
   }
 
   /** Emit `message` for a new or changed record, and for the target it folds into. */

@@ -67,6 +67,9 @@ export class SecureSessions {
     this.now = now;
     this.deviceId = b64url(keys.identity.public.signingKey);
     this.starting = new Map(); // device id → promise of a session start in progress
+    // Devices a repair (docs/e2e.md §7.4 rule 6) was started with and that nothing has
+    // decrypted from since: the rest of a dead chain in flight starts no second one.
+    this.repairing = new Set();
   }
 
   static generate(now) {
@@ -165,9 +168,7 @@ export class SecureSessions {
     const again = this.current(deviceId);
     if (again) return again.encrypt(plaintext, this.now());
     const started = (async () => {
-      const reply = await request("prekeys_fetch", { device: deviceId });
-      const bundle = PrekeyBundle.fromBytes(new Uint8Array(reply.bundle));
-      if (b64url(bundle.identity.signingKey) !== deviceId) throw new UntrustedBundle();
+      const bundle = await this.#fetchBundle(deviceId, request);
       const [fresh, envelope] = startSession(this.keys, bundle, this.now(), undefined, plaintext);
       this.promote(deviceId, fresh);
       return envelope;
@@ -178,6 +179,37 @@ export class SecureSessions {
     } finally {
       this.starting.delete(deviceId);
     }
+  }
+
+  async #fetchBundle(deviceId, request) {
+    const reply = await request("prekeys_fetch", { device: deviceId });
+    const bundle = PrekeyBundle.fromBytes(new Uint8Array(reply.bundle));
+    if (b64url(bundle.identity.signingKey) !== deviceId) throw new UntrustedBundle();
+    return bundle;
+  }
+
+  /**
+   * docs/e2e.md §7.4 rule 6: something from `deviceId` did not decrypt, perhaps a chain that
+   * jumped past MAX_SKIP, which no later message can repair. Start a new session whose first
+   * envelope carries no message; the peer makes it current, and the next message in either
+   * direction decrypts. Returns that envelope (persist sessionOp(deviceId) with it), or null
+   * when a repair with this device is already under way. Decides synchronously, so a caller
+   * that does not await still starts one repair per break.
+   */
+  restart(deviceId, request) {
+    if (this.repairing.has(deviceId)) return Promise.resolve(null);
+    this.repairing.add(deviceId);
+    return (async () => {
+      try {
+        const bundle = await this.#fetchBundle(deviceId, request);
+        const [fresh, envelope] = startSession(this.keys, bundle, this.now(), undefined, new Uint8Array(0));
+        this.promote(deviceId, fresh);
+        return envelope;
+      } catch (error) {
+        this.repairing.delete(deviceId); // no prekeys, gone, a lying relay: the next failure tries again
+        throw error;
+      }
+    })();
   }
 
   /**
@@ -193,11 +225,13 @@ export class SecureSessions {
       if (matching) {
         const plaintext = matching.decrypt(body, now);
         this.promote(sender, matching);
+        this.repairing.delete(sender);
         return { plaintext, ops: [this.sessionOp(sender)] };
       }
       const [session, plaintext] = acceptSession(this.keys, body, now);
       if (b64url(session.peerIdentity.signingKey) !== sender) throw new DecryptionError();
       this.promote(sender, session);
+      this.repairing.delete(sender);
       // Its one-time prekey is now gone for good: the keys are persisted with the session.
       return { plaintext, ops: [this.sessionOp(sender), this.keysOp()], newSession: true };
     }
@@ -210,6 +244,7 @@ export class SecureSessions {
         throw error;
       }
       this.promote(sender, session);
+      this.repairing.delete(sender);
       return { plaintext, ops: [this.sessionOp(sender)] };
     }
     throw new DecryptionError();
