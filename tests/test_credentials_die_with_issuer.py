@@ -13,11 +13,19 @@ redemption all the same.
 
 from __future__ import annotations
 
+import os
+import sqlite3
+
 import pytest
 from test_groups_relay import Group, Handle, change, join, start_group, sync, ticket_for
 
 from groups.log import make_record
 from helpers import raw_call
+from relay.errors import RelayError
+from relay.ids import b64url, new_id
+from relay.invites import new_token, token_hash
+from relay.storage.migrations import schema_files
+from relay.storage.sqlite import SQLiteStorage
 from steuntje_client import RelayClient, RelayRefused
 
 STAFF_INVITES = ("admin", "worker", "officer")
@@ -204,3 +212,74 @@ async def test_a_ticket_signed_by_a_stranger_is_still_just_invalid(relay):
     )
     assert reply["error"]["code"] == "group_record_refused"
     assert reply["error"]["reason"] == "ticket_invalid"
+
+
+# -- invites made before schema version 9 ----------------------------------------------
+
+NOW = 1_790_000_000
+ORG = new_id("org")
+ADMIN, GONE, WORKER = new_id("acc"), new_id("acc"), new_id("acc")
+OLD_ACCOUNTS = [
+    (ADMIN, "admin", "active"),
+    (GONE, "admin", "disabled"),
+    (WORKER, "worker", "active"),
+]
+# (token, role, made by, device link for, expected outcome)
+OLD_INVITES = [
+    (new_token(), "admin", None, None, "ok"),  # the operator's: no issuer
+    (new_token(), "worker", ADMIN, None, "ok"),
+    (new_token(), "worker", GONE, None, "invite_revoked"),
+    (new_token(), "caregiver", WORKER, None, "ok"),
+    (new_token(), "officer", WORKER, None, "invite_revoked"),  # never a worker's to make
+    (new_token(), "worker", WORKER, WORKER, "ok"),  # a device link
+    (new_token(), "admin", GONE, GONE, "invite_revoked"),
+]
+
+
+def new_device() -> str:
+    return b64url(os.urandom(32))
+
+
+def schema_8_database(path) -> None:
+    """A database as a relay of schema version 8 left it: invites name no issuing device."""
+    con = sqlite3.connect(path, isolation_level=None)
+    for version, sql in schema_files()[:8]:
+        con.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+    con.execute("INSERT INTO organisations (id, created_at) VALUES (?, ?)", (ORG, NOW))
+    for account, role, status in OLD_ACCOUNTS:
+        con.execute(
+            "INSERT INTO accounts (id, org_id, role, status, created_at) VALUES (?, ?, ?, ?, ?)",
+            (account, ORG, role, status, NOW),
+        )
+        con.execute(
+            "INSERT INTO devices (id, account_id, created_at) VALUES (?, ?, ?)",
+            (new_device(), account, NOW),
+        )
+    for token, role, created_by, for_account, _ in OLD_INVITES:
+        con.execute(
+            "INSERT INTO invites (token_hash, org_id, role, created_by, for_account,"
+            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (token_hash(token), ORG, role, created_by, for_account, NOW, NOW + 3600),
+        )
+    con.close()
+
+
+async def test_invites_from_before_version_9_are_judged_by_their_issuing_account(tmp_path):
+    """They name no device, so the rule falls back to the account: void unless it is still
+    active and may still make that invite. The operator's invites stay valid."""
+    path = tmp_path / "relay.sqlite3"
+    schema_8_database(path)
+    storage = SQLiteStorage(path)
+    await storage.open()  # migrates to the newest version
+    try:
+        for token, role, _, _, expected in OLD_INVITES:
+            device = new_device()
+            try:
+                await storage.redeem_invite(token_hash(token), device, NOW + 60)
+                outcome = "ok"
+            except RelayError as error:
+                outcome = str(error.code)
+            assert outcome == expected, role
+            assert (await storage.device(device) is not None) == (expected == "ok")
+    finally:
+        await storage.close()
