@@ -26,6 +26,7 @@ from relay.ids import b64url, new_id
 from relay.invites import new_token, token_hash
 from relay.storage.migrations import schema_files
 from relay.storage.sqlite import SQLiteStorage
+from relay.storage.sqlite_groups import GroupEffect
 from steuntje_client import RelayClient, RelayRefused
 
 STAFF_INVITES = ("admin", "worker", "officer")
@@ -192,6 +193,32 @@ async def test_a_group_ticket_dies_with_its_facilitator(relay, fate):
     assert await refused_code(submit) == "invite_revoked"
     assert await relay.ctx.storage.group_member_devices(group.id) == members
     assert (await joiner.client.request("group_list"))["groups"] == []
+
+
+async def test_the_join_transaction_checks_the_ticket_maker_again(relay):
+    """The facilitator may be revoked between the handler's look and the append: the
+    transaction that adds the member looks again."""
+    boss, group, one, two, joiner = await two_facilitators(relay)
+    ticket = ticket_for(group, two, relay.ctx.now())
+    await joiner.client.request("group_join_prepare", {"ticket": ticket})  # still fine here
+    await boss.revoke_device(two.client.device_id)
+    members = await relay.ctx.storage.group_member_devices(group.id)
+    record = make_record(joiner.seed, group.fields("join", ticket=ticket))
+    effect = GroupEffect(
+        "join",
+        joiner.id,
+        handle=joiner.id,
+        device_id=joiner.client.device_id,
+        account_id=joiner.client.account_id,
+        ticket_by=two.id,
+    )
+    with pytest.raises(RelayError) as refused:
+        await relay.ctx.storage.group_append(
+            group.id, group.seq + 1, record, effect, relay.ctx.now()
+        )
+    assert refused.value.code == "invite_revoked"
+    assert await relay.ctx.storage.group_member_devices(group.id) == members
+    assert await relay.ctx.storage.group_records(group.id, group.seq) == []
 
 
 async def test_a_group_ticket_works_while_its_facilitator_is_untouched(relay):
