@@ -16,13 +16,17 @@ export const NUDGE_TEMPLATES = [
 /** What a caregiver can send back: thanks, and a way to say "today is hard" in two taps. */
 export const NUDGE_TEMPLATES_CAREGIVER = ["thank_you", "all_good", "thinking_of_you", "hard_day"];
 
+// The faces and the heart are shown as pictures (Twemoji, vendor/README.md), so they look
+// the same on every phone whatever its emoji font; the emoji itself still travels.
+const picture = (code) => `/app/vendor/twemoji-${code}-16.0.1.svg`;
+
 /** A caregiver answers with a tap on one of these; value 1 (bad) … 5 (good). */
 export const FACES = [
-  { value: 1, emoji: "😢", key: "face_1" },
-  { value: 2, emoji: "🙁", key: "face_2" },
-  { value: 3, emoji: "😐", key: "face_3" },
-  { value: 4, emoji: "🙂", key: "face_4" },
-  { value: 5, emoji: "😄", key: "face_5" },
+  { value: 1, emoji: "😢", key: "face_1", image: picture("1f622") },
+  { value: 2, emoji: "🙁", key: "face_2", image: picture("1f641") },
+  { value: 3, emoji: "😐", key: "face_3", image: picture("1f610") },
+  { value: 4, emoji: "🙂", key: "face_4", image: picture("1f642") },
+  { value: 5, emoji: "😄", key: "face_5", image: picture("1f604") },
 ];
 
 export const CHECKIN_SCALE = 5;
@@ -36,6 +40,7 @@ export const CALLBACK_KIND = "callback";
 export const CALLBACK_DONE = "done";
 export const CALLBACK_RETRY = "retry";
 export const HEART = "💛";
+export const HEART_IMAGE = picture("1f49b");
 
 export function face(value) {
   return FACES.find((item) => item.value === value) || null;

@@ -188,13 +188,15 @@ async function render() {
   fill(main, view);
   const heading = main.querySelector("h1");
   document.title = heading ? `${heading.textContent} · Steuntje` : "Steuntje";
-  // A conversation opens at its newest message.
-  main.querySelector(".messages > li:last-child")?.scrollIntoView({ block: "nearest" });
   // After a navigation (not the first draw) move focus into the new screen, for keyboard and
-  // screen-reader users; a screen may name the field that should have it.
+  // screen-reader users; a screen may name the field that should have it. Focus must not
+  // scroll: a conversation opens at its newest message (after a PIN too), not at the top.
   const wanted = main.querySelector("[data-autofocus]");
   if (wanted) wanted.focus();
-  else if (ticket > 1) main.focus();
+  else if (ticket > 1) main.focus({ preventScroll: true });
+  // A conversation opens at its newest message; a screen that follows its own end says how.
+  if (screen?.reveal) screen.reveal();
+  else main.querySelector(".messages > li:last-child")?.scrollIntoView({ block: "nearest" });
 }
 
 const DESK_NAV = {

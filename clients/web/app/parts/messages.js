@@ -4,7 +4,7 @@
 // group (options.group): each message with its author's display name, and system lines
 // ("Anna doet mee"). Everything a person wrote goes in through textContent (dom.js).
 
-import { FACES, HEART, face } from "../content.js";
+import { CALLBACK_DONE, FACES, HEART, HEART_IMAGE, face } from "../content.js";
 import { h, uid } from "../dom.js";
 import { has, t } from "../i18n.js";
 
@@ -14,11 +14,19 @@ const SHOWN_KINDS = new Set([
   "checkin",
   "checkin_answer",
   "call_me",
+  "callback",
   "group_invite",
 ]);
 const GROUP_KINDS = new Set(["text", "nudge", "system"]);
-// Kinds nobody reacts to with a heart.
-const NO_HEART = new Set(["checkin_answer", "group_invite", "system"]);
+// Kinds nobody reacts to with a heart (a check-in is answered with a face instead).
+const NO_HEART = new Set([
+  "checkin",
+  "checkin_answer",
+  "call_me",
+  "callback",
+  "group_invite",
+  "system",
+]);
 
 // About oneself a line says "je" ("Je doet mee"), not one's own name.
 const ABOUT_ME = new Set(["joined", "left", "removed", "muted", "unmuted"]);
@@ -39,6 +47,8 @@ export function systemLine(line, me = null) {
       return t("group_event_left", { name });
     case "removed":
       return t("group_event_removed", { name });
+    case "gone": // the relay stopped routing to them: account erased or disabled
+      return t("group_event_gone", { name });
     case "role":
       return line.role === "member"
         ? t("group_event_role_member", { name })
@@ -87,6 +97,8 @@ export function summary(message) {
     }
     case "call_me":
       return t("call_me_message");
+    case "callback":
+      return t(fields.status === CALLBACK_DONE ? "callback_done" : "callback_retry");
     case "group_invite":
       return t("group_invite_summary", { name: fields.name || t("group_unnamed") });
     case "system":
@@ -101,10 +113,27 @@ export function nudgeText(template) {
 }
 
 /**
+ * A face or the heart as a picture (the same on every phone); the words beside it say what
+ * it means, so the picture itself is decoration (alt ""). Width and height are set so the
+ * list does not jump when the picture arrives.
+ */
+export function picture(src, className = "face") {
+  return h("img", { src, alt: "", width: "28", height: "28", class: className });
+}
+
+/** An emoji as a picture when the app has one for it (the heart), else as text. */
+function emojiNode(emoji, className) {
+  if (emoji === HEART) return picture(HEART_IMAGE, className);
+  return h("span", { class: className, "aria-hidden": "true" }, emoji);
+}
+
+/**
  * A list for one conversation. `app` gives the messenger and the own account;
  * `otherName` is how the other person is called in this app.
  * For a group, `options` = {group: true, me: own member id, send(kind, fields),
  * authorName(message)}: reactions are keyed by member id, authors named per message.
+ * `options.onNew(item, message)` decides what a new message does to the view (default:
+ * scroll it into view); `options.onSent(key)` is told when a heart or an answer went.
  * Returns {node, set(messages), update(message, isNew), remove(ids)}.
  */
 export function messageList(app, conversationId, otherName, options = {}) {
@@ -121,6 +150,17 @@ export function messageList(app, conversationId, otherName, options = {}) {
   const authorOf = options.authorName || (() => otherName);
   const keyOf = (message) =>
     message.id ?? `system-${message.event}-${message.member}-${message.at}`;
+  const changing = new Set(); // answered check-ins whose faces are open again ("Wijzigen")
+  const onSent = options.onSent || ((key) => app.announce(t(key)));
+
+  /** One's own answer is shown on its check-in ("Je antwoordde: …"), not a second time. */
+  function folded(message) {
+    return (
+      message.kind === "checkin_answer" &&
+      message.outgoing &&
+      messages.get(message.fields?.checkin)?.kind === "checkin"
+    );
+  }
 
   function draw(message, isNew) {
     const key = keyOf(message);
@@ -155,6 +195,7 @@ export function messageList(app, conversationId, otherName, options = {}) {
         "message",
         mine && "mine",
         message.kind === "call_me" && "call-me",
+        message.kind === "callback" && "callback",
         message.kind === "group_invite" && "group-invite",
         isNew && "new",
       ],
@@ -166,7 +207,8 @@ export function messageList(app, conversationId, otherName, options = {}) {
     } else {
       item.append(h("span", { class: "visually-hidden" }, mine ? t("you_said") : `${otherName}:`));
     }
-    item.append(...body(message));
+    // An absent part (no hint, no answer yet) is left out, never shown as the word "null".
+    item.append(...body(message).filter(Boolean));
     const meta = h("p", { class: "meta" }, h("span", {}, app.time(message.sentAt)));
     if (mine && STATUS_KEYS[message.status]) {
       meta.append(
@@ -193,7 +235,7 @@ export function messageList(app, conversationId, otherName, options = {}) {
           h(
             "p",
             { class: "body" },
-            h("span", { class: "emoji", "aria-hidden": "true" }, fields.emoji),
+            emojiNode(fields.emoji, "emoji"),
             h("span", { class: "visually-hidden" }, `${fields.emoji} `),
             nudgeText(fields.template),
           ),
@@ -207,7 +249,7 @@ export function messageList(app, conversationId, otherName, options = {}) {
           h(
             "p",
             { class: "body" },
-            h("span", { class: "emoji", "aria-hidden": "true" }, chosen ? chosen.emoji : ""),
+            chosen ? picture(chosen.image, "emoji") : null,
             chosen ? t(chosen.key) : String(fields.answer),
           ),
           question ? h("p", { class: "hint" }, t("answer_to", { question })) : null,
@@ -222,6 +264,20 @@ export function messageList(app, conversationId, otherName, options = {}) {
             message.outgoing ? t("call_me_sent") : t("call_me_received", { name: otherName }),
           ),
         ];
+      case "callback": {
+        const done = fields.status === CALLBACK_DONE;
+        const key = message.outgoing
+          ? done ? "callback_done_sent" : "callback_retry_sent"
+          : done ? "callback_done" : "callback_retry";
+        return [
+          h(
+            "p",
+            { class: "body" },
+            h("span", { class: "emoji", "aria-hidden": "true" }, "📞"),
+            t(key, { name: otherName }),
+          ),
+        ];
+      }
       case "group_invite":
         return groupInvite(message);
       default:
@@ -266,14 +322,43 @@ export function messageList(app, conversationId, otherName, options = {}) {
       return [
         h("p", { class: "hint" }, t("checkin_label")),
         question,
-        h(
-          "p",
-          {},
-          chosen ? `${t("answer_label")}: ${chosen.emoji} ${t(chosen.key)}` : t("checkin_no_answer"),
-        ),
+        chosen
+          ? h("p", {}, `${t("answer_label")}: `, picture(chosen.image), t(chosen.key))
+          : h("p", {}, t("checkin_no_answer")),
       ];
     }
     const mine = answers[myAccount];
+    const chosen = face(mine);
+    if (mine !== undefined && !changing.has(message.id)) {
+      // Answered: it reads as answered; changing it is one small, deliberate step.
+      return [
+        h("p", { class: "hint" }, t("checkin_received", { name: otherName })),
+        question,
+        h(
+          "p",
+          { class: "answered" },
+          `${t("checkin_you_answered")} `,
+          chosen ? picture(chosen.image) : null,
+          chosen ? t(chosen.key) : String(mine),
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "link-button",
+            dataset: { focusKey: "change" },
+            "aria-label": t("checkin_change_label", { question: fields.question }),
+            onclick: () => {
+              changing.add(message.id);
+              draw(messages.get(message.id) || message, false)
+                .querySelector('[aria-pressed="true"], .faces button')
+                ?.focus();
+            },
+          },
+          t("checkin_change"),
+        ),
+      ];
+    }
     const group = h("div", { class: "faces", role: "group", "aria-label": fields.question });
     const scale = Math.min(Math.max(Number(fields.scale) || 5, 2), 10);
     const faces = scale === 5 ? FACES : FACES.slice(0, 0);
@@ -287,7 +372,7 @@ export function messageList(app, conversationId, otherName, options = {}) {
             dataset: { focusKey: `face-${option.value}` },
             onclick: () => answer(message, option.value),
           },
-          h("span", { class: "face", "aria-hidden": "true" }, option.emoji),
+          picture(option.image),
           h("span", {}, t(option.key)),
         ),
       );
@@ -309,21 +394,17 @@ export function messageList(app, conversationId, otherName, options = {}) {
         );
       }
     }
-    return [
-      h("p", { class: "hint" }, t("checkin_received", { name: otherName })),
-      question,
-      group,
-      mine ? h("p", { class: "hint" }, t("checkin_thanks")) : null,
-    ];
+    return [h("p", { class: "hint" }, t("checkin_received", { name: otherName })), question, group];
   }
 
   async function answer(message, value) {
     const answers = { ...(message.answers || {}), [myAccount]: value };
     const updated = { ...message, answers };
     messages.set(message.id, updated);
-    draw(updated, false);
+    changing.delete(message.id);
+    draw(updated, false).querySelector('[data-focus-key="change"]')?.focus();
     await sendKind("checkin_answer", { checkin: message.id, answer: value });
-    app.announce(t("answer_sent"));
+    onSent("answer_sent");
   }
 
   function reactions(message) {
@@ -337,8 +418,8 @@ export function messageList(app, conversationId, otherName, options = {}) {
           "p",
           { class: "reactions" },
           h("span", { class: "visually-hidden" }, t("reactions_label")),
-          ...others.map(([, emoji]) => h("span", { class: "reaction" }, emoji)),
-          mine ? h("span", { class: "reaction", title: t("your_reaction") }, mine) : null,
+          ...others.map(([, emoji]) => reaction(emoji)),
+          mine ? reaction(mine, t("your_reaction")) : null,
         ),
       );
     }
@@ -353,7 +434,7 @@ export function messageList(app, conversationId, otherName, options = {}) {
             dataset: { focusKey: "heart" },
             onclick: () => react(message),
           },
-          h("span", { "aria-hidden": "true" }, HEART),
+          picture(HEART_IMAGE, "heart"),
           t("send_heart"),
         ),
       );
@@ -368,11 +449,22 @@ export function messageList(app, conversationId, otherName, options = {}) {
     draw(updated, false);
     try {
       await sendKind("reaction", { of: message.id, emoji: HEART });
-      app.announce(t("heart_sent"));
+      onSent("heart_sent");
     } catch (failure) {
       if (!options.onFailure) throw failure;
       options.onFailure(failure);
     }
+  }
+
+  /** A reaction under a message; the heart as a picture, its meaning for screen readers. */
+  function reaction(emoji, title = null) {
+    if (emoji !== HEART) return h("span", { class: "reaction", title }, emoji);
+    return h(
+      "span",
+      { class: "reaction", title },
+      picture(HEART_IMAGE, "heart"),
+      h("span", { class: "visually-hidden" }, emoji),
+    );
   }
 
   return {
@@ -382,20 +474,31 @@ export function messageList(app, conversationId, otherName, options = {}) {
       items.clear();
       messages.clear();
       for (const message of all) if (message.id) messages.set(message.id, message);
-      for (const message of all) if (shown.has(message.kind)) draw(message, false);
+      for (const message of all) {
+        if (shown.has(message.kind) && !folded(message)) draw(message, false);
+      }
       empty.hidden = items.size > 0;
     },
     update(message, isNew) {
       if (!shown.has(message.kind)) return null;
       if (!inGroup && message.conversationId !== conversationId) return null;
       if (message.id) messages.set(message.id, message);
-      const item = draw(message, isNew);
-      // An answer can change how its check-in looks (the worker's side).
+      // One's own answer (from this or another own device) shows on its check-in only.
+      const item = folded(message) ? null : draw(message, isNew);
+      // An answer can change how its check-in looks.
       if (message.kind === "checkin_answer" && messages.has(message.fields.checkin)) {
-        const target = messages.get(message.fields.checkin);
+        let target = messages.get(message.fields.checkin);
+        if (item === null) {
+          const answers = { ...target.answers, [myAccount]: message.fields.answer };
+          target = { ...target, answers };
+          messages.set(target.id, target);
+        }
         if (items.has(target.id)) draw(target, false);
       }
-      if (isNew) item.scrollIntoView({ block: "nearest" });
+      if (isNew && item) {
+        if (options.onNew) options.onNew(item, message);
+        else item.scrollIntoView({ block: "nearest" });
+      }
       return item;
     },
     remove(ids) {

@@ -1,11 +1,39 @@
 // One conversation, for both roles. A caregiver gets big "Bel me" and nudge buttons; a
 // worker gets the nudge picker, a check-in and the caregiver's local name.
+//
+// The conversation opens at its newest message and stays there as messages arrive, unless
+// the person scrolled up to read (then "↓ Nieuw bericht" appears). The actions and the text
+// box are a bar at the bottom of the screen (styles: .composer), always in reach; every tap
+// says on screen that it went (.sent-note), as the live region says it to screen readers.
 
-import { CHECKIN_SCALE, NUDGE_TEMPLATES_CAREGIVER } from "../content.js";
+import { CALLBACK_KIND, CHECKIN_SCALE, HEART_IMAGE, NUDGE_TEMPLATES_CAREGIVER } from "../content.js";
 import { h, uid } from "../dom.js";
 import { t, tn } from "../i18n.js";
-import { messageList, summary, textForm } from "../parts/messages.js";
+import { messageList, picture, summary, textForm } from "../parts/messages.js";
 import { nudgePicker } from "../parts/nudge.js";
+
+// How close to the end still counts as "reading the newest" (px), and how long a
+// "… ✓" confirmation stays in the bar.
+const NEAR_BOTTOM_PX = 80;
+const NOTE_MS = 10_000;
+const HINT_KEY = "steuntje.chatHintSeen";
+
+/** Whether this phone has seen something once (a closed hint); no storage: not yet. */
+function remembered(key) {
+  try {
+    return localStorage.getItem(key) === "1";
+  } catch {
+    return false;
+  }
+}
+
+function remember(key) {
+  try {
+    localStorage.setItem(key, "1");
+  } catch {
+    // No storage (a private window): the hint comes back next time, which is harmless.
+  }
+}
 
 /** "30 dagen", "12 uur" for the disappearing-message timer. */
 function duration(seconds) {
@@ -29,11 +57,18 @@ export async function show(main, app, where, options = {}) {
   const caregiver = app.me.role === "caregiver";
   let name = await app.nameOf(conversation);
   const title = h("h1", { id: "chat-title" }, caregiver ? t("chat_title_caregiver", { name }) : name);
-  const list = messageList(app, conversation.id, name);
+  const view = followView();
+  const note = h("p", { class: "sent-note", hidden: true });
+  let noteTimer = null;
+  const list = messageList(app, conversation.id, name, {
+    onNew: view.arrived,
+    onSent: (key) => confirm(key),
+  });
+  view.watch(list.node);
 
   const header = h("div", { class: "chat-header" }, title);
   if (!caregiver) header.append(workerTools());
-  else if (options.single) header.append(h("p", { class: "hint" }, t("chat_intro_caregiver")));
+  else if (options.single && !remembered(HINT_KEY)) header.append(firstVisitHint());
   if (conversation.disappearingTimer) {
     const time = duration(conversation.disappearingTimer);
     header.append(h("p", { class: "hint" }, t("disappear_after", { time })));
@@ -44,9 +79,13 @@ export async function show(main, app, where, options = {}) {
   header.append(identityNote);
   if (caregiver && conversation.verified === false) showIdentityNote();
 
+  let callMe = null; // the caregiver's "Bel me" (its words say whether a call is awaited)
+  let awaitingCall = false;
   const composer = h(
     "section",
     { class: "composer", "aria-label": t("composer_label") },
+    view.jump,
+    note,
     caregiver ? caregiverActions() : workerActions(),
     textForm(async (text) => {
       await send("text", { text }, "message_sent");
@@ -55,13 +94,20 @@ export async function show(main, app, where, options = {}) {
   );
   main.append(header, list.node, composer);
 
-  list.set(await m.messages(conversation.id));
+  const history = await m.messages(conversation.id);
+  list.set(history);
+  history.forEach(followCall);
+  drawCallMe();
   m.markRead(conversation.id).catch(() => {});
 
   const unsubscribe = [
     m.on("message", ({ message, isNew }) => {
       if (message.conversationId !== conversation.id) return;
       list.update(message, isNew);
+      if (isNew) {
+        followCall(message);
+        drawCallMe();
+      }
       if (isNew && !message.outgoing) {
         app.announce(t("new_message_from", { name, text: summary(message) }));
         m.markRead(conversation.id).catch(() => {});
@@ -73,8 +119,101 @@ export async function show(main, app, where, options = {}) {
     m.on("identity", ({ accountId }) => {
       if (accountId === conversation.id) showIdentityNote();
     }),
+    view.stop,
   ];
-  return { destroy: () => unsubscribe.forEach((off) => off()) };
+  return { destroy: () => unsubscribe.forEach((off) => off()), reveal: view.reveal };
+
+  /**
+   * Keeps the newest message in view: the list grows (new messages, pictures loading, a
+   * status changing) and the view follows while the person is at the end. Scrolled up to
+   * read, it stays put and offers "↓ Nieuw bericht" instead.
+   */
+  function followView() {
+    let following = true;
+    const jump = h(
+      "button",
+      { type: "button", class: "jump", hidden: true, onclick: () => reveal() },
+      h("span", { "aria-hidden": "true" }, "↓ "),
+      t("new_message_below"),
+    );
+    // "instant": a smooth scroll (the stylesheet's default) passes through positions that
+    // would read as "scrolled up".
+    const toEnd = () =>
+      window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
+    function reveal() {
+      following = true;
+      jump.hidden = true;
+      toEnd();
+    }
+    function onScroll() {
+      const end = document.documentElement.scrollHeight - NEAR_BOTTOM_PX;
+      following = window.scrollY + window.innerHeight >= end;
+      if (following) jump.hidden = true;
+    }
+    const resized = new ResizeObserver(() => following && toEnd());
+    window.addEventListener("scroll", onScroll, { passive: true });
+    return {
+      jump,
+      reveal,
+      watch: (node) => resized.observe(node),
+      arrived(item, message) {
+        if (following || message.outgoing) reveal();
+        else jump.hidden = false;
+      },
+      stop() {
+        resized.disconnect();
+        window.removeEventListener("scroll", onScroll);
+      },
+    };
+  }
+
+  /** "Bel me" waits for the worker's answer (kind callback), also across reloads. */
+  function followCall(message) {
+    if (message.kind === "call_me" && message.outgoing) awaitingCall = true;
+    if (message.kind === CALLBACK_KIND && !message.outgoing) awaitingCall = false;
+  }
+
+  function drawCallMe() {
+    if (!callMe) return;
+    callMe.setAttribute("aria-disabled", awaitingCall ? "true" : "false");
+    callMe.classList.toggle("waiting", awaitingCall);
+    callMe.lastChild.textContent = t(awaitingCall ? "call_me_waiting" : "call_me_button");
+  }
+
+  /** "Hartje gestuurd ✓" in the bar for a while, and the same words to screen readers. */
+  function confirm(doneKey) {
+    const text = app.state === "online" ? `${t(doneKey)} ✓` : t("status_queued_long");
+    note.textContent = text;
+    note.hidden = false;
+    window.clearTimeout(noteTimer);
+    noteTimer = window.setTimeout(() => {
+      note.hidden = true;
+    }, NOTE_MS);
+    app.announce(text);
+  }
+
+  /** The explanation a caregiver needs once: shown until they close it. */
+  function firstVisitHint() {
+    const hint = h(
+      "div",
+      { class: "notice first-hint" },
+      h("p", {}, t("chat_intro_caregiver")),
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: () => {
+            remember(HINT_KEY);
+            hint.remove();
+            title.setAttribute("tabindex", "-1");
+            title.focus({ preventScroll: true });
+          },
+        },
+        t("chat_hint_close"),
+      ),
+    );
+    return hint;
+  }
 
   function showIdentityNote() {
     identityNote.replaceChildren(
@@ -90,7 +229,7 @@ export async function show(main, app, where, options = {}) {
 
   async function send(kind, fields, doneKey) {
     await m.send(conversation.id, kind, fields);
-    app.announce(app.state === "online" ? t(doneKey) : t("status_queued_long"));
+    confirm(doneKey);
   }
 
   function toggle(button, panel) {
@@ -117,22 +256,23 @@ export async function show(main, app, where, options = {}) {
   }
 
   function caregiverActions() {
-    const callMe = h(
+    callMe = h(
       "button",
       {
         type: "button",
-        class: "primary big",
+        class: "primary big call-me-button",
         onclick: async () => {
+          if (awaitingCall) return; // asked already; the worker will call back
           await send("call_me", {}, "call_me_done");
         },
       },
       h("span", { "aria-hidden": "true" }, "📞"),
-      t("call_me_button"),
+      h("span", {}, t("call_me_button")),
     );
     const nudgeButton = h(
       "button",
       { type: "button", class: "big" },
-      h("span", { "aria-hidden": "true" }, "💛"),
+      picture(HEART_IMAGE, "heart"),
       t("nudge_button_caregiver"),
     );
     return h(
