@@ -45,11 +45,15 @@ async def read_banner(process: asyncio.subprocess.Process) -> list[str]:
             return lines
 
 
-async def stop(process: asyncio.subprocess.Process) -> None:
-    """SIGTERM to make and the relay it started (their own process group), then wait."""
+async def stop(process: asyncio.subprocess.Process) -> str:
+    """SIGTERM to make and the relay it started (their own process group). Their output
+    ends only when both have exited (both hold the pipe), so no process outlives the test."""
+    assert process.stdout is not None
     if process.returncode is None:
         os.killpg(process.pid, signal.SIGTERM)
+    rest = await asyncio.wait_for(process.stdout.read(), 30)
     await asyncio.wait_for(process.wait(), 30)
+    return rest.decode()
 
 
 @pytest.mark.parametrize("how", ["environment", "make variables"])
@@ -89,5 +93,6 @@ async def test_make_run_listens_on_the_chosen_port_host_and_data(how: str, tmp_p
             assert "text/html" in response.headers["Content-Type"]
         assert (data / "steuntje.sqlite3").is_file()
     finally:
-        await stop(process)
+        rest = await stop(process)
+    assert "Steuntje relay stopped cleanly." in rest, rest
     assert default_data_existed or not (ROOT / "data").exists(), "./data was used instead"
