@@ -42,6 +42,26 @@ async def create_invite(
     return invite_link(public_url, token)
 
 
+async def first_admin_invite(
+    storage: Storage, org_id: str, now: int, config: RelayConfig, public_url: str
+) -> str:
+    """What the banner says about the first admin: a fresh invite link, or, when an earlier
+    start or another node already made one that is still waiting, how to make a new one.
+    The database decides (sqlite_first_admin.py): one invite, whichever node asks first."""
+    token = new_token()
+    hashed = token_hash(token)
+    ttl_s = config.admin_invite_ttl_s
+    audit = [AuditDraft("invite.created", objects=(("invite", invite_subject(hashed)),))]
+    if await storage.first_admin_invite(hashed, org_id, now, now + ttl_s, audit):
+        link = invite_link(public_url, token)
+        return f"No accounts yet. Admin invite (valid {ttl_s // 3600} hours, works once):\n  {link}"
+    return (
+        "No accounts yet. An admin invite was already made (by another node, or when this\n"
+        "  relay started before) and still works. Lost it? Make a new one with:\n"
+        "  steuntje admin invite --role admin (and this node's --data or --database)"
+    )
+
+
 async def invite_offline(config: RelayConfig, role: str, ttl_s: int, now: int) -> str:
     """For `steuntje admin invite`: write an invite straight into the database (safe while
     the relay runs: the database serialises the writers)."""
@@ -83,11 +103,7 @@ async def serve(config: RelayConfig, say: Callable[[str], None] = print) -> None
     if config.redis_url:
         say("  fan-out between nodes: Redis")
     if await ctx.storage.account_count() == 0:
-        link = await create_invite(
-            ctx.storage, ctx.org_id, "admin", ctx.now(), config.admin_invite_ttl_s, url
-        )
-        hours = config.admin_invite_ttl_s // 3600
-        say(f"No accounts yet. Admin invite (valid {hours} hours, works once):\n  {link}")
+        say(await first_admin_invite(ctx.storage, ctx.org_id, ctx.now(), config, url))
     say(f"Open the web app at {url}/")  # the last line of the banner: tools wait for it
     sys.stdout.flush()
 

@@ -14,7 +14,7 @@ import pytest
 from servers import PostgresServer, StorageBackend, create_database, drop_database
 
 from audit import verify_bundle
-from relay.errors import RelayError
+from relay.errors import ConfigError, RelayError
 from relay.invites import new_token, token_hash
 from relay.storage.audit_store import AuditDraft
 from relay.storage.base import NewEnvelope, StoreOutcome
@@ -206,11 +206,15 @@ async def test_a_node_with_another_key_folder_or_audit_key_refuses_to_start(node
     from relay.storage.postgres import PostgresStorage
 
     elsewhere = PostgresStorage(first.dsn, tmp_path / "other-keys", tmp_path / "audit-log.key")
-    with pytest.raises(RuntimeError, match="not the key folder the other relay nodes use"):
+    with pytest.raises(
+        ConfigError, match=r"^--key-dir .* not the key folder the other relay nodes use"
+    ):
         await elsewhere.open()
     await elsewhere.close()
     other_audit = PostgresStorage(first.dsn, tmp_path / "epoch-keys", tmp_path / "other.key")
-    with pytest.raises(RuntimeError, match="not the audit key the other relay nodes use"):
+    with pytest.raises(
+        ConfigError, match=r"^--audit-key .* not the audit key the other relay nodes use"
+    ):
         await other_audit.open()
     await other_audit.close()
 

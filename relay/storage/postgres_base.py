@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from relay.errors import ConfigError
 from relay.storage.epoch_keys import EpochKeyring
 from relay.storage.postgres_connection import (
     CONNECTION_ERRORS,
@@ -144,12 +145,12 @@ def check_shared_keys(con: PgConnection, key_dir: Path, audit_key: Path) -> None
                 (folder, audit),
             )
         elif row[0] != folder:
-            raise RuntimeError(
+            raise ConfigError(  # one line at start, no traceback (cli.py)
                 f"--key-dir {key_dir} is not the key folder the other relay nodes use: "
                 "mount the same shared folder on every node (docs/scaling.md)"
             )
         elif row[1] != audit:
-            raise RuntimeError(
+            raise ConfigError(
                 f"--audit-key {audit_key} is not the audit key the other relay nodes use: "
                 "give every node the same file (docs/scaling.md)"
             )

@@ -2,7 +2,8 @@
 
 `SQLiteStorage` implements `Storage` (base.py) by joining the mixins beside it, one per
 concern: sqlite_base (connections, transactions, audit plumbing), sqlite_accounts,
-sqlite_envelopes, sqlite_privacy, sqlite_cases, sqlite_policies, sqlite_lifecycle and sqlite_groups.
+sqlite_envelopes, sqlite_privacy, sqlite_cases, sqlite_policies, sqlite_lifecycle, sqlite_groups
+and sqlite_first_admin.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from relay.storage.sqlite_accounts import AccountsSQL
 from relay.storage.sqlite_base import SYNC_MODES
 from relay.storage.sqlite_cases import CasesSQL
 from relay.storage.sqlite_envelopes import PURGE_BATCH, EnvelopesSQL
+from relay.storage.sqlite_first_admin import FirstAdminSQL
 from relay.storage.sqlite_groups import GroupsSQL
 from relay.storage.sqlite_lifecycle import LifecycleSQL
 from relay.storage.sqlite_policies import PoliciesSQL
@@ -25,7 +27,14 @@ __all__ = ["PURGE_BATCH", "SYNC_MODES", "SQLiteStorage"]
 
 
 class SQLiteStorage(
-    AccountsSQL, EnvelopesSQL, PrivacySQL, CasesSQL, PoliciesSQL, LifecycleSQL, GroupsSQL
+    AccountsSQL,
+    EnvelopesSQL,
+    PrivacySQL,
+    CasesSQL,
+    PoliciesSQL,
+    LifecycleSQL,
+    GroupsSQL,
+    FirstAdminSQL,
 ):
     """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only
     a process crash (see docs/performance.md for what each costs)."""
