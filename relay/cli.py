@@ -165,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         "configuration. Paste it into the record of processing.",
     )
     retention_report.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    _add_relay_options(retention_report, public_url=False)  # the backend changes the report
 
     audit = commands.add_parser("audit", help="the tamper-evident audit log (officers)")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

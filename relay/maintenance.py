@@ -63,7 +63,8 @@ def live_policy(config: RelayConfig) -> tuple[OrganisationPolicy, PurgeSchedule]
 def retention_report(config: RelayConfig, form: str) -> str:
     """The GDPR Art. 30 table (erasure time limits) for this relay, as text, Markdown or
     JSON: ready to paste into the organisation's record of processing."""
-    rows = [row.as_dict() for row in report(*live_policy(config))]
+    backend = "postgresql" if config.database_url else "sqlite"
+    rows = [row.as_dict() for row in report(*live_policy(config), backend=backend)]
     if form == "json":
         import json
 

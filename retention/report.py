@@ -28,6 +28,8 @@ COLUMNS = (
     "status",
 )
 
+BACKENDS = ("sqlite", "postgresql")
+
 _SERVICE = "Art. 6(1)(b) or (e) GDPR: providing the support service (the controller confirms)"
 _SECURITY = "Art. 32 GDPR (security)"
 _BASIS: dict[str, str] = {
@@ -159,7 +161,7 @@ def _timer_text(org: OrganisationPolicy) -> str:
     )
 
 
-def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportRow]:
+def _other_rows(org: OrganisationPolicy, purge: str, shred: str, backend: str) -> list[ReportRow]:
     """What is kept outside the relay's tables, or in tables still being built."""
     inactive = org.inactive_accounts
     return [
@@ -214,16 +216,7 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
             f"{purge} after the last envelope of the day expired",
             "enforced: one key per expiry day, in files apart from the database",
         ),
-        ReportRow(
-            "copies of deleted rows inside the database file and its write-ahead log",
-            "none: deleted rows are overwritten with zeros (SQLite secure_delete) and the"
-            " write-ahead log is folded in and truncated after every purge",
-            "a deleted row must not be recoverable from the disk",
-            f"{_SECURITY}; Art. 17 GDPR",
-            "the database itself; the purge job truncates the write-ahead log",
-            f"{purge} after deletion",
-            "enforced (tested by scanning the raw files)",
-        ),
+        _leftovers_row(backend, purge, shred),
         ReportRow(
             "database backups",
             "as long as the operator keeps them; docs/deploy.md advises no longer than the"
@@ -238,10 +231,50 @@ def _other_rows(org: OrganisationPolicy, purge: str, shred: str) -> list[ReportR
     ]
 
 
-def report(org: OrganisationPolicy, schedule: PurgeSchedule | None = None) -> list[ReportRow]:
-    """The Art. 30 table for one organisation's policy and the relay's purge schedule."""
+def report(
+    org: OrganisationPolicy, schedule: PurgeSchedule | None = None, backend: str = "sqlite"
+) -> list[ReportRow]:
+    """The Art. 30 table for one organisation's policy, the relay's purge schedule and the
+    database it runs on (BACKENDS): what happens to a deleted row's copies differs."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}")
     schedule = schedule or PurgeSchedule()
     purge = f"at most {describe_at_most(worst_case_delay(schedule))}"
     shred = f"at most {describe_at_most(crypto_shred_delay(org, schedule))}"
     rows = [_table_row(entry, org, purge, shred) for entry in LIFETIMES]
-    return rows + _other_rows(org, purge, shred)
+    return rows + _other_rows(org, purge, shred, backend)
+
+
+def _leftovers_row(backend: str, purge: str, shred: str) -> ReportRow:
+    """Copies of deleted rows the database itself keeps. SQLite: the relay overwrites and
+    truncates them. PostgreSQL has no secure delete and its WAL is not the relay's to
+    truncate, so only what is sealed with an epoch key (envelope bodies) is covered."""
+    if backend == "sqlite":
+        return ReportRow(
+            "copies of deleted rows inside the database file and its write-ahead log",
+            "none: deleted rows are overwritten with zeros (SQLite secure_delete) and the"
+            " write-ahead log is folded in and truncated after every purge",
+            "a deleted row must not be recoverable from the disk",
+            f"{_SECURITY}; Art. 17 GDPR",
+            "the database itself; the purge job truncates the write-ahead log",
+            f"{purge} after deletion",
+            "enforced (tested by scanning the raw files)",
+        )
+    return ReportRow(
+        "copies of deleted rows inside PostgreSQL: table pages, write-ahead log (WAL),"
+        " WAL archives, replicas",
+        "not bounded by the relay: a deleted row stays in its table's pages as a dead tuple"
+        " until (auto)vacuum marks the space free and a later write reuses it; its WAL"
+        " records stay until a checkpoint recycles the segment, and for as long as a WAL"
+        " archive, base backup or replica keeps them",
+        "a deleted row should not be recoverable from the disk",
+        f"{_SECURITY}; Art. 17 GDPR",
+        "PostgreSQL (autovacuum, checkpoints; the relay runs no VACUUM and cannot truncate"
+        " the WAL); envelope bodies are sealed with their expiry day's epoch key, which the"
+        " purge job destroys",
+        f"envelope bodies: unreadable {shred} after expiry (the epoch key is destroyed);"
+        " other rows (ids, memberships, audit entries): no bound the relay can promise",
+        "partly enforced: crypto-shredding covers envelope bodies only; PostgreSQL offers no"
+        " secure delete, so keep WAL archives and backups no longer than the envelope"
+        " lifetime (docs/scaling.md)",
+    )

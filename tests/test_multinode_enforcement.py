@@ -193,3 +193,33 @@ async def test_an_admin_closing_their_own_access_gets_the_reply_first(relay, how
     accounts = {a["id"]: a for a in await second.accounts()}
     expected = "disabled" if how == "account" else "active"
     assert accounts[admin.account_id]["status"] == expected
+
+
+# -- the retention report describes the database in use ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "says", "never"),
+    [
+        (("--database", "postgresql://steuntje@127.0.0.1/steuntje"), "PostgreSQL", "secure_delete"),
+        (("--data", "{tmp}"), "SQLite secure_delete", "PostgreSQL"),
+    ],
+)
+def test_the_retention_report_describes_the_database_in_use(options, says, never, tmp_path):
+    """Issue 13 item 7: PostgreSQL has no secure delete and its WAL is not ours to truncate;
+    the report must not claim otherwise (it needs no connection: the backend is enough)."""
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "relay", "retention", "report", "--format", "json"]
+    command += [option.format(tmp=tmp_path) for option in options]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    (leftovers,) = [row for row in rows if row["data"].startswith("copies of deleted rows")]
+    text = " ".join(leftovers.values())
+    assert says in text and never not in result.stdout
+    if says == "PostgreSQL":  # honest: only crypto-shredding covers it, and only bodies
+        assert leftovers["status"].startswith("partly enforced")
+        assert "epoch key" in leftovers["worst_case_delay"]
