@@ -111,10 +111,24 @@ def cosign(checkpoint_note: str, cosigner_key: bytes, name: str, now: int) -> st
     if body.count("\n") < 3:
         raise NoteError("not a checkpoint: fewer than three lines of text")
     public_key, secret_key = _keypair(cosigner_key)
+    key_id = _key_id(name, COSIGNATURE_TYPE, public_key)
+    for line in checkpoint_note[split + 2 : -1].split("\n"):
+        parts = line.split(" ")
+        if len(parts) == 3 and parts[1] == name and _blob(parts[2])[:4] == key_id:
+            # A second time by the same witness would make the note unverifiable
+            # (note_verify refuses two signatures by one key): say so here instead.
+            raise NoteError(f"{name} has already cosigned this checkpoint")
     message = f"cosignature/v1\ntime {now}\n{body}".encode()
     signature = crypto_sign(message, secret_key)[:64]
     stamped = now.to_bytes(8, "big") + signature
     return checkpoint_note + _signature_line(name, COSIGNATURE_TYPE, public_key, stamped)
+
+
+def _blob(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error is a ValueError; not ours to judge here
+        return b""
 
 
 def _signature_line(name: str, key_type: int, public_key: bytes, signature: bytes) -> str:

@@ -10,6 +10,13 @@ applied, in the order applied:
 * a signature whose (name, key ID) matches no trusted key is ignored, as the spec says
   (that is how cosignatures and rotated keys coexist); one that matches is verified, and
   a failure rejects the whole note; if no trusted signature verified, the note is rejected;
+* a second signature line by a trusted key (same name and key ID), identical or not, rejects
+  the note. Go's ``note.Open`` keeps the first such line and skips the rest unchecked; here a
+  note has one spelling, so a line appended to it cannot go unnoticed, and two cosignatures
+  by one witness (two different times) are not left to mean whichever comes first;
+* keys and signatures follow the strict Ed25519 rules of ``audit.ed25519_strict`` (no
+  small-order or non-canonical key or R, S below the group order), the rules ``crypto/``
+  gets from libsodium: a key file holding the identity point must not "verify" anything;
 * base64 must be canonical (padding and unused bits zero), so that a note has exactly
   one spelling and a flipped bit in a signature line can never go unnoticed.
 
@@ -29,6 +36,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from audit.ed25519_strict import public_key_problem, signature_problem
 from audit.errors import NoteError
 
 __all__ = [
@@ -57,6 +65,12 @@ class VerifierKey:
     key_id: bytes
     type: int
     public_key: bytes
+
+    def __post_init__(self) -> None:
+        # Here, not only in parse_verifier_key: a VerifierKey built directly is trusted too.
+        problem = public_key_problem(self.public_key)
+        if problem is not None:
+            raise NoteError(f"verifier key: {problem}; it could vouch for forged signatures")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +117,16 @@ def parse_verifier_key(text: str) -> VerifierKey:
 
 def verify_note(note: str | bytes, keys: Sequence[VerifierKey | str]) -> VerifiedNote:
     """Check ``note`` against the trusted ``keys``; raise ``NoteError`` if it fails."""
-    trusted = [parse_verifier_key(k) if isinstance(k, str) else k for k in keys]
+    # dict.fromkeys: a key passed twice is one key, not a second signer of the same line.
+    trusted = list(dict.fromkeys(parse_verifier_key(k) if isinstance(k, str) else k for k in keys))
     text, signatures = _split(note)
-    signers = []
+    signers, seen = [], set()
     for name, blob in signatures:
         for key in trusted:
             if key.name == name and key.key_id == blob[:4]:
+                if (name, key.key_id) in seen:
+                    raise NoteError(f"note: two signatures by {name}; one per key is allowed")
+                seen.add((name, key.key_id))
                 signers.append(_check_signature(key, text, blob[4:]))
     if not signers:
         raise NoteError("note: no signature by a trusted key")
@@ -186,6 +204,9 @@ def _check_signature(key: VerifierKey, text: str, signature: bytes) -> Signer:
         message = f"cosignature/v1\ntime {time}\n".encode() + message
     if len(signature) != 64:
         raise NoteError(f"note: the signature by {key.name} has the wrong length")
+    problem = signature_problem(signature)
+    if problem is not None:
+        raise NoteError(f"note: the signature by {key.name} is not strict Ed25519: {problem}")
     try:
         Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, message)
     except (InvalidSignature, ValueError) as error:
