@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from wire import RawWire
+
 from helpers import WAIT, error_code, raw_call, raw_socket, receive
 from relay.notify import MAX_DELIVER_BYTES
 from relay.storage.base import NewEnvelope, StoreOutcome
@@ -38,9 +40,16 @@ async def sign_in(sio, key: DeviceKey, relay_id: bytes, nonce: bytes) -> dict[st
 
 
 async def test_no_argument_counts_as_an_empty_object_and_a_non_object_is_malformed(relay):
-    """§1: an event sent with no argument is handled as `{}`; a non-object is `malformed`
-    for every event that reads fields, and ignored by events that take none."""
+    """§1: an event sent with no argument, or with `null`, is handled as `{}`; a non-object
+    is `malformed` for every event that reads fields, and ignored by events that take none."""
     _, worker, _ = await relay.onboard()
+    async with RawWire.open(relay.url) as wire:  # python-socketio never sends a lone null
+        await wire.call("challenge", {})
+        reply = await wire.call("auth", None)
+        assert error_code(reply) == "malformed" and "'device'" in reply["error"]["message"]
+        await wire.call("challenge", {})
+        reply = await wire.call("auth", "text")
+        assert reply["error"]["message"] == "The event data must be a JSON object."
     assert (await raw_call(worker, "whoami"))["ok"] is True
     assert (await raw_call(worker, "case_list"))["ok"] is True
     assert error_code(await raw_call(worker, "ack")) == "malformed"  # `upto` is missing
