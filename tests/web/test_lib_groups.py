@@ -280,6 +280,7 @@ async def test_a_group_from_creation_to_leaving(relay, browser):
             "role": "facilitator",
             "mutedUntil": 0,
             "me": True,
+            "gone": False,
         }
     ]
     # Names and the group's name never reached the relay's storage in the clear.

@@ -671,4 +671,8 @@ export default {
   export_kind_call_me: "call me",
   export_kind_callback: "calling back",
   export_kind_group_invite: "group invitation",
+  caseload_gone_erased: "{name} erased their account. You can no longer send messages.",
+  caseload_gone_left: "{name} is no longer on your cases. You can no longer send messages.",
+  caseload_gone_dismiss: "Remove from the list",
+  caseload_gone_dismissed: "{name} was removed from the list.",
 };

@@ -672,4 +672,8 @@ export default {
   export_kind_call_me: "bel me",
   export_kind_callback: "terugbellen",
   export_kind_group_invite: "uitnodiging voor een groep",
+  caseload_gone_erased: "{name} heeft het account gewist. Berichten sturen kan niet meer.",
+  caseload_gone_left: "{name} staat niet meer in je dossiers. Berichten sturen kan niet meer.",
+  caseload_gone_dismiss: "Weghalen uit de lijst",
+  caseload_gone_dismissed: "{name} is uit de lijst gehaald.",
 };

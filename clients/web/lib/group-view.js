@@ -77,16 +77,39 @@ export function policyView(policy) {
   };
 }
 
-/** Members as info() shows them: facilitators first, then by name. */
+/**
+ * The member ids the log admits but the relay no longer routes to: none of their handles is
+ * in `active` (their account was erased or disabled, or their devices revoked). The log
+ * cannot say so (nobody signed a leave), so this comes from the relay's `active` list; with
+ * no list yet, nobody counts as gone.
+ */
+export function goneMembers(state, active) {
+  if (!state || !Array.isArray(active)) return new Set();
+  const routable = new Set(active);
+  const gone = [...state.members.values()].filter((member) => !member.handles.some((handle) => routable.has(handle)));
+  return new Set(gone.map((member) => member.id));
+}
+
+/** Members as info() shows them: facilitators first, then by name; who is gone last. */
 export function memberViews(state, doc) {
   if (!state) return [];
+  const gone = goneMembers(state, doc.active);
   const members = [...state.members.values()].map((member) => ({
     member: member.id,
     name: doc.profiles[member.id] ?? null,
     role: member.role,
     mutedUntil: member.mutedUntil,
     me: member.id === doc.member,
+    gone: gone.has(member.id) && member.id !== doc.member,
   }));
-  const rank = (m) => (m.role === "facilitator" ? 0 : 1);
+  const rank = (m) => (m.gone ? 2 : m.role === "facilitator" ? 0 : 1);
   return members.sort((a, b) => rank(a) - rank(b) || String(a.name ?? "~").localeCompare(String(b.name ?? "~")));
+}
+
+/** How many take part: members the relay still routes to. */
+export function memberCount(state, doc) {
+  if (!state) return 0;
+  const gone = goneMembers(state, doc.active);
+  gone.delete(doc.member);
+  return state.members.size - gone.size;
 }

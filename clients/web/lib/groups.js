@@ -39,7 +39,16 @@ import {
 import { b64url, fromUtf8, randomId, unb64url, utf8 } from "./bytes.js";
 import { InvalidMessage, RelayError } from "./errors.js";
 import { Emitter } from "./events.js";
-import { isGroupId, memberViews, policyView, systemEvent, systemRecord, systemView } from "./group-view.js";
+import {
+  goneMembers,
+  isGroupId,
+  memberCount,
+  memberViews,
+  policyView,
+  systemEvent,
+  systemRecord,
+  systemView,
+} from "./group-view.js";
 import { decode, encode, makeMessage, validate } from "./messages.js";
 import { HIDDEN_KINDS, outgoingRecord, timerSeconds, views } from "./records.js";
 import { handleStorage, SecureSessions } from "./secure.js";
@@ -176,7 +185,7 @@ export class Groups extends Emitter {
         description: group.doc.meta?.description ?? "",
         rules: group.doc.meta?.rules ?? "",
         role: this.#myMember(group)?.role ?? "member",
-        memberCount: group.state?.members.size ?? 0,
+        memberCount: memberCount(group.state, group.doc),
         unread: messages.filter((view) => !view.outgoing && !view.read).length,
         lastMessage: last ? this.#view(group, last) : null,
         closedAt: group.doc.closedAt ?? null,
@@ -815,7 +824,19 @@ export class Groups extends Emitter {
         ops.push(["put", "messages", system]);
       }
     }
-    if (Array.isArray(reply.active)) doc.active = reply.active;
+    if (Array.isArray(reply.active)) {
+      // Someone the relay stopped routing to (erased, disabled, devices revoked) is gone
+      // without a record in the log: a line says so ("Ria doet niet meer mee").
+      const before = doc.active === null || doc.active === undefined ? null : goneMembers(state, doc.active);
+      doc.active = reply.active;
+      for (const member of before ? goneMembers(state, doc.active) : []) {
+        if (before.has(member) || member === doc.member) continue;
+        const line = { event: "gone", member, by: null };
+        const system = systemRecord(doc.id, `gone-${member}-${now}`, line, this.#nextOrder(), now);
+        lines.push(system);
+        ops.push(["put", "messages", system]);
+      }
+    }
     if (reply.policy) doc.policy = reply.policy;
     if (reply.closed_at !== undefined) doc.closedAt = reply.closed_at ?? null;
     if (out) doc.left = out;

@@ -7,6 +7,7 @@
 
 import { CALLBACK_DONE, CALLBACK_KIND, CALLBACK_RETRY } from "../content.js";
 import { h, uid } from "../dom.js";
+import { isOffline } from "../failures.js";
 import { formatAgo, t, tn } from "../i18n.js";
 import { moodChart } from "../parts/chart.js";
 import { insights } from "../parts/insights.js";
@@ -21,6 +22,24 @@ function urgency(facts) {
     2 * facts.moodDown +
     1 * facts.waitingForAnswer
   );
+}
+
+// Caregivers this device has seen in the caseload (account id → "here" | "erased" | "left"),
+// kept with the settings, ids only: when a case disappears from the relay's list the card
+// says why instead of silently dropping the row. Names stay in the names store.
+const SEEN = "caseloadSeen";
+
+/** Why a caregiver is no longer on one's cases: "erased" when the relay has no such account
+ * any more (it erased itself), "left" when it exists but is not ours (hand-over), or null
+ * while that cannot be asked (offline). */
+async function whyGone(m, account) {
+  try {
+    await m.request("devices_list", { account });
+    return "left";
+  } catch (failure) {
+    if (isOffline(failure)) return null;
+    return failure?.code === "unknown_account" ? "erased" : "left";
+  }
 }
 
 /** The caseload's filters: who is shown with each choice. */
@@ -94,6 +113,8 @@ export async function show(main, app) {
     const shown = entries.filter(({ facts }) => FILTERS[filter.value](facts));
     const cards = [];
     for (const { conversation, facts } of shown) cards.push(await card(conversation, facts));
+    const departed = await departures(conversations);
+    if (filter.value === "all") for (const [account, why] of departed) cards.push(await goneCard(account, why));
     // While this was built the worker may have opened a picker or started typing, or a newer
     // draw may have started: then leave their screen alone and try again later.
     if (ticket !== drawing) return;
@@ -106,7 +127,9 @@ export async function show(main, app) {
     restoreFocus(focus);
     list.setAttribute("aria-label", t("caseload_list_label"));
     filterField.hidden = conversations.length === 0;
-    if (conversations.length === 0) {
+    if (conversations.length === 0 && departed.length) {
+      body.replaceChildren(h("p", { class: "notice" }, t("caseload_empty")), list);
+    } else if (conversations.length === 0) {
       body.replaceChildren(h("p", { class: "notice" }, t("caseload_empty")));
     } else if (filter.value === "all") {
       body.replaceChildren(h("p", { class: "hint" }, tn("caseload_count", conversations.length)), list);
@@ -124,6 +147,59 @@ export async function show(main, app) {
       if (!conversations.some((item) => item.id === id)) selected.delete(id);
     }
     updateSelection();
+  }
+
+  /** [[account, "erased" | "left"]] for caregivers seen here before whose case is gone. */
+  async function departures(conversations) {
+    const seen = { ...(m.settings()[SEEN] ?? {}) };
+    let changed = false;
+    for (const conversation of conversations) {
+      if (seen[conversation.id] !== "here") {
+        seen[conversation.id] = "here";
+        changed = true;
+      }
+    }
+    const current = new Set(conversations.map((item) => item.id));
+    for (const [account, state] of Object.entries(seen)) {
+      if (current.has(account) || state !== "here") continue;
+      const why = await whyGone(m, account);
+      if (why) {
+        seen[account] = why;
+        changed = true;
+      }
+    }
+    if (changed) await m.setSetting(SEEN, seen);
+    return Object.entries(seen).filter(([account, state]) => !current.has(account) && state !== "here");
+  }
+
+  /** A caregiver who is gone: said plainly, until the worker takes the card away. */
+  async function goneCard(account, why) {
+    const name = (await m.name(account)) || t("unnamed_caregiver");
+    return h(
+      "li",
+      { class: "card caregiver gone", dataset: { account } },
+      h(
+        "div",
+        { class: "grow" },
+        h("h2", {}, name),
+        h("p", {}, t(why === "erased" ? "caseload_gone_erased" : "caseload_gone_left", { name })),
+        h(
+          "button",
+          {
+            type: "button",
+            onclick: async () => {
+              const seen = { ...(m.settings()[SEEN] ?? {}) };
+              delete seen[account];
+              await m.setSetting(SEEN, seen);
+              app.announce(t("caseload_gone_dismissed", { name }));
+              await draw(true);
+            },
+          },
+          t("caseload_gone_dismiss"),
+          h("span", { class: "visually-hidden" }, `: ${name}`),
+        ),
+      ),
+    );
   }
 
   const FOCUSABLE = "a, button, input";

@@ -3,7 +3,7 @@
 // out, pin the name, description and ground rules, and set how long messages stay.
 
 import { h, uid } from "../dom.js";
-import { formatTime, t } from "../i18n.js";
+import { formatTime, t, tn } from "../i18n.js";
 import { durationWords } from "../parts/duration.js";
 import { confirmInline } from "../parts/confirm.js";
 import { backToGroup, groupFailureText, groupInfoOrExplain, retentionBanner } from "./group.js";
@@ -26,7 +26,8 @@ export async function show(main, app, where) {
   const title = h("h1", {}, t("group_members_title", { group: info.name || t("group_unnamed") }));
   const list = h("ul", { class: "members plain" });
   const status = h("div", { role: "status" });
-  main.append(title, h("div", { class: "row toolbar" }, back), status, list, profileForm());
+  const count = h("p", { class: "hint" });
+  main.append(title, h("div", { class: "row toolbar" }, back), status, count, list, profileForm());
   if (facilitator) main.append(metaForm(), policyForm());
   // Only a worker may close a group (the relay says so too); a closed group stays readable.
   if (facilitator && app.me?.role === "worker" && !info.closedAt) main.append(closeSection());
@@ -48,6 +49,7 @@ export async function show(main, app, where) {
   function drawMembers() {
     title.textContent = t("group_members_title", { group: info.name || t("group_unnamed") });
     list.setAttribute("aria-label", t("group_members_label"));
+    count.textContent = tn("group_members_count", info.members.filter((member) => !member.gone).length);
     list.replaceChildren(...info.members.map(memberItem));
   }
 
@@ -56,16 +58,18 @@ export async function show(main, app, where) {
     const now = Date.now() / 1000;
     const muted = member.mutedUntil && member.mutedUntil > now ? member.mutedUntil : 0;
     const facts = [];
+    if (member.gone) facts.push(t("group_member_gone"));
     if (member.me) facts.push(t("group_member_you"));
     if (member.role === "facilitator") facts.push(t("group_role_facilitator"));
     if (muted) facts.push(t("group_member_muted", { time: formatTime(muted) }));
     const item = h(
       "li",
-      { class: "card member", dataset: { member: member.member } },
+      { class: ["card member", member.gone && "gone"], dataset: { member: member.member } },
       h("h2", {}, name),
       facts.length ? h("p", { class: "hint" }, facts.join(" · ")) : null,
     );
-    if (facilitator && !member.me && member.role !== "facilitator")
+    // Nobody to mute or take out once they are gone (their account was erased or disabled).
+    if (facilitator && !member.me && !member.gone && member.role !== "facilitator")
       item.append(tools(member, name, muted));
     return item;
   }

@@ -128,4 +128,8 @@ export default {
   group_event_muted_you: "You cannot send messages for a while",
   group_event_unmuted_you: "You can send messages again",
   group_retention_unknown: "How long messages stay is shown here as soon as there is a connection.",
+  group_event_gone: "{name} is no longer taking part",
+  group_member_gone: "No longer taking part",
+  group_members_count_one: "{count} person is taking part",
+  group_members_count_other: "{count} people are taking part",
 };

@@ -128,4 +128,8 @@ export default {
   group_event_muted_you: "Je kunt even geen berichten sturen",
   group_event_unmuted_you: "Je kunt weer berichten sturen",
   group_retention_unknown: "Hoe lang berichten blijven, zie je hier zodra er verbinding is.",
+  group_event_gone: "{name} doet niet meer mee",
+  group_member_gone: "Doet niet meer mee",
+  group_members_count_one: "{count} persoon doet mee",
+  group_members_count_other: "{count} personen doen mee",
 };
