@@ -33,6 +33,13 @@ const SHELL = [
   "/app/app/screens/noinvite.js",
   "/app/app/screens/gone.js",
   "/app/app/screens/lock.js",
+  // The check-in faces and the heart (app/content.js): a conversation shows them offline too.
+  "/app/vendor/twemoji-1f622-16.0.1.svg",
+  "/app/vendor/twemoji-1f641-16.0.1.svg",
+  "/app/vendor/twemoji-1f610-16.0.1.svg",
+  "/app/vendor/twemoji-1f642-16.0.1.svg",
+  "/app/vendor/twemoji-1f604-16.0.1.svg",
+  "/app/vendor/twemoji-1f49b-16.0.1.svg",
   // Peer-support groups: a caregiver opens them offline too (group-invite.js is workers').
   "/app/app/screens/groups.js",
   "/app/app/screens/group.js",

@@ -194,9 +194,12 @@ async function render() {
   const wanted = main.querySelector("[data-autofocus]");
   if (wanted) wanted.focus();
   else if (ticket > 1) main.focus({ preventScroll: true });
-  // A conversation opens at its newest message; a screen that follows its own end says how.
+  // A conversation opens at its newest message, above the bar at the bottom (the end of the
+  // page); a screen that follows its own end says how.
   if (screen?.reveal) screen.reveal();
-  else main.querySelector(".messages > li:last-child")?.scrollIntoView({ block: "nearest" });
+  else if (main.querySelector(".messages > li")) {
+    window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
+  }
 }
 
 const DESK_NAV = {

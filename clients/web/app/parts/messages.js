@@ -121,6 +121,11 @@ export function picture(src, className = "face") {
   return h("img", { src, alt: "", width: "28", height: "28", class: className });
 }
 
+/** Scroll to the end of the page, at once ("instant": a smooth scroll can be overtaken). */
+export function toEnd() {
+  window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
+}
+
 /** An emoji as a picture when the app has one for it (the heart), else as text. */
 function emojiNode(emoji, className) {
   if (emoji === HEART) return picture(HEART_IMAGE, className);
@@ -497,7 +502,7 @@ export function messageList(app, conversationId, otherName, options = {}) {
       }
       if (isNew && item) {
         if (options.onNew) options.onNew(item, message);
-        else item.scrollIntoView({ block: "nearest" });
+        else toEnd(); // to the end of the page: the newest message above the bar, not under it
       }
       return item;
     },

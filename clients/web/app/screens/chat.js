@@ -9,7 +9,7 @@
 import { CALLBACK_KIND, CHECKIN_SCALE, HEART_IMAGE, NUDGE_TEMPLATES_CAREGIVER } from "../content.js";
 import { h, uid } from "../dom.js";
 import { t, tn } from "../i18n.js";
-import { messageList, picture, summary, textForm } from "../parts/messages.js";
+import { messageList, picture, summary, textForm, toEnd } from "../parts/messages.js";
 import { nudgePicker } from "../parts/nudge.js";
 
 // How close to the end still counts as "reading the newest" (px), and how long a
@@ -136,10 +136,6 @@ export async function show(main, app, where, options = {}) {
       h("span", { "aria-hidden": "true" }, "↓ "),
       t("new_message_below"),
     );
-    // "instant": a smooth scroll (the stylesheet's default) passes through positions that
-    // would read as "scrolled up".
-    const toEnd = () =>
-      window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
     function reveal() {
       following = true;
       jump.hidden = true;
