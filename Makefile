@@ -9,7 +9,7 @@ DATA   ?= $(or $(STEUNTJE_DATA),./data)
 HOST   ?= $(or $(STEUNTJE_HOST),127.0.0.1)
 PORT   ?= $(or $(STEUNTJE_PORT),8080)
 
-.PHONY: run test lint bench lock clean
+.PHONY: run test lint bench lock clean fuzz
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The protocol fuzz of `make test`, long: 5,000 generated calls per role (tests/test_fuzz_events.py).
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)
+	STEUNTJE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider --timeout=0 \
+		-q tests/test_fuzz_events.py tests/test_hostile_input.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -22,11 +22,31 @@ def text_field(data: dict[str, Any], name: str, pattern: re.Pattern[str] | None 
     return value
 
 
-def int_field(data: dict[str, Any], name: str, minimum: int = 0) -> int:
+# SQLite and PostgreSQL keep whole numbers in 64 bits: anything larger would fail in the
+# database, after the edge, as an internal error.
+MAX_WHOLE_NUMBER = 2**63 - 1
+# Unix times the relay accepts: up to the last second of the year 9999.
+MAX_INSTANT = 253_402_300_799
+
+
+def int_field(
+    data: dict[str, Any], name: str, minimum: int = 0, maximum: int = MAX_WHOLE_NUMBER
+) -> int:
     value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise RelayError(Code.MALFORMED, f"Field {name!r} must be a whole number ≥ {minimum}.")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise RelayError(
+            Code.MALFORMED,
+            f"Field {name!r} must be a whole number from {minimum} to {maximum}.",
+            field=name,
+        )
     return value
+
+
+def instant_field(data: dict[str, Any], name: str, required: bool = True) -> int | None:
+    """A Unix time in whole seconds; None when the field is absent (or null) and optional."""
+    if not required and data.get(name) is None:
+        return None
+    return int_field(data, name, 0, MAX_INSTANT)
 
 
 def choice_field(data: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:

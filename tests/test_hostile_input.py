@@ -130,3 +130,41 @@ async def test_a_well_formed_binary_event_still_works(relay, caplog):
         await wire.send_binary(b"abc")
         assert (await wire.reply(ack_id))["ok"] is True
     assert_no_errors(caplog)
+
+
+# -- item 15: types and ranges at the edge, for the legal-hold events -------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"scope": [{}]}, "scope"),
+        ({"scope": [["case"]]}, "scope"),
+        ({"scope": {"case": True}}, "scope"),
+        ({"scope": "case"}, "scope"),
+        ({"ends_at": 10**30}, "ends_at"),
+        ({"ends_at": 2**63}, "ends_at"),
+        ({"ends_at": -(10**30)}, "ends_at"),
+        ({"review_at": 10**30}, "review_at"),
+        ({"review_at": 1.5}, "review_at"),
+        ({"review_at": True}, "review_at"),
+    ],
+)
+async def test_legal_hold_fields_of_the_wrong_type_or_range_are_malformed(
+    relay, caplog, change, field
+):
+    _, worker, _ = await relay.onboard()
+    officer = relay.client()
+    await officer.register(await relay.invite("officer"))
+    (case,) = await worker.cases()
+    hold = {
+        "case": case["id"],
+        "reason": "claim about the care plan",
+        "reference": "C/13/123456",
+        "review_at": relay.ctx.now() + 86_400,
+        **change,
+    }
+    reply = await raw_call(officer, "legal_hold_place", hold)
+    assert error_code(reply) == "malformed" and reply["error"]["field"] == field
+    assert await relay.ctx.storage.list_holds(relay.ctx.org_id) == []
+    assert_no_errors(caplog)

@@ -17,7 +17,7 @@ from relay.errors import Code, RelayError
 from relay.handlers.auditing import by
 from relay.ids import SERVER_ID
 from relay.storage.base import DeviceRecord
-from relay.validate import require_object, text_field
+from relay.validate import instant_field, require_object, text_field
 from retention import LegalHold, PolicyError
 
 DEFAULT_SCOPE = ("envelopes", "case", "accounts")
@@ -40,15 +40,25 @@ async def on_legal_hold_place(ctx: RelayContext, conn: Connection, data: Any) ->
     ):
         raise RelayError(Code.MALFORMED, "Field 'case' must be a case id or a group id.")
     scope = data.get("scope", list(DEFAULT_SCOPE))
+    # Types and ranges here, at the edge: LegalHold checks the rules, but a list of
+    # objects is not hashable and a time past 64 bits does not fit the database.
+    if not isinstance(scope, list) or not all(isinstance(item, str) for item in scope):
+        raise RelayError(
+            Code.MALFORMED,
+            f"Field 'scope' must be a list of {', '.join(DEFAULT_SCOPE)}.",
+            field="scope",
+        )
+    review_at = instant_field(data, "review_at")
+    ends_at = instant_field(data, "ends_at", required=False)
     try:
         hold = LegalHold(
             case_id=case_id,
-            scope=frozenset(scope) if isinstance(scope, list) else scope,
+            scope=frozenset(scope),
             reason=data.get("reason"),  # type: ignore[arg-type]
             reference=data.get("reference"),  # type: ignore[arg-type]
             placed_at=ctx.now(),
-            review_at=data.get("review_at"),  # type: ignore[arg-type]
-            ends_at=data.get("ends_at"),
+            review_at=review_at,  # type: ignore[arg-type]
+            ends_at=ends_at,
         )
     except PolicyError as error:
         raise RelayError(Code.MALFORMED, str(error), field=error.field) from None
