@@ -66,6 +66,22 @@ async def test_a_device_revoked_on_one_node_is_cut_off_on_the_other(cluster: Clu
     assert refused.value.code == "device_revoked"
 
 
+async def test_a_revocation_made_while_redis_was_away_still_reaches_the_other_node(
+    cluster: Cluster, redis_server
+):
+    """The note is lost (Redis is down when it is published); node B rechecks its
+    connected devices when it resubscribes and drops the revoked one."""
+    await cluster.start(2)
+    admin, worker, caregiver = await cluster.onboard(0, 0, 1)
+    await asyncio.to_thread(redis_server.stop)
+    await admin.revoke_device(caregiver.device_id)  # committed; its note goes nowhere
+    assert caregiver.connected
+    await asyncio.to_thread(redis_server.start)
+    assert caregiver._lost is not None
+    await asyncio.wait_for(asyncio.shield(caregiver._lost), WAIT)  # after the resubscribe
+    assert caregiver.revoked == "device_revoked"
+
+
 async def test_an_account_disabled_on_one_node_is_disconnected_on_the_other(cluster: Cluster):
     await cluster.start(2)
     admin, worker, caregiver = await cluster.onboard(0, 1, 0)  # the worker is on node B
