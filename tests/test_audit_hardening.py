@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -159,3 +161,54 @@ async def test_export_and_key_take_an_object(relay, data):
         await officer.request("audit_export", {"reason": {"a": [[[]]]}})
     assert refused.value.code == "malformed" and "'reason'" in refused.value.message
     assert (await officer.request("audit_key", {}))["verifier_key"].startswith("steuntje/")
+
+
+# -- item 12: the query columns are bound to the signed body ----------------------------------
+
+
+def steuntje(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "relay", "audit", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_verify_data_names_an_entry_whose_event_or_time_column_was_changed(
+    relay_process,
+):
+    from steuntje_client import DeviceKey, RelayClient
+
+    admin = RelayClient(relay_process.url, DeviceKey.generate())
+    await admin.register(relay_process.admin_invite)
+    officer = RelayClient(relay_process.url, DeviceKey.generate())
+    await officer.register((await admin.create_invite("officer"))["link"])
+    await officer.request("audit_query", {"event": "invite.created"})
+    await admin.close()
+    await officer.close()
+    assert await relay_process.terminate() == 0
+    data = str(relay_process.data_dir)
+    clean = await asyncio.to_thread(steuntje, "verify", "--data", data)
+    assert clean.returncode == 0 and clean.stdout.startswith("OK"), clean.stdout + clean.stderr
+
+    con = sqlite3.connect(relay_process.data_dir / "steuntje.sqlite3", isolation_level=None)
+    index, time = con.execute(
+        "SELECT idx, time FROM audit_entries WHERE event = 'audit.queried' ORDER BY idx LIMIT 1"
+    ).fetchone()
+    # Relabelled, the officer's read disappears from a search for audit.queried...
+    con.execute("UPDATE audit_entries SET event = 'invite.created' WHERE idx = ?", (index,))
+    relabelled = await asyncio.to_thread(steuntje, "verify", "--data", data)
+    assert relabelled.returncode == 1, relabelled.stdout + relabelled.stderr
+    assert relabelled.stdout.startswith(f"FAILED (stored) entry {index}: ")
+    assert "event or time column" in relabelled.stdout
+    # ... and moved in time, it falls outside a search by date.
+    con.execute("UPDATE audit_entries SET event = 'audit.queried' WHERE idx = ?", (index,))
+    con.execute("UPDATE audit_entries SET time = ? WHERE idx = ?", (time - 86_400, index))
+    moved = await asyncio.to_thread(steuntje, "verify", "--data", data)
+    assert moved.returncode == 1 and f"entry {index}: " in moved.stdout, moved.stdout
+    con.execute("UPDATE audit_entries SET time = ? WHERE idx = ?", (time, index))
+    con.close()
+    restored = await asyncio.to_thread(steuntje, "verify", "--data", data)
+    assert restored.returncode == 0, restored.stdout + restored.stderr

@@ -10,6 +10,7 @@ transaction of the action: if the entry cannot be written, the action rolls back
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -18,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from audit import (
+    ENTRY_PREFIX,
     Actor,
     AuditEntry,
     AuditObject,
+    BundleError,
     Frontier,
     Source,
     bundle_lines,
@@ -33,6 +36,7 @@ from audit import (
     sign_checkpoint,
 )
 from audit import decode as decode_entry
+from audit.nesting import too_deep
 
 # Events after which a checkpoint is signed at once, not only on the minute.
 CHECKPOINT_AT_ONCE = frozenset(
@@ -277,14 +281,37 @@ class AuditStore:
 
 def _stored_entries(con: sqlite3.Connection, size: int) -> Iterator[tuple[int, bytes, bytes]]:
     """(index, body, leaf hash) rows, with the cursor closed however the reader stops: an
-    open statement would block the WAL truncation when the storage closes."""
+    open statement would block the WAL truncation when the storage closes.
+
+    The `event` and `time` columns are copies of the body's fields, kept for the officers'
+    filters; the signature covers only the body. A copy that says something else would
+    hide the entry from a filtered search while every hash still verifies, so each copy is
+    checked against its body here, on the way into every bundle (issue 13 item 12)."""
     cursor = con.execute(
-        "SELECT idx, body, leaf_hash FROM audit_entries WHERE idx < ? ORDER BY idx", (size,)
+        "SELECT idx, body, leaf_hash, time, event FROM audit_entries WHERE idx < ? ORDER BY idx",
+        (size,),
     )
     try:
-        yield from cursor
+        for index, body, leaf, time, event in cursor:
+            if body is not None and _signed_fields(body) != (event, time):
+                raise BundleError(
+                    f"entry {index}: the stored event or time column differs from its signed"
+                    " body (it was changed in the database, which hides it from searches)"
+                )
+            yield index, body, leaf
     finally:
         cursor.close()
+
+
+def _signed_fields(body: bytes) -> tuple[object, object] | None:
+    """(event, time) as the body says, read lightly: a million entries are checked per
+    export, and full validation is the offline verifier's job. None if it is no entry."""
+    text = bytes(body)[len(ENTRY_PREFIX) :]
+    try:
+        data = None if too_deep(text.decode("utf-8")) else json.loads(text)
+    except ValueError:  # not UTF-8 or not JSON
+        return None
+    return (data.get("event"), data.get("time")) if isinstance(data, dict) else None
 
 
 def _node_reader(con: sqlite3.Connection) -> Callable[[int, int], bytes]:
