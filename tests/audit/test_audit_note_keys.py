@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -194,3 +196,21 @@ def test_cosignatures_by_two_witnesses_and_unknown_repeats_are_fine() -> None:
     # The same trusted key passed twice is one key, not a duplicate signature.
     vkey = log_verifier_key(ORIGIN, LOG_KEY)
     assert len(verify_note(checkpoint, [vkey, vkey]).signers) == 1
+
+
+def test_the_cli_refuses_a_small_order_key_in_one_line(log20, tmp_path) -> None:
+    forged = vkey_for(ORIGIN, 0x01, bytes.fromhex(IDENTITY))
+    path = tmp_path / "log.jsonl"
+    path.write_text(log20.bundle((20,)))
+    result = subprocess.run(
+        [sys.executable, "-m", "relay", "audit", "verify", str(path), "--key", forged],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and result.stdout == "", result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        "steuntje: --key: verifier key: public key is a small-order point; "
+        "it could vouch for forged signatures"
+    ]
