@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from pathlib import Path
 
 import pytest
 from test_app_support import (
     LAPTOP,
+    PHONE,
     Watch,
     check_screen,
     clear_screenshots,
     expect,
     new_phone,
 )
+from test_lib_support import python_worker
 
 from groups.log import make_record
 from steuntje_client import RelayRefused
@@ -190,5 +193,33 @@ async def test_admin_accounts_invite_policy_and_cases(browser, relay, artifacts:
         await check_screen(page, artifacts, "10-admin-settings")
         watch.check()
         assert [text for text in warnings if "missing string" in text] == []
+    finally:
+        await context.close()
+
+
+async def test_a_policy_change_shows_at_once_in_an_open_chat(browser, relay, artifacts) -> None:
+    """The caregiver has the conversation open; the worker shortens the case's disappearing
+    timer: the note in the chat follows at once, without a reload (issue 14 item 9)."""
+    clear_screenshots(artifacts)
+    _admin, worker = await python_worker(relay, int(time.time()))
+    watch = Watch(relay.url)
+    context, page = await new_phone(browser, watch, PHONE)
+    try:
+        link = (await worker.relay.create_invite("caregiver"))["link"]
+        await page.goto(f"{link}&fp={worker.device_id}")
+        await page.get_by_role("button", name="Doe mee").click()
+        await expect(page.get_by_text("Berichten verdwijnen na 30 dagen.")).to_be_visible()
+        (case,) = await worker.relay.cases()
+        await worker.relay.request(
+            "policy_set",
+            {
+                "case": case["id"],
+                "document": {"envelope_lifetime": None, "disappearing_timer": "7d"},
+            },
+        )
+        await expect(page.get_by_text("Berichten verdwijnen na 7 dagen.")).to_be_visible()
+        await expect(page.get_by_text("Berichten verdwijnen na 30 dagen.")).to_have_count(0)
+        await check_screen(page, artifacts, "01-chat-after-policy-change")
+        watch.check()
     finally:
         await context.close()

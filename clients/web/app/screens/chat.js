@@ -9,6 +9,7 @@
 import { CALLBACK_KIND, CHECKIN_SCALE, HEART_IMAGE, NUDGE_TEMPLATES_CAREGIVER } from "../content.js";
 import { h, uid } from "../dom.js";
 import { t, tn } from "../i18n.js";
+import { disappearNote } from "../parts/disappear-note.js";
 import { messageList, picture, summary, textForm, toEnd } from "../parts/messages.js";
 import { nudgePicker } from "../parts/nudge.js";
 
@@ -33,13 +34,6 @@ function remember(key) {
   } catch {
     // No storage (a private window): the hint comes back next time, which is harmless.
   }
-}
-
-/** "30 dagen", "12 uur" for the disappearing-message timer. */
-function duration(seconds) {
-  const days = Math.round(seconds / 86400);
-  if (days >= 1) return tn("duration_days", days);
-  return tn("duration_hours", Math.max(1, Math.round(seconds / 3600)));
 }
 
 export async function show(main, app, where, options = {}) {
@@ -69,10 +63,8 @@ export async function show(main, app, where, options = {}) {
   const header = h("div", { class: "chat-header" }, title);
   if (!caregiver) header.append(workerTools());
   else if (options.single && !remembered(HINT_KEY)) header.append(firstVisitHint());
-  if (conversation.disappearingTimer) {
-    const time = duration(conversation.disappearingTimer);
-    header.append(h("p", { class: "hint" }, t("disappear_after", { time })));
-  }
+  // Follows a change of the case's policy at once, while the chat is open.
+  header.append(disappearNote(m, conversation.id, conversation.disappearingTimer));
   // A caregiver trusts the worker they met; a new or unknown device of the other person
   // is worth a calm word and a way to compare numbers.
   const identityNote = h("div", { role: "status" });

@@ -4,7 +4,7 @@
 
 import { h, uid } from "../dom.js";
 import { isOffline as offline } from "../failures.js";
-import { language, t } from "../i18n.js";
+import { language, loadPart, t } from "../i18n.js";
 
 const LANGUAGE_NAMES = { nl: "Nederlands", en: "English" };
 
@@ -162,7 +162,7 @@ function exportSection(app) {
     try {
       const data = await app.messenger.exportMyData();
       // What this device holds goes in too: the messages themselves, not only their count.
-      const { deviceData, exportPage } = await import("../parts/export-page.js");
+      const [{ deviceData, exportPage }] = await Promise.all([import("../parts/export-page.js"), loadPart("export")]);
       const local = await deviceData(app, data.export);
       const text = JSON.stringify({ relay: data.export, thisDevice: { ...data.local, ...local } }, null, 2);
       const json = new Blob([text], { type: "application/json" });
