@@ -9,7 +9,7 @@ DATA   ?= $(or $(STEUNTJE_DATA),./data)
 HOST   ?= $(or $(STEUNTJE_HOST),127.0.0.1)
 PORT   ?= $(or $(STEUNTJE_PORT),8080)
 
-.PHONY: run test lint bench lock clean fuzz
+.PHONY: run test lint bench lock clean fuzz audit-deps
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ FUZZ_EXAMPLES ?= 5000
 fuzz: $(STAMP)
 	STEUNTJE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider --timeout=0 \
 		-q tests/test_fuzz_events.py tests/test_hostile_input.py
+
+# Known vulnerabilities in the pinned Python packages and the vendored JavaScript (SECURITY.md).
+# Needs the network, so not part of `make test`. pip-audit lives in a scratch venv, pinned.
+PIP_AUDIT_VERSION := 2.10.1
+AUDIT_VENV := /tmp/steuntje-audit
+audit-deps:
+	test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check pip-audit==$(PIP_AUDIT_VERSION)
+	$(AUDIT_VENV)/bin/python tools/audit_deps.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
