@@ -239,3 +239,27 @@ def test_the_retention_report_describes_the_database_in_use(options, says, never
     if says == "PostgreSQL":  # honest: only crypto-shredding covers it, and only bodies
         assert leftovers["status"].startswith("partly enforced")
         assert "epoch key" in leftovers["worst_case_delay"]
+
+
+async def test_a_node_acts_only_on_well_formed_notes_from_other_nodes(relay, caplog):
+    """What another node's note may make this node do: drop a device for a known reason,
+    or emit case_changed/devices_changed with a well-formed id. Nothing else."""
+    from relay.notify import heard_from_other_node
+
+    admin, worker, caregiver = await relay.onboard()
+    for note in (
+        {"drop": [caregiver.device_id], "reason": "because"},  # unknown reason
+        {"drop": caregiver.device_id, "reason": "device_revoked"},  # not a list
+        {"tell": "revoked", "subject": caregiver.account_id, "accounts": [worker.account_id]},
+        {"tell": "case_changed", "subject": "<script>", "accounts": [worker.account_id]},
+    ):
+        heard_from_other_node(relay.ctx, note)
+    assert caplog.text.count("ignored a malformed note from another node") == 4
+    heard_from_other_node(
+        relay.ctx,
+        {"tell": "devices_changed", "subject": admin.account_id, "accounts": [worker.account_id]},
+    )
+    assert await asyncio.wait_for(worker.device_changes.get(), WAIT) == admin.account_id
+    assert caregiver.connected and caregiver.revoked is None
+    heard_from_other_node(relay.ctx, {"drop": [caregiver.device_id], "reason": "replaced"})
+    await cut_off(caregiver, "replaced")
