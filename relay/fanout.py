@@ -24,10 +24,10 @@ Four things travel through Redis, and no envelope does:
 Why our own channel for (4) and not emits to a device's room through (1), which would
 cross nodes too: dropping a connection is more than an emit; the node that holds it must
 tear it down (stop its stream, forget it in `by_device`), and only that node can. Our
-notes arrive in the order they were published, in the same message as the "forget" note
-they go with, and a node that missed some while Redis was away repairs the gap when it
-resubscribes: it re-reads the status of every device connected to it and drops those no
-longer allowed (`on_resubscribed`). A lost Socket.IO emit would be lost for good.
+notes arrive in the order they were published (one flush at a time), after the "forget"
+note they go with, and a node that missed some while Redis was away repairs the gap when
+it resubscribes: it re-reads the status of every device connected to it and drops those
+no longer allowed (`on_resubscribed`). A lost Socket.IO emit would be lost for good.
 
 Why that is enough: the database is the truth and Redis only says "look now". While
 Redis is away, pokes are dropped; each node re-subscribes when it is back and then makes
