@@ -33,6 +33,7 @@ const SHELL = [
   "/app/app/screens/noinvite.js",
   "/app/app/screens/gone.js",
   "/app/app/screens/lock.js",
+  "/app/lib/pin-attempts.js", // the lock screen's alone: never loaded before it is needed
   // The check-in faces and the heart (app/content.js): a conversation shows them offline too.
   "/app/vendor/twemoji-1f622-16.0.1.svg",
   "/app/vendor/twemoji-1f641-16.0.1.svg",

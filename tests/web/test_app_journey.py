@@ -43,6 +43,11 @@ STRAY = re.compile(r"\bnull\b|\bundefined\b|\bNaN\b|\[object Object\]")
 async def check_screen(page, artifacts: Path, name: str) -> None:
     """The checks every screen passes (axe, 44 px targets, 320 px, a screenshot), and no
     stray "null", "undefined", "NaN" or "[object Object]" anywhere on it."""
+    # A message redrawn while it fades in cancels its animation; check_screen waits for
+    # animations to finish and would take the cancellation for a failure.
+    await page.evaluate(
+        "Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))"
+    )
     await check_every_screen(page, artifacts, name)
     text = await page.locator("body").inner_text()
     stray = STRAY.search(text)

@@ -198,6 +198,9 @@ async def test_call_me_waits_for_the_worker_and_every_tap_answers(
         await page.get_by_role("button", name="Stuur een steuntje").click()
         await page.get_by_role("button", name="Dank je wel").click()
         await expect(page.locator(".sent-note")).to_have_text("Steuntje verstuurd ✓")
+        # Settled (a message redrawn mid-animation would cancel the animation check_screen
+        # waits for): the worker's phone has it.
+        await expect(messages(page).last.locator(".meta")).to_contain_text("afgeleverd")
         await check_screen(page, artifacts, "02-nudge-sent")
         watch.check()
     finally:

@@ -85,9 +85,9 @@ async def test_pin_lock_seals_the_store_and_opens_with_the_right_pin(relay, brow
     await context.close()
 
 
-# What lib/lock.js's PinAttempts does, run in the browser with a stand-in storage and clock.
+# What lib/pin-attempts.js's PinAttempts does, run in the browser with a stand-in storage and clock.
 ATTEMPTS = """async () => {
-  const lock = await import('/app/lib/lock.js');
+  const lock = await import('/app/lib/pin-attempts.js');
   const stored = new Map();
   const storage = {
     getItem: (k) => stored.get(k) ?? null,

@@ -423,6 +423,9 @@ async function start() {
   }
   const m = app.messenger;
   app.me = m.registered ? m.me : null;
+  // A caregiver opens on the conversation: fetch its code while the connection starts
+  // (home.js imports it lazily so a first visit's join screen does not).
+  if (app.me?.role === "caregiver") SCREENS.chat().catch(() => {});
   if (app.me) forgetInvite(); // already in: an old or second invite link is not needed
   document.body.classList.toggle("role-caregiver", app.me?.role === "caregiver");
   document.body.classList.toggle("role-desk", Boolean(DESK_ROUTES[app.me?.role]));

@@ -1,15 +1,18 @@
 // The caregiver's home: straight into the conversation with their support worker; a short
 // list only when more than one worker is on their case.
+//
+// The conversation's code is imported here, not at the top: the join screen preloads this
+// file, and a first visit should not download the chat before the person has joined
+// (the first-load budget, docs/performance.md). main.js and join.js start the import early.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { summary } from "../parts/messages.js";
-import * as chat from "./chat.js";
 
 export async function show(main, app) {
   const m = app.messenger;
   const conversations = await m.conversations();
   if (conversations.length === 1) {
+    const chat = await import("./chat.js");
     return chat.show(main, app, { id: conversations[0].id }, { single: true });
   }
   main.append(h("h1", {}, t("home_title")));
@@ -19,6 +22,7 @@ export async function show(main, app) {
     const off = m.on("conversation", () => app.render());
     return { destroy: off };
   }
+  const { summary } = await import("../parts/messages.js");
   const list = h("ul", { class: "caseload" });
   for (const conversation of conversations) {
     const name = await app.nameOf(conversation);

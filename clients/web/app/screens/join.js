@@ -71,6 +71,8 @@ export function show(main, app) {
     button.disabled = true;
     error.replaceChildren();
     busy.textContent = t("join_busy");
+    // The conversation's code loads while the keys are made, so it opens at once after.
+    import("./chat.js").catch(() => {});
     try {
       await app.messenger.register(app.pendingInvite);
       await app.joined();

@@ -2,7 +2,7 @@
 // background the phone asks for the PIN before anything is shown. After five wrong PINs
 // each next try waits longer (lib/lock.js PinAttempts), and the screen says how long.
 
-import { PinAttempts } from "../../lib/lock.js";
+import { PinAttempts } from "../../lib/pin-attempts.js";
 import { h, uid } from "../dom.js";
 import { t, tn } from "../i18n.js";
 
