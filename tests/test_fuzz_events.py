@@ -38,6 +38,7 @@ from relay.clock import FakeClock
 from relay.config import Limits, RelayConfig
 from relay.namespace import HANDLERS
 from relay.server import create_invite
+from retention import OrganisationPolicy, organisation_to_dict
 from steuntje_client import DeviceKey, RelayClient
 
 PROTOCOL = (Path(__file__).resolve().parent.parent / "PROTOCOL.md").read_text(encoding="utf-8")
@@ -454,18 +455,53 @@ def _code(reply: dict[str, Any]) -> str | None:
     return None if reply.get("ok") else reply["error"]["code"]
 
 
+def more_templates(ids: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Templates with structure inside a field, whose inner values the sweep varies too:
+    a whole organisation policy, a case policy, a send batch."""
+    organisation = organisation_to_dict(OrganisationPolicy())
+    return {
+        "policy_set": [
+            {"document": organisation},
+            {
+                "case": ids["case"],
+                "document": {"envelope_lifetime": "7d", "disappearing_timer": "1d"},
+            },
+        ],
+        "policy_get": [{"case": ids["case"]}, {"group": "grp_" + "G" * 21 + "A"}],
+    }
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place inside a template: each field, and each item inside a field."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, inner in items:
+        yield (*prefix, key)
+        if isinstance(inner, dict | list) and inner:
+            yield from paths(inner, (*prefix, key))
+
+
+def replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """A copy of `value` with the item at `path` replaced by `new`."""
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = replaced(value[path[0]], path[1:], new)
+    return copy
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_each_field_of_each_event_with_each_wrong_value(fuzz_relay: FuzzRelay, role: str):
-    """A well-formed template with one field wrong at a time: a type or range slip in any
-    field is reached, whatever the order the handler checks its fields in."""
+    """A well-formed template with one place wrong at a time (a field, or an item inside
+    one): a type or range slip anywhere is reached, whatever order the handler checks in."""
     fuzz_relay.log.bad.clear()
+    extra = more_templates(fuzz_relay.ids)
     for event in reachable(fuzz_relay, role):
-        base = template(event, fuzz_relay.ids)
-        shapes: list[tuple[Any, ...]] = [(), (None,), ("text",), (b"\x00",), ([base],), (base, {})]
-        shapes += [({**base, name: wrong},) for name in sorted(EVENTS[event]) for wrong in WRONG]
-        shapes += [({**base, "unknown_extra": {"x": [1]}},)]
-        for args in shapes:
-            fuzz_relay.run(fuzz_once(fuzz_relay, role, event, args))
+        for base in [template(event, fuzz_relay.ids), *extra.get(event, [])]:
+            shapes: list[tuple[Any, ...]] = [(), (None,), ("x",), (b"\x00",), ([base],), (base, {})]
+            shapes += [(replaced(base, path, wrong),) for path in paths(base) for wrong in WRONG]
+            shapes += [({**base, "unknown_extra": {"x": [1]}},)]
+            for args in shapes:
+                fuzz_relay.run(fuzz_once(fuzz_relay, role, event, args))
     assert fuzz_relay.log.bad == [], fuzz_relay.log.bad
 
 

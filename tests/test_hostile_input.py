@@ -168,3 +168,29 @@ async def test_legal_hold_fields_of_the_wrong_type_or_range_are_malformed(
     assert error_code(reply) == "malformed" and reply["error"]["field"] == field
     assert await relay.ctx.storage.list_holds(relay.ctx.org_id) == []
     assert_no_errors(caplog)
+
+
+# -- item 15: a policy the relay would store must be one it can read back ---------------
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ({"envelope_lifetime": 10**30}, "envelope_lifetime"),
+        ({"envelope_lifetime": 2**63}, "envelope_lifetime"),
+        ({"disappearing_timer": 10**30}, "disappearing_timer"),
+    ],
+)
+async def test_a_case_policy_past_the_largest_duration_is_malformed_and_breaks_nothing(
+    relay, caplog, document, field
+):
+    """Such a number used to be stored, and then no policy could be read again: every
+    policy_get, policy_set and send on the relay answered internal_error."""
+    _, worker, caregiver = await relay.onboard()
+    (case,) = await worker.cases()
+    reply = await raw_call(worker, "policy_set", {"case": case["id"], "document": document})
+    assert error_code(reply) == "malformed" and reply["error"]["field"] == field
+    assert (await raw_call(worker, "policy_get", {"case": case["id"]}))["ok"] is True
+    await worker.send(caregiver.device_id, b"het beleid staat nog")
+    assert (await receive(caregiver, 1))[0].body == b"het beleid staat nog"
+    assert_no_errors(caplog)

@@ -150,6 +150,10 @@ async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[
                 await _on_case(ctx, conn, case_id, ("admin", "worker"))
             cases[case_id] = case_from_dict({**data["document"], "case_id": case_id})
             document, scope = case_to_dict(cases[case_id]), f"case:{case_id}"
+        # Store only what reads back: a duration past what the format can write (10**30
+        # seconds is "31709791983764586504y") would stop every later policy read and send.
+        read_back = organisation_from_dict if case_id is None else case_from_dict
+        read_back(document)
     except PolicyError as error:
         raise RelayError(Code.MALFORMED, str(error), field=error.field) from None
     # Every case with stored envelopes, at its new effective lifetime (min() in SQL keeps
