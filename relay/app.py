@@ -18,11 +18,13 @@ from relay.delivery import Router
 from relay.logs import quiet_client_faults, transport_logger
 from relay.namespace import RelayNamespace
 from relay.packets import RelayPacket
+from relay.push import service as push_service
 from relay.security_headers import install as install_security_headers
 from relay.storage.factory import storage_for_config
 from relay.webapp import add_web_routes
 
 CONTEXT = web.AppKey("steuntje_context", RelayContext)
+
 
 async def healthz(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
@@ -70,6 +72,14 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     ctx = app[CONTEXT]
     await ctx.storage.open()
     ctx.relay_id, ctx.org_id = await ctx.storage.installation(ctx.now())
+    ctx.push = push_service.start(
+        ctx.config.push,
+        ctx.config.epoch_key_dir,
+        ctx.storage,
+        ctx.now,
+        lambda device: device in ctx.by_device,
+    )
+    ctx.router.committed = ctx.push.scheduler.committed
     ctx.commits = CommitQueue(
         ctx.storage, ctx.clock, ctx.config.limits.mailbox_max_envelopes, ctx.router.stored
     )
@@ -88,6 +98,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         ctx.tell_others_to_forget = ctx.tell_other_nodes = None
     ctx.ready = False
     await ctx.commits.stop()
+    ctx.router.committed = None
+    await ctx.push.scheduler.close()
     await ctx.storage.close()
 
 

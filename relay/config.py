@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from relay.errors import ConfigError
+from relay.push.settings import PushSettings
 from relay.storage.sqlite import SYNC_MODES
 
 DAY = 86_400
@@ -58,6 +59,7 @@ class RelayConfig:
     admin_invite_ttl_s: int = 1 * DAY  # the bootstrap admin invite printed on first start
     purge_interval_s: float = 3600.0  # how often expired data is deleted (hidden at once)
     limits: Limits = field(default_factory=Limits)
+    push: PushSettings = field(default_factory=PushSettings)  # STEUNTJE_PUSH_* (notifications)
 
     @property
     def database_path(self) -> Path:
@@ -121,6 +123,7 @@ class RelayConfig:
         for limit in fields(Limits):
             if getattr(self.limits, limit.name) <= 0:
                 raise ConfigError(f"limit {limit.name} must be positive")
+        self.push.validated()
         if self.limits.max_envelope_bytes > self.limits.max_event_bytes:
             raise ConfigError("max_envelope_bytes cannot exceed max_event_bytes")
         return self
@@ -156,4 +159,5 @@ class RelayConfig:
             changes["database_url"] = env["STEUNTJE_DATABASE"]
         if "STEUNTJE_REDIS" in env:
             changes["redis_url"] = env["STEUNTJE_REDIS"]
+        changes["push"] = self.push.with_env(dict(env))
         return replace(self, **changes)

@@ -59,6 +59,9 @@ AUTHENTICATED_EVENTS = frozenset(
         "group_list",
         "group_info",
         "group_close",
+        "push_key",
+        "push_subscribe",
+        "push_unsubscribe",
     }
 )
 

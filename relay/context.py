@@ -57,6 +57,8 @@ class RelayContext:
     tell_other_nodes: Callable[[dict[str, Any]], None] | None = None
     # group id -> its membership log, checked and folded (relay/handlers/groups.py)
     group_states: dict[str, Any] = field(default_factory=dict)
+    # Web Push (relay/push/): set by app.py's lifecycle before the relay is ready.
+    push: Any = None
 
     async def note_active(self, account_id: str) -> bool:
         """Record the account's sign-in day (retention: inactive accounts). True when this

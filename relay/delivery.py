@@ -182,6 +182,8 @@ class Router:
     def __init__(self) -> None:
         self._streams: dict[str, DeviceStream] = {}
         self.elsewhere: Callable[[set[str]], None] | None = None
+        # Web Push (relay/push/scheduler.py): only the node that committed decides.
+        self.committed: Callable[[list[StoredEnvelope]], None] | None = None
 
     def poke(self, device_ids: Iterable[str] | None = None) -> None:
         """Make these devices' streams (None: every stream here) read their mailbox."""
@@ -209,3 +211,5 @@ class Router:
                 stream.offer(envelope)
         if self.elsewhere is not None:
             self.elsewhere({envelope.to_device for envelope in envelopes})
+        if self.committed is not None:
+            self.committed(envelopes)

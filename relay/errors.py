@@ -58,6 +58,8 @@ class Code(StrEnum):
     ALREADY_MEMBER = "already_member"
     MUTED = "muted"
     GROUP_CLOSED = "group_closed"
+    # notifications
+    PUSH_SERVICE_REFUSED = "push_service_refused"
     # the relay itself
     UNAVAILABLE = "unavailable"
     INTERNAL_ERROR = "internal_error"
@@ -107,6 +109,9 @@ MESSAGES: dict[Code, str] = {
     Code.ALREADY_MEMBER: "You are already a member of this group.",
     Code.MUTED: "A facilitator muted you in this group for a while; 'until' says how long.",
     Code.GROUP_CLOSED: "This group is closed: its members can no longer send messages.",
+    Code.PUSH_SERVICE_REFUSED: (
+        "The relay sends notifications only to the browsers' own push services (https)."
+    ),
     Code.UNAVAILABLE: "The relay cannot store data right now; nothing was accepted. Retry later.",
     Code.INTERNAL_ERROR: "The relay hit a bug; nothing was accepted. Retry, and tell the operator.",
 }

@@ -36,6 +36,7 @@ from relay.handlers import (
     holds,
     policies,
     prekeys,
+    push,
     session,
 )
 from relay.ids import DEVICE_ID
@@ -104,6 +105,9 @@ HANDLERS: dict[str, Handler] = {
     "group_list": groups.on_group_list,
     "group_info": groups.on_group_info,
     "group_close": groups.on_group_close,
+    "push_key": push.on_push_key,
+    "push_subscribe": push.on_push_subscribe,
+    "push_unsubscribe": push.on_push_unsubscribe,
 }
 
 

@@ -233,6 +233,31 @@ LIFETIMES: tuple[Lifetime, ...] = (
         "until handed out once, or the membership ends",
         "fetching, leaving, removal, erasure, revocation",
     ),
+    # Notifications (docs/notifications.md): personal data of the device's owner.
+    Lifetime(
+        "push_subscriptions",
+        (
+            "device_id",
+            "endpoint",
+            "p256dh",
+            "auth",
+            "hint_key",
+            "quiet_from",
+            "quiet_until",
+            "muted",
+            "pushed_at",
+            "created_at",
+            "expires_at",
+        ),
+        "waking a closed phone with a content-free push: where its browser's push service"
+        " takes pushes for it, the keys to encrypt them, its quiet hours and muted"
+        " conversations (opaque hints), when it was last pushed",
+        "until the device unsubscribes or stops renewing it (60 days after the app was last"
+        " opened), the push service says it is gone (404/410), or the device is revoked or"
+        " erased",
+        "push_unsubscribe; the push service's 404/410; revocation; erasure; the hourly"
+        " expiry purge",
+    ),
 )
 
 INVITE_GRACE_S = 7 * DAY  # keep spent invites this long after expiry to answer invite_used

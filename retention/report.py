@@ -57,6 +57,7 @@ _BASIS: dict[str, str] = {
     "group_log": f"{_SECURITY}: members verify who can read along",
     "group_signed_prekeys": f"{_SECURITY}: end-to-end encryption",
     "group_one_time_prekeys": f"{_SECURITY}: forward secrecy",
+    "push_subscriptions": f"{_SERVICE}: notifications the person switched on themselves",
 }
 _STATUS: dict[str, str] = {
     "installation": "enforced",
@@ -81,6 +82,7 @@ _STATUS: dict[str, str] = {
     "group_log": "enforced: removed with the group",
     "group_signed_prekeys": "enforced",
     "group_one_time_prekeys": "enforced",
+    "push_subscriptions": "enforced: unsubscribe, 404/410, revocation, erasure, expiry purge",
     "audit_entries": "enforced: written with every recorded action, bodies removed after the"
     " audit retention",
     "audit_nodes": "enforced",

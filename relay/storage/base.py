@@ -277,3 +277,22 @@ class Storage(Protocol):
         """Revoke a device for good, delete its mailbox and void the invites and device
         links it made; returns its account id."""
         ...
+
+    # Web Push (relay/storage/sqlite_push.py, docs/notifications.md)
+    async def push_subscribe(
+        self, device_id: str, subscription: Any, now: int, expires_at: int
+    ) -> None:
+        """Store or replace the device's one push subscription."""
+        ...
+
+    async def push_unsubscribe(self, device_id: str, endpoint: str | None = None) -> bool:
+        """Delete it (only with this endpoint, if given); True if there was one."""
+        ...
+
+    async def push_target(self, device_id: str, seq: int, from_device: str, now: int) -> Any:
+        """The subscription if envelope `seq` is unacknowledged and the device active."""
+        ...
+
+    async def push_claim(self, device_id: str, now: int, interval_s: int) -> bool:
+        """True for exactly one caller per interval: that caller pushes."""
+        ...

@@ -2,8 +2,8 @@
 
 `SQLiteStorage` implements `Storage` (base.py) by joining the mixins beside it, one per
 concern: sqlite_base (connections, transactions, audit plumbing), sqlite_accounts,
-sqlite_envelopes, sqlite_privacy, sqlite_cases, sqlite_policies, sqlite_lifecycle, sqlite_groups
-and sqlite_first_admin.
+sqlite_envelopes, sqlite_privacy, sqlite_cases, sqlite_policies, sqlite_lifecycle, sqlite_groups,
+sqlite_first_admin and sqlite_push.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from relay.storage.sqlite_groups import GroupsSQL
 from relay.storage.sqlite_lifecycle import LifecycleSQL
 from relay.storage.sqlite_policies import PoliciesSQL
 from relay.storage.sqlite_privacy import PrivacySQL
+from relay.storage.sqlite_push import PushSQL
 
 if TYPE_CHECKING:  # config.py imports this module (SYNC_MODES)
     from relay.config import RelayConfig
@@ -35,6 +36,7 @@ class SQLiteStorage(
     LifecycleSQL,
     GroupsSQL,
     FirstAdminSQL,
+    PushSQL,
 ):
     """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only
     a process crash (see docs/performance.md for what each costs)."""

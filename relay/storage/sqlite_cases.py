@@ -340,6 +340,7 @@ class CasesSQL(SQLiteBase):
         con.execute("DELETE FROM signed_prekeys WHERE device_id = ?", (device_id,))
         con.execute("DELETE FROM one_time_prekeys WHERE device_id = ?", (device_id,))
         drop_device_handles(con, device_id)
+        con.execute("DELETE FROM push_subscriptions WHERE device_id = ?", (device_id,))
 
     async def revoke_device(
         self, org_id: str, device_id: str, now: int = 0, audit: Sequence[AuditDraft] = ()

@@ -50,6 +50,11 @@ _PURGES: dict[str, tuple[str, str]] = {
         "DELETE FROM invites WHERE rowid IN"
         " (SELECT rowid FROM invites WHERE expires_at <= ? LIMIT ?)",
     ),
+    "push_subscriptions": (  # a device that stopped renewing its subscription
+        "SELECT count(*) FROM push_subscriptions WHERE expires_at <= ?",
+        "DELETE FROM push_subscriptions WHERE device_id IN"
+        " (SELECT device_id FROM push_subscriptions WHERE expires_at <= ? LIMIT ?)",
+    ),
     "legal_holds": (  # the record of a hold, a year after it was lifted or ended
         "SELECT count(*) FROM legal_holds WHERE coalesce(lifted_at, ends_at) <= ?",
         "DELETE FROM legal_holds WHERE rowid IN (SELECT rowid FROM legal_holds"
@@ -234,6 +239,7 @@ class EnvelopesSQL(SQLiteBase):
             "sent_ids": now,
             "invites": now - invite_grace_s,
             "legal_holds": now - hold_record_s,
+            "push_subscriptions": now,
             "audit_bodies": now - audit_retention_s,
         }
         counts: dict[str, int] = {}
