@@ -25,6 +25,7 @@ const SHELL = [
   "/app/i18n/en.js",
   "/app/app/parts/messages.js",
   "/app/app/parts/nudge.js",
+  "/app/app/parts/disappear-note.js", // chat.js imports it
   "/app/app/screens/join.js",
   "/app/app/screens/home.js",
   "/app/app/screens/chat.js",
