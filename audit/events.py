@@ -86,6 +86,7 @@ QUERY_FILTERS = {
     "outcome": "outcome",
     "actor": "pseudonym",
     "object": "pseudonym",
+    "subject": "pseudonym",  # everything about one person: as actor or object, any device or case
     "object_type": "object_type",
     "since": "time",
     "until": "time",

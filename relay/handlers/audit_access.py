@@ -17,7 +17,7 @@ from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.handlers.auditing import by, reason_code
 from relay.ids import DEVICE_ID, SERVER_ID, new_id
-from relay.storage.audit_store import describe
+from relay.storage.audit_store import PERSON_FILTERS, describe
 from relay.validate import require_object
 
 MAX_PAGE = 500
@@ -53,6 +53,20 @@ def _subject(data: dict[str, Any], name: str) -> str | None:
     return value
 
 
+def _person(data: dict[str, Any]) -> str | None:
+    """`subject`: an account, device or case id; a case stands for its caregiver."""
+    value = data.get("subject")
+    if value is None:
+        return None
+    server_id = SERVER_ID.fullmatch(value) if isinstance(value, str) else None
+    if not (
+        (server_id and server_id.group(1) in ("acc", "case"))
+        or (isinstance(value, str) and DEVICE_ID.fullmatch(value))
+    ):
+        raise RelayError(Code.MALFORMED, "Field 'subject' must be an account, device or case id.")
+    return value
+
+
 def _whole(data: dict[str, Any], name: str, default: int | None, low: int, high: int) -> int | None:
     """A JSON integer in [low, high]: never a bool, a float or a number SQLite cannot hold."""
     value = data.get(name)
@@ -81,6 +95,7 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
     until = _whole(data, "until", None, 0, MAX_INT)
     event = _event(data)
     actor, target = _subject(data, "actor"), _subject(data, "object")
+    person = _person(data)
     after: int = _whole(data, "after", -1, -1, MAX_INT)  # type: ignore[assignment]
     limit: int = _whole(data, "limit", 100, 1, MAX_PAGE)  # type: ignore[assignment]
     reason = reason_code(data, "routine_review")
@@ -92,6 +107,7 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
             ("event", event),
             ("actor", actor),
             ("object", target),
+            ("subject", person),
         )
         if v is not None
     }
@@ -108,7 +124,8 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
     )
     actor_ps = await ctx.storage.audit_pseudonym(actor) if actor else None
     object_ps = await ctx.storage.audit_pseudonym(target) if target else None
-    if (actor and actor_ps is None) or (target and object_ps is None):
+    about = await ctx.storage.audit_pseudonyms_about(person) if person else None
+    if (actor and actor_ps is None) or (target and object_ps is None) or about == frozenset():
         return {"ok": True, "entries": [], "next": None}  # unknown, or erased: unlinkable
     found, cursor = [], after
     while len(found) < limit:
@@ -117,7 +134,11 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
             break
         cursor = page[-1][0]
         for index, entry in page:
-            if entry is None or _matches(entry, actor_ps, object_ps):
+            if entry is None:
+                keep = about is None  # a removed body names nobody: no part of one person's
+            else:
+                keep = _matches(entry, actor_ps, object_ps) and _about(entry, about)
+            if keep:
                 found.append(describe(entry, index))
                 if len(found) == limit:
                     break
@@ -129,6 +150,17 @@ def _matches(entry: Any, actor: str | None, target: str | None) -> bool:
     if actor is not None and entry.actor.pseudonym != actor:
         return False
     return target is None or any(o.pseudonym == target for o in entry.objects)
+
+
+def _about(entry: Any, names: frozenset[str] | None) -> bool:
+    """Whether the entry names any of the person's pseudonyms anywhere: as actor, device,
+    on whose behalf, object, or as the person someone searched for."""
+    if names is None:
+        return True
+    mentioned = {entry.actor.pseudonym, entry.on_behalf_of, entry.access_point}
+    mentioned.update(o.pseudonym for o in entry.objects)
+    mentioned.update(str(v) for k, v in entry.query.items() if k in PERSON_FILTERS)
+    return not names.isdisjoint(mentioned)
 
 
 async def on_audit_export(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:

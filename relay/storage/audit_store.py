@@ -37,6 +37,7 @@ from audit import (
 )
 from audit import decode as decode_entry
 from audit.nesting import too_deep
+from relay.ids import SERVER_ID
 
 # Events after which a checkpoint is signed at once, not only on the minute.
 CHECKPOINT_AT_ONCE = frozenset(
@@ -52,6 +53,28 @@ CHECKPOINT_AT_ONCE = frozenset(
         "policy.changed",
     }
 )
+
+
+# Query filters that name a person (an id when drafted, a pseudonym when written).
+PERSON_FILTERS = frozenset({"actor", "object", "subject"})
+
+_DEVICES_OF = "SELECT id FROM devices WHERE account_id = ?"
+_CASES_OF = "SELECT id FROM cases WHERE caregiver_id = ?"
+_ACCOUNT_OF = {
+    "case": "SELECT caregiver_id FROM cases WHERE id = ?",
+    "acc": "SELECT id FROM accounts WHERE id = ?",
+    "device": "SELECT account_id FROM devices WHERE id = ?",
+}
+
+
+def _account_of(con: sqlite3.Connection, subject: str) -> str | None:
+    """The account an account, case (its caregiver) or device id belongs to, if it exists."""
+    server_id = SERVER_ID.fullmatch(subject)  # else a device id (43 characters)
+    prefix = server_id.group(1) if server_id else "device"
+    if prefix not in _ACCOUNT_OF:
+        return None
+    row = con.execute(_ACCOUNT_OF[prefix], (subject,)).fetchone()
+    return None if row is None else row[0]
 
 
 # Object types whose ids are made for one entry and never looked up again.
@@ -176,6 +199,19 @@ class AuditStore:
         ).fetchone()
         return None if row is None else pseudonym(row[0], subject)
 
+    def pseudonyms_about(self, con: sqlite3.Connection, subject: str) -> frozenset[str]:
+        """The known pseudonyms of one person's account, devices and the cases they are the
+        caregiver of, found from any one of those ids (a case names its caregiver, a device
+        its account). Reading only: an id without a key has no pseudonym and adds nothing."""
+        account = _account_of(con, subject)
+        ids = {subject}
+        if account is not None:
+            ids.add(account)
+            for sql in (_DEVICES_OF, _CASES_OF):
+                ids.update(row[0] for row in con.execute(sql, (account,)))
+        names = (self.known_pseudonym(con, each) for each in sorted(ids))
+        return frozenset(name for name in names if name)
+
     def _entry(self, con: sqlite3.Connection, draft: AuditDraft, now: int) -> AuditEntry:
         from audit.events import EVENTS
 
@@ -195,7 +231,7 @@ class AuditStore:
             return _unlinkable(subject) if kind in ONE_OFF_OBJECTS else ps(subject)  # type: ignore[return-value]
 
         query = {
-            key: (searched(value) if key in ("actor", "object") else value)  # type: ignore[arg-type]
+            key: (searched(value) if key in PERSON_FILTERS else value)  # type: ignore[arg-type]
             for key, value in draft.query.items()
         }
         system = draft.actor is None

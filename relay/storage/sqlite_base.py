@@ -188,6 +188,12 @@ class SQLiteBase:
             lambda: self._audit_store(self._write_con).known_pseudonym(self._write_con, subject)  # type: ignore[arg-type]
         )
 
+    async def audit_pseudonyms_about(self, subject: str) -> frozenset[str]:
+        """Pseudonyms of a person's account, devices and cases (reads keys, never makes one)."""
+        return await self._write(
+            lambda: self._audit_store(self._write_con).pseudonyms_about(self._write_con, subject)  # type: ignore[arg-type]
+        )
+
     async def audit_size(self) -> int:
         def read() -> int:
             last = self._reader_con().execute("SELECT max(idx) FROM audit_entries").fetchone()[0]
