@@ -136,9 +136,9 @@ async def test_an_offline_phone_gets_one_fixed_size_push_that_says_only_somethin
     assert json.loads(messages[0]) == {
         "v": 1,
         "t": "message",
-        "h": expected_hint(phone.hint_key, worker.device_id),
+        "h": expected_hint(phone.hint_key, worker.account_id),
     }
-    for leak in ("SECRET", worker.device_id, caregiver.device_id, "Hoe gaat"):
+    for leak in ("SECRET", worker.device_id, worker.account_id, caregiver.device_id, "Hoe gaat"):
         assert leak not in messages[0]
     (wire,) = await push_service.wire(phone.subscription)
     assert wire["size"] == WIRE_BYTES
@@ -200,7 +200,7 @@ async def test_a_muted_conversation_is_not_pushed(push_relay, push_service, stop
     hint_key = secrets.token_bytes(32)
     key = (await caregiver.request("push_key"))["key"]
     subscription = await push_service.subscribe(key)
-    muted = [expected_hint(hint_key, worker.device_id)]
+    muted = [expected_hint(hint_key, worker.account_id)]
     await caregiver.request("push_subscribe", subscription.for_relay(b64url(hint_key), muted=muted))
     await close_app(relay, caregiver)
     await worker.send(caregiver.device_id, b"stil")

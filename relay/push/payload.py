@@ -22,7 +22,8 @@ DAY_MINUTES = 1440
 
 
 def conversation_hint(hint_key: bytes, address: str) -> str:
-    """The opaque name of a conversation: its group id, or the sending device's id."""
+    """The opaque name of a conversation: its group id, or the sender's account id (the
+    ids the app names its conversations by)."""
     digest = hmac.new(hint_key, address.encode("utf-8"), hashlib.sha256).digest()
     return b64url(digest[:HINT_BYTES])
 

@@ -98,15 +98,15 @@ class PushScheduler:
         settings = self._settings
         now = self._now()
         target = await self._storage.push_target(device, seq, sender, now)
-        if target is None:
+        if target is None or target.conversation is None:
             return
         subscription = target.subscription
         quiet = seconds_until_quiet_ends(now, subscription.quiet_from, subscription.quiet_until)
         if quiet:
             self._again(device, seq, sender, min(quiet, settings.quiet_recheck_s))
             return
-        kind = "group" if target.group_id is not None else "message"
-        hint = conversation_hint(subscription.hint_key, target.group_id or sender)
+        kind = "group" if target.group else "message"
+        hint = conversation_hint(subscription.hint_key, target.conversation)
         if hint in subscription.muted:
             return
         if not await self._storage.push_claim(device, now, settings.interval_s):

@@ -37,10 +37,13 @@ class PushTarget:
 
     subscription: PushSubscription
     pushed_at: int
-    group_id: str | None  # the sender is a handle in this group
+    # The conversation as the device's app names it: the group id when the sender is a
+    # handle in a group, else the sending device's account id; None if the sender is gone.
+    conversation: str | None
+    group: bool
 
     def __repr__(self) -> str:
-        return f"PushTarget(group={self.group_id is not None})"
+        return f"PushTarget(group={self.group})"
 
 
 class PushSQL(SQLiteBase):
@@ -109,6 +112,13 @@ class PushSQL(SQLiteBase):
             group = con.execute(
                 "SELECT group_id FROM group_handles WHERE handle = ?", (from_device,)
             ).fetchone()
+            account = (
+                None
+                if group
+                else con.execute(
+                    "SELECT account_id FROM devices WHERE id = ?", (from_device,)
+                ).fetchone()
+            )
             subscription = PushSubscription(
                 endpoint=row[0],
                 p256dh=bytes(row[1]),
@@ -118,7 +128,8 @@ class PushSQL(SQLiteBase):
                 quiet_until=row[5],
                 muted=tuple(m for m in row[6].split(",") if m),
             )
-            return PushTarget(subscription, row[7], group[0] if group else None)
+            conversation = group[0] if group else account[0] if account else None
+            return PushTarget(subscription, row[7], conversation, group is not None)
 
         return await self._read(read)
 
