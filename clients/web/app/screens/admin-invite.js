@@ -3,13 +3,14 @@
 // device's key stay in the link's fragment, never in a server log.
 
 import { h, uid } from "../dom.js";
-import { language, t } from "../i18n.js";
+import { language, loadPart, t } from "../i18n.js";
 import { failureNote, roleLabel } from "../parts/desk.js";
 import { appLink, qrSvg } from "../parts/qr.js";
 
 const ROLES = ["worker", "officer", "admin"];
 
 export async function show(main, app) {
+  await loadPart("worker"); // strings only the worker's and admin's screens use
   const result = h("div", { "aria-live": "polite" });
   const roles = h("fieldset", {}, h("legend", {}, t("admin_invite_role_label")));
   for (const role of ROLES) {

@@ -4,7 +4,7 @@
 // clamp is shown.
 
 import { fill, h } from "../dom.js";
-import { t } from "../i18n.js";
+import { loadPart, t } from "../i18n.js";
 import { durationField, durationSeconds, durationWords } from "../parts/duration.js";
 import { failureNote, formatDate, markInvalid, selectField } from "../parts/desk.js";
 
@@ -40,6 +40,7 @@ export function allowedFor(field, wanted) {
 }
 
 export async function show(main, app) {
+  await loadPart("worker"); // strings only the worker's and admin's screens use
   const m = app.messenger;
   let policy;
   let cases;

@@ -8,7 +8,7 @@
 import { CALLBACK_DONE, CALLBACK_KIND, CALLBACK_RETRY } from "../content.js";
 import { h, uid } from "../dom.js";
 import { isOffline } from "../failures.js";
-import { formatAgo, t, tn } from "../i18n.js";
+import { formatAgo, loadPart, t, tn } from "../i18n.js";
 import { moodChart } from "../parts/chart.js";
 import { insights } from "../parts/insights.js";
 import { nudgePicker } from "../parts/nudge.js";
@@ -51,6 +51,7 @@ const FILTERS = {
 };
 
 export async function show(main, app) {
+  await loadPart("worker"); // strings only the worker's and admin's screens use
   const m = app.messenger;
   const selected = new Set();
   const title = h("h1", {}, t("caseload_title"));
