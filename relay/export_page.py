@@ -9,8 +9,9 @@ web app makes its own page in the person's language, with the messages their dev
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 from typing import Any
+
+from relay.audit_words import EVENTS_NL, REASONS_NL, ROLES_NL, amsterdam, word
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;font-size:1.125rem;line-height:1.5;max-width:42rem;"
@@ -36,9 +37,8 @@ def _word(words: dict[str, str], value: str) -> str:
 
 
 def _when(seconds: int | None) -> str:
-    if seconds is None:
-        return "—"
-    return datetime.fromtimestamp(seconds, UTC).strftime("%d-%m-%Y %H:%M UTC")
+    """Amsterdam time with its offset (the UTC times stay in the JSON beside the page)."""
+    return "—" if seconds is None else amsterdam(seconds)
 
 
 def _row(label: str, value: object) -> str:
@@ -100,6 +100,7 @@ def render(export: dict[str, Any], generated_at: int) -> str:
             for g in export.get("groups", [])
         ),
         "</table>",
+        *_log(export.get("audit", [])),
         "<h2>Wat je kunt doen</h2>",
         "<p>Je mag je account laten wissen. Dan zijn je apparaten, wachtende berichten aan jou, "
         "je dossiers, je plaats in groepen en sleutels weg. Berichten die je al stuurde, "
@@ -107,3 +108,23 @@ def render(export: dict[str, Any], generated_at: int) -> str:
         "</main></body></html>",
     ]
     return "".join(parts)
+
+
+def _log(entries: list[dict[str, Any]]) -> list[str]:
+    """The log's entries about the person: who did what with their data, when and why."""
+    return [
+        f"<h2>Wie iets met je gegevens deed ({len(entries)})</h2>",
+        "<p>Steuntje schrijft in een logboek wie iets met je gegevens doet. Dit zijn de regels "
+        "over jou. Je ziet de rol van wie het deed; wie dat precies was, kan de "
+        "privacy-functionaris van je organisatie je vertellen.</p>",
+        "<table><tr><th scope='col'>Wanneer</th><th scope='col'>Wat</th>"
+        "<th scope='col'>Wie</th><th scope='col'>Waarom</th></tr>",
+        *(
+            f"<tr><td>{html.escape(_when(e['time']))}</td>"
+            f"<td>{html.escape(word(EVENTS_NL, e['event']))}</td>"
+            f"<td>{html.escape('jij' if e['by_you'] else word(ROLES_NL, e['by']))}</td>"
+            f"<td>{html.escape(word(REASONS_NL, e['reason']) or '—')}</td></tr>"
+            for e in entries
+        ),
+        "</table>",
+    ]

@@ -115,3 +115,51 @@ async def test_subject_takes_account_device_or_case_ids_only(relay):
         assert refused.code == "not_permitted"
     else:
         raise AssertionError("a worker read the log")
+
+
+async def test_an_access_export_carries_the_log_about_the_person(relay):
+    admin, worker, ria, tablet, other, officer = await desk(relay)
+    cases = (await officer.request("cases_all", {}))["cases"]
+    hold = await officer.request(
+        "legal_hold_place",
+        {
+            "case": case_of(cases, ria),
+            "reason": "claim",
+            "reference": "KL-1",
+            "review_at": relay.ctx.now() + 9,
+        },
+    )
+    await officer.request("legal_hold_lift", {"hold": hold["hold"]})
+    await other.export()  # someone else's download is not in hers
+    mine = await ria.export()
+    events = [e["event"] for e in mine["export"]["audit"]]
+    assert events.count("legal_hold.placed") == 1 and events.count("legal_hold.lifted") == 1
+    assert events.count("export.made") == 1 and events[-1] == "export.made"  # this download
+    assert {"account.registered", "case.created", "device.registered"} <= set(events)
+    last = mine["export"]["audit"][-1]
+    assert last["by"] == "caregiver" and last["by_you"] and last["reason"] == "data_subject_request"
+    placed = next(e for e in mine["export"]["audit"] if e["event"] == "legal_hold.placed")
+    assert placed["by"] == "officer" and not placed["by_you"]
+    assert not any("pseudonym" in str(e) or "ps_" in str(e) for e in mine["export"]["audit"])
+    page = mine["html"]
+    assert "Wie iets met je gegevens deed" in page
+    assert "bewaarplicht ingesteld" in page and "privacy-functionaris" in page
+    assert "UTC" not in page and "+02:00" in page  # Amsterdam summer time (the fake clock)
+    # the officer's export for her has the same entries, and its own download at the end
+    theirs = await officer.request("officer_export", {"account": ria.account_id})
+    by_officer = theirs["export"]["audit"]
+    assert [e["index"] for e in by_officer[: len(events)]] == [
+        e["index"] for e in mine["export"]["audit"]
+    ]
+    assert by_officer[-1]["event"] == "export.made" and by_officer[-1]["by"] == "officer"
+
+
+def test_every_log_code_has_dutch_words():
+    from audit.events import EVENTS, OBJECT_TYPES, OUTCOMES, REASONS, ROLES
+    from relay.audit_words import EVENTS_NL, OBJECT_TYPES_NL, OUTCOMES_NL, REASONS_NL, ROLES_NL
+
+    assert set(EVENTS_NL) == set(EVENTS)
+    assert set(REASONS_NL) == set(REASONS)
+    assert set(ROLES_NL) == set(ROLES)
+    assert set(OUTCOMES_NL) == set(OUTCOMES)
+    assert set(OBJECT_TYPES_NL) == set(OBJECT_TYPES)

@@ -163,6 +163,41 @@ def _about(entry: Any, names: frozenset[str] | None) -> bool:
     return not names.isdisjoint(mentioned)
 
 
+async def entries_about(ctx: RelayContext, subject: str) -> tuple[frozenset[str], list[Any]]:
+    """Every entry (with a body) about one person, oldest first, and their pseudonyms:
+    the log's part of an access request (Art. 15 GDPR; NEN 7513's view for the client)."""
+    names = await ctx.storage.audit_pseudonyms_about(subject)
+    found: list[tuple[int, Any]] = []
+    cursor = -1
+    while names:
+        page = await ctx.storage.audit_entries(None, None, None, cursor, MAX_PAGE)
+        if not page:
+            break
+        cursor = page[-1][0]
+        found.extend((i, e) for i, e in page if e is not None and _about(e, names))
+    return names, found
+
+
+def access_view(names: frozenset[str], rows: list[Any]) -> list[dict[str, Any]]:
+    """What a person may see of the entries about them: when, what, by which role, why,
+    and with what outcome. Other people's pseudonyms are left out (they are about those
+    people); whether the person did it themselves is said instead."""
+    return [
+        {
+            "index": index,
+            "time": entry.time,
+            "event": entry.event,
+            "action": entry.action,
+            "outcome": entry.outcome,
+            "by": entry.actor.role,
+            "by_you": entry.actor.pseudonym in names,
+            "reason": entry.reason,
+            "objects": [o.type for o in entry.objects],
+        }
+        for index, entry in rows
+    ]
+
+
 async def on_audit_export(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     await _officer(ctx, conn, "audit.exported")
     data = require_object(data)

@@ -9,6 +9,7 @@ from relay.connection import Connection, State
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.export_page import render
+from relay.handlers.audit_access import access_view, entries_about
 from relay.handlers.auditing import by, reason_code
 from relay.handlers.groups import tell_groups
 from relay.ids import SERVER_ID, new_id
@@ -36,8 +37,15 @@ async def on_account_export(ctx: RelayContext, conn: Connection, data: Any) -> d
         ],
         ctx.now(),
     )
-    export = await ctx.storage.account_export(device.account_id)
+    export = await _with_log(ctx, await ctx.storage.account_export(device.account_id))
     return {"ok": True, "export": export, "html": render(export, ctx.now())}
+
+
+async def _with_log(ctx: RelayContext, export: dict[str, Any]) -> dict[str, Any]:
+    """The export with the audit entries about the person (Art. 15: who did what with
+    their data, when and why), this download's own entry included."""
+    names, rows = await entries_about(ctx, export["account"]["id"])
+    return {**export, "audit": access_view(names, rows)}
 
 
 async def on_account_erase(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
@@ -113,7 +121,7 @@ async def on_officer_export(ctx: RelayContext, conn: Connection, data: Any) -> d
         ],
         ctx.now(),
     )
-    export = await ctx.storage.account_export(account_id)
+    export = await _with_log(ctx, await ctx.storage.account_export(account_id))
     return {"ok": True, "export": export, "html": render(export, ctx.now())}
 
 

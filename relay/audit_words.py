@@ -1,0 +1,121 @@
+"""What audit log codes mean in plain Dutch (B1), and times as a Dutch office reads them.
+
+The log itself stores codes only (audit/events.py: closed lists, so no free text can carry
+a name into it). Officers, exports and a person's own download show these words beside
+the codes; a test keeps every code of audit/events.py covered here. Times are stored in
+UTC; people read them in Europe/Amsterdam, with the offset, so that a time on either side
+of a daylight-saving change is never ambiguous.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+EVENTS_NL: dict[str, str] = {
+    "account.registered": "account gemaakt",
+    "account.status_changed": "account uitgezet, weer aangezet of gesloten",
+    "device.registered": "apparaat toegevoegd aan een account",
+    "device.revoked": "apparaat ingetrokken",
+    "invite.created": "uitnodiging gemaakt",
+    "invite.redeemed": "uitnodiging gebruikt",
+    "auth.failed_summary": "mislukte pogingen om in te loggen (opgeteld)",
+    "case.created": "dossier gemaakt",
+    "case.member_added": "iemand toegevoegd aan een dossier",
+    "case.handed_over": "dossier overgedragen aan een andere ondersteuner",
+    "case.closed": "dossier gesloten",
+    "case.reopened": "gesloten dossier weer geopend",
+    "account.flagged_inactive": "ongebruikt account gemarkeerd om te verwijderen",
+    "audit.queried": "iemand zocht in het logboek",
+    "audit.exported": "logboek (of een deel) gedownload",
+    "purge.ran": "verlopen gegevens gewist",
+    "export.made": "gegevens over een persoon gedownload (inzage)",
+    "erasure.done": "account en alle gegevens erover gewist",
+    "legal_hold.placed": "bewaarplicht ingesteld: niets van dit dossier wordt gewist",
+    "legal_hold.lifted": "bewaarplicht opgeheven",
+    "policy.changed": "bewaar- of toegangsbeleid veranderd",
+    "group.created": "lotgenotengroep gestart",
+    "group.member_joined": "iemand kwam in een groep",
+    "group.device_added": "deelnemer voegde een apparaat toe aan een groep",
+    "group.member_left": "iemand ging uit een groep",
+    "group.member_removed": "begeleider haalde iemand uit een groep",
+    "group.role_changed": "begeleider veranderde iemands rol in een groep",
+    "group.member_muted": "begeleider zette iemand even stil in een groep",
+    "group.closed": "groep gesloten",
+    "group.removed": "gesloten groep verwijderd",
+}
+ROLES_NL: dict[str, str] = {
+    "caregiver": "mantelzorger",
+    "worker": "mantelzorgondersteuner",
+    "officer": "privacy-functionaris",
+    "admin": "beheerder",
+    "system": "Steuntje zelf (automatisch)",
+}
+REASONS_NL: dict[str, str] = {
+    "care_handover": "overdracht van zorg",
+    "staff_change": "wijziging in personeel",
+    "client_request": "verzoek van de cliënt",
+    "data_subject_request": "verzoek van de persoon zelf (AVG)",
+    "consent_withdrawn": "toestemming ingetrokken",
+    "legal_obligation": "wettelijke plicht",
+    "court_order": "bevel van de rechter",
+    "incident_investigation": "onderzoek naar een incident",
+    "security_incident": "beveiligingsincident",
+    "suspected_misuse": "vermoeden van misbruik",
+    "account_compromised": "account mogelijk in verkeerde handen",
+    "left_organisation": "uit dienst of weg bij de organisatie",
+    "routine_review": "gewone controle",
+    "retention_policy": "bewaarbeleid",
+    "policy_update": "beleid aangepast",
+}
+OUTCOMES_NL: dict[str, str] = {
+    "success": "gelukt",
+    "denied": "geweigerd",
+    "invalid": "ongeldig",
+    "not_found": "niet gevonden",
+    "conflict": "botsing",
+    "rate_limited": "te vaak geprobeerd",
+    "expired": "verlopen",
+    "error": "fout",
+}
+OBJECT_TYPES_NL: dict[str, str] = {
+    "account": "account",
+    "device": "apparaat",
+    "invite": "uitnodiging",
+    "case": "dossier",
+    "team": "team",
+    "policy": "beleid",
+    "legal_hold": "bewaarplicht",
+    "export": "download",
+    "group": "groep",
+}
+
+
+def word(words: dict[str, str], code: str | None) -> str:
+    """The Dutch words for a code; the code itself if there are none (never empty)."""
+    if code is None:
+        return ""
+    return words.get(code, code)
+
+
+def amsterdam(seconds: int) -> str:
+    """A stored UTC time as Amsterdam reads it, with the offset: 29-03-2026 03:30 +02:00."""
+    moment = datetime.fromtimestamp(seconds, AMSTERDAM)
+    offset = moment.strftime("%z")
+    return f"{moment:%d-%m-%Y %H:%M} {offset[:3]}:{offset[3:]}"
+
+
+def amsterdam_iso(seconds: int) -> str:
+    """ISO 8601 in Amsterdam time with the offset, for spreadsheets: 2026-03-29T03:30:00+02:00."""
+    return datetime.fromtimestamp(seconds, AMSTERDAM).isoformat()
+
+
+def amsterdam_day(day: date) -> tuple[int, int]:
+    """[start, end) of one calendar day in Amsterdam as Unix seconds: 23 or 25 hours long
+    on the days the clocks change, which a filter by UTC days would cut wrongly."""
+    start = datetime(day.year, day.month, day.day, tzinfo=AMSTERDAM)
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=AMSTERDAM)
+    return int(start.timestamp()), int(end.timestamp())
