@@ -15,7 +15,7 @@ from relay.commit_queue import CommitQueue
 from relay.config import RelayConfig
 from relay.connection import Connection
 from relay.delivery import Router
-from relay.limits import TokenBucket
+from relay.limits import DeviceBudgets, TokenBucket
 from relay.storage.base import DeviceRecord, Route, Storage
 
 PERMISSION_CACHE_MAX = 100_000
@@ -57,6 +57,9 @@ class RelayContext:
     tell_other_nodes: Callable[[dict[str, Any]], None] | None = None
     # group id -> its membership log, checked and folded (relay/handlers/groups.py)
     group_states: dict[str, Any] = field(default_factory=dict)
+    # device id -> its send and prekey-fetch buckets, kept across reconnects (limits.py).
+    # Only signed-in devices get one, so the organisation's size bounds it.
+    device_budgets: dict[str, DeviceBudgets] = field(default_factory=dict)
     # Web Push (relay/push/): set by app.py's lifecycle before the relay is ready.
     push: Any = None
 

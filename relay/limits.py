@@ -38,3 +38,14 @@ class TokenBucket:
         self._refill(now)
         missing = n - self.tokens
         return 0.0 if missing <= 0 else missing / self.rate
+
+
+@dataclass(slots=True)
+class DeviceBudgets:
+    """One device's buckets. They live as long as the relay process, not one connection:
+    a client that reconnects gets the budget it left with, so reconnecting in a loop cannot
+    drain another device's one-time prekeys or flood a mailbox past the limits."""
+
+    send: TokenBucket
+    fetch: TokenBucket  # prekeys of devices (case contacts)
+    group_fetch: TokenBucket  # prekeys of group handles (a newcomer fetches many at once)

@@ -11,10 +11,10 @@ from relay.connection import Connection, State
 from relay.context import RelayContext
 from relay.delivery import DeviceStream
 from relay.errors import Code, RelayError
-from relay.handlers.prekeys import LOW_WATER, tell_prekeys_low
+from relay.handlers.prekeys import GROUP_FETCH_BURST, LOW_WATER, tell_prekeys_low
 from relay.ids import DEVICE_ID, b64url, unb64url
 from relay.invites import token_hash
-from relay.limits import TokenBucket
+from relay.limits import DeviceBudgets, TokenBucket
 from relay.notify import (
     device_room,
     drop_connection,
@@ -154,6 +154,22 @@ def whoami(record: DeviceRecord) -> dict[str, Any]:
     }
 
 
+def device_budgets(ctx: RelayContext, device_id: str) -> DeviceBudgets:
+    """The device's buckets, made full on its first sign-in since the relay started and
+    handed to every later connection of it (PROTOCOL.md §4.3, §4.8)."""
+    budgets = ctx.device_budgets.get(device_id)
+    if budgets is None:
+        limits = ctx.config.limits
+        per_minute = limits.prekey_fetches_per_minute
+        budgets = DeviceBudgets(
+            send=TokenBucket(rate=limits.send_rate_per_s, burst=limits.send_burst),
+            fetch=TokenBucket(rate=per_minute / 60, burst=per_minute),
+            group_fetch=TokenBucket(rate=per_minute / 60, burst=GROUP_FETCH_BURST),
+        )
+        ctx.device_budgets[device_id] = budgets
+    return budgets
+
+
 async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -> None:
     """Bind the connection to the device and start delivering its mailbox."""
     previous = ctx.by_device.get(record.id)
@@ -168,9 +184,10 @@ async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -
         conn.auth_timer = None
     limits = ctx.config.limits
     conn.device = record
-    conn.send_bucket = TokenBucket(rate=limits.send_rate_per_s, burst=limits.send_burst)
-    per_minute = limits.prekey_fetches_per_minute
-    conn.fetch_bucket = TokenBucket(rate=per_minute / 60, burst=per_minute)
+    budgets = device_budgets(ctx, record.id)
+    conn.send_bucket = budgets.send
+    conn.fetch_bucket = budgets.fetch
+    conn.group_fetch_bucket = budgets.group_fetch
     ctx.by_device[record.id] = conn
     ctx.by_account[record.account_id].add(conn.sid)
     await ctx.sio.enter_room(conn.sid, device_room(record.id))  # for `delivered`
