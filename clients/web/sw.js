@@ -134,3 +134,64 @@ async function cacheFirst(request) {
   if (response.ok) await cache.put(request, response.clone());
   return response;
 }
+
+// Notifications (docs/notifications.md). A push carries only {v, t, h}: a type and an
+// opaque hint. The worker never decrypts or shows message content: it shows the same few
+// words for everything, in the app's language, and opens the conversation the hint names
+// in the table the app left in Cache Storage (lib/push.js). One tag for all arrivals, so
+// several collapse into one notification.
+const PUSH_STATE = "steuntje-push";
+const PUSH_WORDS = {
+  title: "Steuntje",
+  message: "Nieuw bericht van je ondersteuner",
+  group: "Nieuw bericht in je groep",
+};
+
+async function pushState() {
+  try {
+    const found = await (await caches.open(PUSH_STATE)).match("/push-state");
+    return found ? await found.json() : {};
+  } catch {
+    return {};
+  }
+}
+
+self.addEventListener("push", (event) => {
+  event.waitUntil(
+    (async () => {
+      let push = {};
+      try {
+        push = event.data ? JSON.parse(event.data.text()) : {};
+      } catch {
+        push = {}; // not ours to read: still say something arrived
+      }
+      const state = await pushState();
+      const words = { ...PUSH_WORDS, ...(state.words || {}) };
+      const open = (state.open || {})[push.h] || "#/";
+      await self.registration.showNotification(words.title, {
+        body: push.t === "group" ? words.group : words.message,
+        tag: "steuntje-new",
+        renotify: true,
+        icon: "/app/icons/icon-192.png",
+        data: { open },
+      });
+    })(),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const hash = event.notification.data?.open || "#/";
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+      if (open) {
+        open.postMessage({ type: "open", hash }); // main.js moves to the conversation
+        await open.focus().catch(() => {});
+      } else {
+        await self.clients.openWindow(`/${hash}`);
+      }
+    })(),
+  );
+});

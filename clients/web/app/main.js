@@ -383,6 +383,11 @@ app.forgetGroupLink = () => {
 
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
+  // A tapped notification (sw.js): open the conversation it names, nothing else.
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    const hash = event.data?.type === "open" ? event.data.hash : null;
+    if (typeof hash === "string" && /^#\/(chat|group)\/[^/]+$/.test(hash)) location.hash = hash;
+  });
   navigator.serviceWorker
     .register("/sw.js", { scope: "/" })
     .then(() => navigator.serviceWorker.ready)
@@ -466,6 +471,11 @@ async function start() {
   });
   await render();
   registerServiceWorker();
+  // Notifications switched on: renew the subscription and the worker's table (lazily, so a
+  // first visit never loads it).
+  if (app.me && app.messenger.settings().push?.on) {
+    import("./parts/notifications.js").then((part) => part.renew(app)).catch(() => {});
+  }
 }
 
 /** Called by the join screen once registration worked. */
@@ -478,6 +488,8 @@ app.joined = async () => {
   document.body.classList.toggle("role-desk", Boolean(DESK_ROUTES[app.me.role]));
   drawConnection(app.messenger.state);
   go("/");
+  // Ask once, in plain words, whether the phone may say that something arrived.
+  import("./parts/notifications.js").then((part) => part.askOnce(app)).catch(() => {});
 };
 
 /** The account was erased here, or this device was revoked: nothing more to do. */

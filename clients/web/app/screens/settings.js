@@ -16,6 +16,8 @@ export async function show(main, app) {
   main.append(languageSection(app));
   if (app.installPrompt) main.append(installSection(app));
   main.append(await receiptsSection(app));
+  // Notifications: a part of its own, loaded only here and after joining.
+  main.append(await (await import("../parts/notifications.js")).settingsSection(app));
   main.append(pinSection(app));
   main.append(await safetySection(app, await m.conversations()));
   main.append(linkDeviceSection(app));

@@ -1,0 +1,28 @@
+// Notifications (app/parts/notifications.js, sw.js).
+export default {
+  push_ask_title: "A signal when something arrives?",
+  push_ask_body:
+    "May your phone show 'You have a new message' when something arrives? It never shows what the message says or who it is from.",
+  push_ask_yes: "Yes, please",
+  push_ask_no: "Not now",
+  push_on: "Notifications are on.",
+  push_denied: "Your phone does not allow notifications. You can switch them on later in Settings.",
+  push_failed: "Notifications do not work on this device right now. Please try again later.",
+  push_ios_title: "First put it on your home screen",
+  push_ios_intro: "On an iPhone, notifications only work when Steuntje is on your home screen:",
+  push_ios_step1: "Tap the share button at the bottom (a square with an arrow pointing up).",
+  push_ios_step2: "Choose 'Add to Home Screen' and tap 'Add'.",
+  push_ios_step3: "Open Steuntje from your home screen and switch notifications on in Settings.",
+  push_ios_ok: "Got it",
+  push_settings_title: "Notifications",
+  push_settings_switch: "Show when there is a new message",
+  push_settings_quiet: "Quiet hours: no notifications between",
+  push_settings_quiet_from: "From",
+  push_settings_quiet_until: "Until",
+  push_settings_mute: "No notifications for:",
+  push_settings_unsupported: "This browser cannot show notifications.",
+  push_notification_title: "Steuntje",
+  push_notification_message: "New message from your support worker",
+  push_notification_message_worker: "New message",
+  push_notification_group: "New message in your group",
+};

@@ -1,0 +1,28 @@
+// Notifications (app/parts/notifications.js, sw.js): plain Dutch (B1).
+export default {
+  push_ask_title: "Een seintje als er iets is?",
+  push_ask_body:
+    "Mag je telefoon laten zien 'Je hebt een nieuw bericht' als er iets binnenkomt? Er staat nooit bij wat er in het bericht staat of van wie het is.",
+  push_ask_yes: "Ja, graag",
+  push_ask_no: "Nu niet",
+  push_on: "Meldingen staan aan.",
+  push_denied: "Je telefoon staat meldingen niet toe. Je kunt dit later aanzetten in Instellingen.",
+  push_failed: "Meldingen lukken nu niet op dit toestel. Probeer het later nog eens.",
+  push_ios_title: "Eerst op je beginscherm zetten",
+  push_ios_intro: "Op een iPhone werken meldingen alleen als Steuntje op je beginscherm staat:",
+  push_ios_step1: "Tik onderin op de deelknop (een vierkantje met een pijl omhoog).",
+  push_ios_step2: "Kies 'Zet op beginscherm' en tik op 'Voeg toe'.",
+  push_ios_step3: "Open Steuntje vanaf je beginscherm en zet meldingen aan in Instellingen.",
+  push_ios_ok: "Begrepen",
+  push_settings_title: "Meldingen",
+  push_settings_switch: "Laat zien als er een nieuw bericht is",
+  push_settings_quiet: "Stille uren: geen meldingen tussen",
+  push_settings_quiet_from: "Van",
+  push_settings_quiet_until: "Tot",
+  push_settings_mute: "Geen meldingen voor:",
+  push_settings_unsupported: "Deze browser kan geen meldingen laten zien.",
+  push_notification_title: "Steuntje",
+  push_notification_message: "Nieuw bericht van je ondersteuner",
+  push_notification_message_worker: "Nieuw bericht",
+  push_notification_group: "Nieuw bericht in je groep",
+};
