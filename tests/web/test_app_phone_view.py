@@ -113,6 +113,12 @@ async def test_opens_at_the_newest_message_with_call_me_in_reach(
         page = fresh
         await page.goto(relay.url)
         await assert_in_reach(page, newest, "fresh open")
+        # The menu takes one line (the app's name makes room for it on a phone).
+        tops = await page.locator(".app-nav a").evaluate_all(
+            "(links) => links.map((a) => Math.round(a.getBoundingClientRect().top))"
+        )
+        if size["width"] >= 360:
+            assert len(set(tops)) == 1, f"the menu wraps at {size['width']} px: {tops}"
         await page.screenshot(path=str(artifacts / "01-fresh-open.png"))
 
         await page.reload()
@@ -170,6 +176,15 @@ async def test_call_me_waits_for_the_worker_and_every_tap_answers(
     watch = Watch(relay.url)
     context, page, worker, carer = await caregiver_with_history(browser, relay, watch, SIZES[0])
     try:
+        # The explanation is a first-visit hint: closed once, it stays away.
+        hint = page.get_by_text("Hier lees je de berichten.")
+        await expect(hint).to_be_visible()
+        await page.get_by_role("button", name="Begrepen").click()
+        await expect(hint).to_have_count(0)
+        await page.reload()
+        await expect(messages(page).last).to_contain_text("Hoe gaat het vandaag?")
+        await expect(hint).to_have_count(0)
+
         await page.get_by_role("button", name="Bel me").click()
         waiting = page.get_by_role("button", name="Je ondersteuner belt je terug")
         await expect(waiting).to_be_visible()

@@ -19,6 +19,7 @@ const REFUSALS = {
 const FINAL = new Set([
   "group_join_used",
   "group_join_expired",
+  "group_join_revoked",
   "group_join_invalid",
   "group_join_full",
   "group_closed_note",
@@ -29,6 +30,8 @@ function refusalKey(failure) {
   switch (failure?.code) {
     case "group_record_refused":
       return REFUSALS[failure.details?.reason] || "group_join_other";
+    case "invite_revoked":
+      return "group_join_revoked";
     case "already_member":
       return "group_join_already";
     case "group_closed":

@@ -6,12 +6,13 @@ import { isOffline } from "../failures.js";
 import { language, t } from "../i18n.js";
 
 /** Refusals after which the same link can never work: only a new invite helps. */
-const FINAL = new Set(["invite_used", "invite_expired", "invite_invalid"]);
+const FINAL = new Set(["invite_used", "invite_expired", "invite_invalid", "invite_revoked"]);
 
 const ERROR_KEYS = {
   invite_invalid: "join_error_invalid",
   invite_expired: "join_error_expired",
   invite_used: "join_error_used",
+  invite_revoked: "join_error_revoked",
   too_many_attempts: "join_error_busy",
 };
 

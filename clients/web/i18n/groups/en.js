@@ -98,6 +98,7 @@ export default {
   group_join_no_link: "There is no group invitation. Ask your support worker for a new one.",
   group_join_needs_account: "To join a group you first need Steuntje. Your support worker helps you with that when you meet.",
   group_join_used: "This invitation has already been used. Ask the group leader for a new one.",
+  group_join_revoked: "This invitation no longer counts. Ask the group leader for a new one.",
   group_join_expired: "This invitation is too old. Ask the group leader for a new one.",
   group_join_invalid: "This invitation does not work. Ask the group leader for a new one.",
   group_join_full: "This group is full. Ask the group leader what you can do.",

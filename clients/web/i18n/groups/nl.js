@@ -98,6 +98,7 @@ export default {
   group_join_no_link: "Er is geen uitnodiging voor een groep. Vraag je ondersteuner om een nieuwe.",
   group_join_needs_account: "Om mee te doen met een groep heb je eerst Steuntje nodig. Je ondersteuner helpt je daarbij als jullie elkaar zien.",
   group_join_used: "Deze uitnodiging is al gebruikt. Vraag de begeleider om een nieuwe.",
+  group_join_revoked: "Deze uitnodiging geldt niet meer. Vraag de begeleider om een nieuwe.",
   group_join_expired: "Deze uitnodiging is te oud. Vraag de begeleider om een nieuwe.",
   group_join_invalid: "Deze uitnodiging werkt niet. Vraag de begeleider om een nieuwe.",
   group_join_full: "Deze groep is vol. Vraag de begeleider wat je kunt doen.",
