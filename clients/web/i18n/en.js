@@ -24,6 +24,8 @@ export default {
   join_error_invalid: "This invite does not work. Ask your support worker for a new one.",
   join_error_expired: "This invite is too old. Ask your support worker for a new one.",
   join_error_used: "This invite was already used. Ask your support worker for a new one.",
+  join_error_revoked:
+    "This invite no longer counts: whoever made it can no longer do so. Ask your support worker for a new one.",
   join_error_busy: "It does not work right now. Try again in a few minutes.",
   join_error_offline: "There is no internet connection. Try again soon.",
   join_error_other: "Something went wrong. Try again.",

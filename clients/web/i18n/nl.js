@@ -25,6 +25,8 @@ export default {
   join_error_invalid: "Deze uitnodiging werkt niet. Vraag je ondersteuner om een nieuwe.",
   join_error_expired: "Deze uitnodiging is te oud. Vraag je ondersteuner om een nieuwe.",
   join_error_used: "Deze uitnodiging is al gebruikt. Vraag je ondersteuner om een nieuwe.",
+  join_error_revoked:
+    "Deze uitnodiging geldt niet meer: wie hem maakte, kan dat nu niet meer. Vraag je ondersteuner om een nieuwe.",
   join_error_busy: "Het lukt nu even niet. Probeer het over een paar minuten nog eens.",
   join_error_offline: "Er is geen verbinding met internet. Probeer het zo nog eens.",
   join_error_other: "Er ging iets mis. Probeer het nog eens.",
