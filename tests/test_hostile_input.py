@@ -194,3 +194,30 @@ async def test_a_case_policy_past_the_largest_duration_is_malformed_and_breaks_n
     await worker.send(caregiver.device_id, b"het beleid staat nog")
     assert (await receive(caregiver, 1))[0].body == b"het beleid staat nog"
     assert_no_errors(caplog)
+
+
+@pytest.mark.parametrize("kind", ["list", "object"])
+async def test_json_nested_past_the_parsers_depth_is_malformed(relay, caplog, kind):
+    """100,000 brackets: the JSON parser gives up (RecursionError); the event is answered."""
+    depth = 100_000
+    body = "[" * depth + "]" * depth if kind == "list" else '{"a":' * depth + "1" + "}" * depth
+    async with RawWire.open(relay.url) as wire:
+        ack_id = wire.new_id()
+        await wire.send_text(f'42{ack_id}["challenge",{body}]')
+        assert error_code(await wire.reply(ack_id)) == "malformed"
+        assert (await wire.call("challenge"))["ok"] is True
+    assert_no_errors(caplog)
+
+
+async def test_a_binary_event_nested_past_the_rebuilders_depth_is_malformed(relay, caplog):
+    """python-socketio rebuilds binary data recursively: a placeholder 900 lists deep (fine
+    for the JSON parser) exhausts the stack there instead."""
+    depth = 900
+    holder = "[" * depth + placeholder(0) + "]" * depth
+    async with RawWire.open(relay.url) as wire:
+        ack_id = wire.new_id()
+        await wire.send_text(f'451-{ack_id}["challenge",{holder}]')
+        await wire.send_binary(b"abc")
+        assert error_code(await wire.reply(ack_id)) == "malformed"
+        assert (await wire.call("challenge"))["ok"] is True
+    assert_no_errors(caplog)
