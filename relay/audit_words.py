@@ -21,6 +21,8 @@ EVENTS_NL: dict[str, str] = {
     "device.revoked": "apparaat ingetrokken",
     "invite.created": "uitnodiging gemaakt",
     "invite.redeemed": "uitnodiging gebruikt",
+    "recovery.created": "herstel-uitnodiging gemaakt voor een account",
+    "recovery.redeemed": "herstel-uitnodiging gebruikt: nieuw apparaat in plaats van de oude",
     "auth.failed_summary": "mislukte pogingen om in te loggen (opgeteld)",
     "case.created": "dossier gemaakt",
     "case.member_added": "iemand toegevoegd aan een dossier",

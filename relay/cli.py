@@ -482,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "retention" and args.retention_command == "report":
             from relay.maintenance import retention_report
 
-            print(retention_report(_config(args), args.format))
+            print(retention_report(_config(args), args.format, int(time.time())))
             return 0
         if args.command == "audit":
             return _audit(args)

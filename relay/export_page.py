@@ -45,8 +45,22 @@ def _row(label: str, value: object) -> str:
     return f"<tr><th scope='row'>{html.escape(label)}</th><td>{html.escape(str(value))}</td></tr>"
 
 
+def _duration(seconds: int) -> str:
+    """A lifetime in Dutch words: 7 dagen, 1 dag, 12 uur, 30 minuten."""
+    for size, one, many in (
+        (86_400, "dag", "dagen"),
+        (3_600, "uur", "uur"),
+        (60, "minuut", "minuten"),
+    ):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {one if count == 1 else many}"
+    return f"{seconds} seconden"
+
+
 def render(export: dict[str, Any], generated_at: int) -> str:
     account = export["account"]
+    waiting = html.escape(_duration(export["envelope_lifetime_s"]))  # the policy's, per case
     parts = [
         "<!doctype html><html lang='nl'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -74,7 +88,7 @@ def render(export: dict[str, Any], generated_at: int) -> str:
         "</table>",
         "<h2>Berichten die nog op jou wachten</h2>",
         f"<p>{len(export['envelopes_waiting_for_you'])} versleutelde berichten wachten tot je "
-        "apparaat ze ophaalt. Daarna worden ze gewist. Na 14 dagen worden ze ook gewist als "
+        f"apparaat ze ophaalt. Daarna worden ze gewist. Na {waiting} worden ze ook gewist als "
         "niemand ze heeft opgehaald.</p>",
         "<h2>Berichten die je stuurde en die nog wachten</h2>",
         f"<p>{export['envelopes_you_sent_still_waiting']} versleutelde berichten van jou zijn nog "
@@ -104,7 +118,7 @@ def render(export: dict[str, Any], generated_at: int) -> str:
         "<h2>Wat je kunt doen</h2>",
         "<p>Je mag je account laten wissen. Dan zijn je apparaten, wachtende berichten aan jou, "
         "je dossiers, je plaats in groepen en sleutels weg. Berichten die je al stuurde, "
-        "blijven bij de ontvanger tot die ze ophaalt of tot ze na 14 dagen verlopen.</p>",
+        f"blijven bij de ontvanger tot die ze ophaalt of tot ze na {waiting} verlopen.</p>",
         "</main></body></html>",
     ]
     return "".join(parts)

@@ -24,10 +24,7 @@ from relay.lifecycle import (
     remove_closed_groups,
 )
 from relay.storage.audit_store import AuditDraft
-from retention.lifetimes import HOLD_RECORD_S, INVITE_GRACE_S
-from retention.policy import OrganisationPolicy
-
-AUDIT_RETENTION_S = OrganisationPolicy().audit_retention  # 5 years (docs/retention.md)
+from retention.lifetimes import HOLD_RECORD_S
 
 log = logging.getLogger("steuntje.relay.housekeeping")
 
@@ -59,8 +56,9 @@ async def purge_once(ctx: RelayContext) -> dict[str, int]:
     cases_removed = await remove_closed_cases(ctx, policies)
     groups_removed = await remove_closed_groups(ctx, policies)
     _, accounts_removed = await handle_inactive_accounts(ctx, policies)
+    organisation = policies.organisation  # what the admin set, not the built-in defaults
     counts = await ctx.storage.purge_expired(
-        ctx.now(), INVITE_GRACE_S, HOLD_RECORD_S, AUDIT_RETENTION_S
+        ctx.now(), organisation.invite_grace, HOLD_RECORD_S, organisation.audit_retention
     )
     counts["closed_cases"] = cases_removed
     counts["closed_groups"] = groups_removed

@@ -14,6 +14,7 @@ from relay.handlers.auditing import by, reason_code
 from relay.handlers.groups import tell_groups
 from relay.ids import SERVER_ID, new_id
 from relay.notify import drop_connection, drop_devices, tell_accounts
+from relay.policies import effective_for
 from relay.storage.audit_store import AuditDraft
 from relay.validate import require_object, text_field
 
@@ -43,9 +44,14 @@ async def on_account_export(ctx: RelayContext, conn: Connection, data: Any) -> d
 
 async def _with_log(ctx: RelayContext, export: dict[str, Any]) -> dict[str, Any]:
     """The export with the audit entries about the person (Art. 15: who did what with
-    their data, when and why), this download's own entry included."""
+    their data, when and why), this download's own entry included, and the lifetime of
+    messages waiting for them."""
     names, rows = await entries_about(ctx, export["account"]["id"])
-    return {**export, "audit": access_view(names, rows)}
+    # How long a message waits for them at most: their cases' lifetimes under the policy
+    # the organisation set (the longest, if their cases differ), never a built-in figure.
+    cases = [c["id"] for c in export["cases"]] or [None]
+    lifetime = max([(await effective_for(ctx, c)).envelope_lifetime for c in cases])
+    return {**export, "audit": access_view(names, rows), "envelope_lifetime_s": lifetime}
 
 
 async def on_account_erase(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
