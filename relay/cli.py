@@ -399,6 +399,16 @@ def _cosign(args: argparse.Namespace, audit_cli: Any) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from audit import BundleError
+
+    try:
+        return _audit_command(args)
+    except BundleError as damage:  # export and checkpoint read the stored log too
+        print(f"steuntje: the stored audit log is damaged: {damage}", file=sys.stderr)
+        return 1
+
+
+def _audit_command(args: argparse.Namespace) -> int:
     from relay import audit_cli
 
     if args.audit_command == "export":

@@ -60,6 +60,8 @@ class Code(StrEnum):
     GROUP_CLOSED = "group_closed"
     # notifications
     PUSH_SERVICE_REFUSED = "push_service_refused"
+    # the audit log
+    AUDIT_LOG_DAMAGED = "audit_log_damaged"
     # the relay itself
     UNAVAILABLE = "unavailable"
     INTERNAL_ERROR = "internal_error"
@@ -111,6 +113,10 @@ MESSAGES: dict[Code, str] = {
     Code.GROUP_CLOSED: "This group is closed: its members can no longer send messages.",
     Code.PUSH_SERVICE_REFUSED: (
         "The relay sends notifications only to the browsers' own push services (https)."
+    ),
+    Code.AUDIT_LOG_DAMAGED: (
+        "The stored audit log does not add up ('detail' names the entry): the operator runs"
+        " `steuntje audit verify --data` and investigates before anything is exported."
     ),
     Code.UNAVAILABLE: "The relay cannot store data right now; nothing was accepted. Retry later.",
     Code.INTERNAL_ERROR: "The relay hit a bug; nothing was accepted. Retry, and tell the operator.",

@@ -5,8 +5,13 @@ export carries the log entries about them."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
+
+import pytest
 
 from helpers import error_code, raw_call
 from steuntje_client import RelayRefused
@@ -167,3 +172,40 @@ def test_every_log_code_has_dutch_words():
     ):
         assert set(codes) <= set(words), set(codes) - set(words)
         assert all(words[code].strip() for code in codes)
+
+
+def damage(relay) -> None:
+    """Change one stored entry's event column (the signed body stays): the bundle check of
+    issue 13 item 12 catches it, and every export must say so rather than crash."""
+    con = sqlite3.connect(relay.ctx.config.database_path)
+    with con:
+        con.execute("UPDATE audit_entries SET event = 'purge.ran' WHERE idx = 1")
+    con.close()
+
+
+async def test_exporting_a_damaged_log_is_refused_with_its_own_code(relay, caplog):
+    admin, worker, ria, tablet, other, officer = await desk(relay)
+    damage(relay)
+    reply = await raw_call(officer, "audit_export", {})
+    assert error_code(reply) == "audit_log_damaged"
+    assert "entry 1" in reply["error"]["detail"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "Traceback" not in caplog.text
+    assert any("audit log is damaged" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("command", ["export", "checkpoint"])
+async def test_the_cli_says_the_stored_log_is_damaged_in_one_line(relay, tmp_path, command):
+    admin, worker, ria, tablet, other, officer = await desk(relay)
+    damage(relay)
+    args = [sys.executable, "-m", "relay", "audit", command]
+    args += ["--data", str(relay.ctx.config.data_dir)]
+    if command == "export":
+        args += ["--out", str(tmp_path / "log.jsonl")]
+    result = await asyncio.to_thread(
+        subprocess.run, args, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()[-1:]
+    assert line.startswith("steuntje: the stored audit log is damaged: entry 1")

@@ -7,9 +7,10 @@ their pseudonyms, so an erased person (whose keys are gone) can no longer be sea
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from audit import to_csv
+from audit import BundleError, to_csv
 from audit.events import EVENTS
 from audit.validate import MAX_INT
 from relay.connection import Connection
@@ -21,6 +22,8 @@ from relay.storage.audit_store import PERSON_FILTERS, describe
 from relay.validate import require_object
 
 MAX_PAGE = 500
+
+log = logging.getLogger("steuntje.relay.audit")
 
 
 async def _officer(ctx: RelayContext, conn: Connection, event: str) -> None:
@@ -219,7 +222,11 @@ async def on_audit_export(ctx: RelayContext, conn: Connection, data: Any) -> dic
         ],
         ctx.now(),
     )
-    lines = await ctx.storage.audit_bundle()
+    try:
+        lines = await ctx.storage.audit_bundle()
+    except BundleError as damage:  # a stored copy or body was changed: not a bug, a finding
+        log.warning("audit_export refused: the stored audit log is damaged (%s)", damage)
+        raise RelayError(Code.AUDIT_LOG_DAMAGED, detail=str(damage)) from None
     entries = await ctx.storage.audit_entries(None, None, None, -1, 10**9)
     return {
         "ok": True,
