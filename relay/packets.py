@@ -1,6 +1,6 @@
 """Decoding Socket.IO packets so that hostile framing becomes a refusal, never a wedge.
 
-python-socketio (5.x) trusts the shape of what it decodes. Three kinds of frames hurt it:
+python-socketio (5.x) trusts the shape of what it decodes. Four kinds of frames hurt it:
 
 * an event whose name is `connect` or `disconnect`: it hands them to the namespace exactly
   like its own lifecycle calls, so a client could sign itself out and leak its slot;
@@ -8,7 +8,9 @@ python-socketio (5.x) trusts the shape of what it decodes. Three kinds of frames
   hashes the name and raises, so the client gets no answer and the log a traceback;
 * a binary event whose placeholder points to no attachment (a `num` past the end, a
   string, a negative number): reconstruction raises half-way, the half-built packet stays
-  pending, and every later frame on that connection is taken for one of its attachments.
+  pending, and every later frame on that connection is taken for one of its attachments;
+* JSON nested past the parser's depth, or binary data nested past the depth of its
+  recursive rebuild: a RecursionError, and the event is dropped unanswered.
 
 `RelayPacket` is the `serializer` the server decodes with (a documented extension point).
 It checks each event packet as it arrives and, when it is unusable, replaces the event by a
