@@ -41,6 +41,7 @@ import contextlib
 import json
 import logging
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 
 import socketio
@@ -103,6 +104,11 @@ class RedisFanout:
         self.on_resubscribed: Callable[[], None] | None = None  # notify.recheck_connections
         self._forget = False
         self._notes: list[dict[str, object]] = []
+        # device id -> how many of our own `replaced` notes for it Redis has not echoed back
+        # yet. Redis delivers the channel in one order to every node: another node's
+        # `replaced` heard before our own echo was published before ours, so that sign-in
+        # is older than the connection we hold, and must not close it (_newer_here).
+        self._awaiting_echo: Counter[str] = Counter()
         self._node = secrets.token_hex(8)  # tells our own pokes apart; not persistent
         self._pending: set[str] = set()
         self._flushing = False
@@ -145,6 +151,8 @@ class RedisFanout:
 
     def tell(self, note: dict[str, object]) -> None:
         """Carry a note about live connections to every other node (relay/notify.py)."""
+        if note.get("reason") == "replaced":
+            self._awaiting_echo.update(_device_ids(note))
         self._notes.append(note)
         self._schedule()
 
@@ -168,6 +176,10 @@ class RedisFanout:
                 except (RedisError, OSError) as exc:
                     # Committed already; the other nodes drain when they re-subscribe.
                     self.dropped += 1
+                    for note in notes:  # no echo will come for these
+                        if note.get("reason") == "replaced":
+                            self._awaiting_echo.subtract(_device_ids(note))
+                    self._awaiting_echo = +self._awaiting_echo
                     log.warning("could not poke other nodes: %s", type(exc).__name__)
         finally:
             self._flushing = False
@@ -181,6 +193,7 @@ class RedisFanout:
             try:
                 await pubsub.subscribe(CHANNEL)
                 self.subscribed.set()
+                self._awaiting_echo.clear()  # echoes of what we sent while away never come
                 retry = RETRY_FIRST_S
                 # Whatever was committed while we were not listening: read it now, and
                 # forget what we cached: a permission may have changed meanwhile.
@@ -209,6 +222,7 @@ class RedisFanout:
         try:
             poke = json.loads(message["data"])  # type: ignore[arg-type]
             if poke["node"] == self._node:
+                self._echoed(poke.get("notes", ()))
                 return
             devices = [d for d in poke["devices"] if isinstance(d, str)]
             forget = poke.get("forget") is True
@@ -221,9 +235,32 @@ class RedisFanout:
             self._on_forget()  # first: a note may narrow what the caches allowed
         if self.on_note is not None:
             for note in notes:
-                self.on_note(note)
+                note = self._newer_here(note)
+                if note is not None:
+                    self.on_note(note)
         if devices:
             self._router.poke(devices)
+
+    def _echoed(self, notes: object) -> None:
+        """Our own message came back: our `replaced` notes in it are now ordered before
+        whatever other nodes publish from here on."""
+        for note in notes if isinstance(notes, list) else ():
+            if isinstance(note, dict) and note.get("reason") == "replaced":
+                self._awaiting_echo.subtract(_device_ids(note))
+        self._awaiting_echo = +self._awaiting_echo  # drop counts at zero
+
+    def _newer_here(self, note: dict[str, object]) -> dict[str, object] | None:
+        """Another node's `replaced` without the devices that signed in here after it (our
+        own note for them is still on its way): the newest sign-in wins, on either node."""
+        if note.get("reason") != "replaced":
+            return note
+        kept = [d for d in _device_ids(note) if not self._awaiting_echo.get(d)]
+        return {**note, "drop": kept} if kept else None
+
+
+def _device_ids(note: dict[str, object]) -> list[str]:
+    drop = note.get("drop")
+    return [d for d in drop if isinstance(d, str)] if isinstance(drop, list) else []
 
 
 @contextlib.asynccontextmanager
