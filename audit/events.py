@@ -134,6 +134,16 @@ EVENTS: dict[str, EventRule] = {
     "device.revoked": EventRule("D", "a device was revoked", ("device", "account")),
     "invite.created": EventRule("C", "an invite was issued", ("invite", "case", "team")),
     "invite.redeemed": EventRule("U", "an invite was used", ("invite", "account")),
+    # Recovery (issue 20): a worker lets a caregiver whose phone lost its storage back into
+    # the same account; redeeming adds a device and revokes the old ones (device.revoked).
+    "recovery.created": EventRule(
+        "C", "a recovery invite was issued for an account", ("invite", "account")
+    ),
+    "recovery.redeemed": EventRule(
+        "U",
+        "a recovery invite was used: a new device replaced the account's old ones",
+        ("invite", "account", "device"),
+    ),
     "auth.failed_summary": EventRule(
         "E",
         "failed log-in attempts in one window, summed",

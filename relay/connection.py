@@ -33,6 +33,7 @@ AUTHENTICATED_EVENTS = frozenset(
         "colleagues_list",
         "invite_create",
         "device_link_create",
+        "recovery_create",
         "prekeys_upload",
         "prekeys_fetch",
         "prekeys_status",

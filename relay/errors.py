@@ -33,6 +33,7 @@ class Code(StrEnum):
     INVITE_EXPIRED = "invite_expired"
     INVITE_USED = "invite_used"
     INVITE_REVOKED = "invite_revoked"
+    INVITE_WRONG_ACCOUNT = "invite_wrong_account"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     TOO_MANY_CONNECTIONS = "too_many_connections"
     # envelopes
@@ -85,6 +86,9 @@ MESSAGES: dict[Code, str] = {
     Code.INVITE_USED: "This invite was already used; ask for a new one.",
     Code.INVITE_REVOKED: (
         "The person or device that made this invite can no longer make it; ask for a new one."
+    ),
+    Code.INVITE_WRONG_ACCOUNT: (
+        "This recovery link is for another account; ask your worker for a new one."
     ),
     Code.TOO_MANY_ATTEMPTS: "Too many attempts; wait a minute and try again.",
     Code.TOO_MANY_CONNECTIONS: "This account has too many open connections; close one first.",

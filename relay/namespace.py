@@ -37,6 +37,7 @@ from relay.handlers import (
     policies,
     prekeys,
     push,
+    recovery,
     session,
 )
 from relay.ids import DEVICE_ID
@@ -57,6 +58,7 @@ SIGN_IN_FAILURES = frozenset(
         Code.INVITE_EXPIRED,
         Code.INVITE_USED,
         Code.INVITE_REVOKED,
+        Code.INVITE_WRONG_ACCOUNT,
         Code.TOO_MANY_ATTEMPTS,
     }
 )
@@ -79,6 +81,7 @@ HANDLERS: dict[str, Handler] = {
     "case_reopen": cases.on_case_reopen,
     "invite_create": cases.on_invite_create,
     "device_link_create": cases.on_device_link_create,
+    "recovery_create": recovery.on_recovery_create,
     "prekeys_upload": prekeys.on_prekeys_upload,
     "prekeys_fetch": prekeys.on_prekeys_fetch,
     "prekeys_status": prekeys.on_prekeys_status,

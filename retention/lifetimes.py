@@ -46,8 +46,9 @@ LIFETIMES: tuple[Lifetime, ...] = (
     ),
     Lifetime(
         "devices",
-        ("id", "account_id", "status", "mailbox_seq", "acked_seq", "created_at"),
-        "a device's public key authenticates it and addresses its mailbox",
+        ("id", "account_id", "status", "mailbox_seq", "acked_seq", "created_at", "revoked_at"),
+        "a device's public key authenticates it and addresses its mailbox; when it was"
+        " revoked, so the account's export lists its devices over time (a recovery)",
         "until its account is erased; revoked keys stay so they can never sign in again",
         "erasure of its account (on request, with a closed case, after inactivity)",
     ),
@@ -64,9 +65,11 @@ LIFETIMES: tuple[Lifetime, ...] = (
             "used_at",
             "created_by_device",
             "voided_at",
+            "kind",
         ),
         "a one-time invite must be checked once, and a reused one recognised; who made it,"
-        " so that it dies with that device or account",
+        " so that it dies with that device or account; a recovery invite (kind) is checked"
+        " against the worker's case",
         "until 7 days after it expires (used or not)",
         "the hourly expiry purge",
     ),

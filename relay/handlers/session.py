@@ -12,7 +12,8 @@ from relay.context import RelayContext
 from relay.delivery import DeviceStream
 from relay.errors import Code, RelayError
 from relay.handlers.prekeys import GROUP_FETCH_BURST, LOW_WATER, tell_prekeys_low
-from relay.ids import DEVICE_ID, b64url, unb64url
+from relay.handlers.recovery import after_recovery
+from relay.ids import DEVICE_ID, SERVER_ID, b64url, unb64url
 from relay.invites import token_hash
 from relay.limits import DeviceBudgets, TokenBucket
 from relay.notify import (
@@ -30,6 +31,7 @@ log = logging.getLogger("steuntje.relay.session")
 
 PROTOCOL_VERSION = 1
 INVITE_BUCKETS_MAX = 10_000  # addresses remembered for invite-attempt limits
+MAX_KEPT_DEVICES = 16  # more than any account has
 
 
 def forget_idle_buckets(ctx: RelayContext) -> None:
@@ -53,6 +55,7 @@ INVITE_PROBLEMS = frozenset(
         Code.INVITE_EXPIRED,
         Code.INVITE_USED,
         Code.INVITE_REVOKED,
+        Code.INVITE_WRONG_ACCOUNT,
         Code.BAD_SIGNATURE,
         Code.MALFORMED,
     }
@@ -123,7 +126,10 @@ async def on_register(ctx: RelayContext, conn: Connection, data: Any) -> dict[st
             hashed = token_hash(text_field(data, "invite"))
         except ValueError:
             raise RelayError(Code.INVITE_INVALID) from None
-        registration = await ctx.storage.redeem_invite(hashed, device_id, ctx.now())
+        expect_account, keep = _recovery_fields(data)
+        registration = await ctx.storage.redeem_invite(
+            hashed, device_id, ctx.now(), expect_account, keep
+        )
     except RelayError as error:
         if error.code in INVITE_PROBLEMS:
             bucket.take(1, now)  # only failures count: a guesser fails, a real person does not
@@ -140,9 +146,22 @@ async def on_register(ctx: RelayContext, conn: Connection, data: Any) -> dict[st
     await establish(ctx, conn, record)
     if registration.case_id is not None:
         await notify_case_members(ctx, registration.case_id, registration.case_members)
+    await after_recovery(ctx, registration)  # nothing unless it revoked old devices
     if registration.linked:
         await notify_devices_changed(ctx, registration.account_id)
     return {"ok": True, **whoami(record), "case": registration.case_id}
+
+
+def _recovery_fields(data: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+    """`account` (the account a recovery link names) and `keep_devices` (old devices the
+    caregiver keeps), both optional; only a recovery invite reads them (§4.2)."""
+    account = text_field(data, "account", SERVER_ID) if "account" in data else None
+    keep = data.get("keep_devices", [])
+    if not isinstance(keep, list) or len(keep) > MAX_KEPT_DEVICES:
+        raise RelayError(Code.MALFORMED, "Field 'keep_devices' must be a short list.")
+    if not all(isinstance(d, str) and DEVICE_ID.fullmatch(d) for d in keep):
+        raise RelayError(Code.MALFORMED, "Field 'keep_devices' must hold device ids.")
+    return account, tuple(keep)
 
 
 def whoami(record: DeviceRecord) -> dict[str, Any]:

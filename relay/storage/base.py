@@ -93,6 +93,10 @@ class Registration:
     case_id: str | None
     case_members: tuple[str, ...] = ()
     linked: bool = False  # True: a further device of an existing account
+    # A recovery (PROTOCOL.md §4.2): the account's devices it revoked, and the envelopes
+    # that were waiting for them, as (sender, envelope id), so the senders can be told.
+    revoked: tuple[str, ...] = ()
+    undeliverable: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 `SQLiteStorage` implements `Storage` (base.py) by joining the mixins beside it, one per
 concern: sqlite_base (connections, transactions, audit plumbing), sqlite_accounts,
 sqlite_envelopes, sqlite_privacy, sqlite_cases, sqlite_policies, sqlite_lifecycle, sqlite_groups,
-sqlite_first_admin and sqlite_push.
+sqlite_first_admin, sqlite_push and sqlite_recovery.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from relay.storage.sqlite_lifecycle import LifecycleSQL
 from relay.storage.sqlite_policies import PoliciesSQL
 from relay.storage.sqlite_privacy import PrivacySQL
 from relay.storage.sqlite_push import PushSQL
+from relay.storage.sqlite_recovery import RecoverySQL
 
 if TYPE_CHECKING:  # config.py imports this module (SYNC_MODES)
     from relay.config import RelayConfig
@@ -37,6 +38,7 @@ class SQLiteStorage(
     GroupsSQL,
     FirstAdminSQL,
     PushSQL,
+    RecoverySQL,
 ):
     """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only
     a process crash (see docs/performance.md for what each costs)."""

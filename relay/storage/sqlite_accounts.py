@@ -130,20 +130,47 @@ class AccountsSQL(SQLiteBase):
 
         await self._write(self._transaction, insert)
 
-    async def redeem_invite(self, token_hash: bytes, device_id: str, now: int) -> Registration:
+    async def redeem_invite(
+        self,
+        token_hash: bytes,
+        device_id: str,
+        now: int,
+        expect_account: str | None = None,
+        keep_devices: Sequence[str] = (),
+    ) -> Registration:
+        """Use an invite. A recovery invite (sqlite_recovery.py) is refused with
+        invite_wrong_account unless `expect_account` names the account it is for, and
+        revokes that account's devices but `keep_devices`."""
+
         def redeem(con: sqlite3.Connection) -> Registration:
             row = con.execute(
                 "SELECT org_id, role, created_by, created_by_device, for_account, expires_at,"
-                " used_at, voided_at FROM invites WHERE token_hash = ?",
+                " used_at, voided_at, kind FROM invites WHERE token_hash = ?",
                 (token_hash,),
             ).fetchone()
             if row is None:
                 raise RelayError(Code.INVITE_INVALID)
-            org_id, role, created_by, by_device, for_account, expires_at, used_at, voided = row
+            org_id, role, created_by, by_device, for_account, expires_at, used_at, voided = row[:8]
             if used_at is not None:
                 raise RelayError(Code.INVITE_USED)
             if expires_at <= now:
                 raise RelayError(Code.INVITE_EXPIRED)
+            if row[8] == "recovery":
+                if voided is not None:
+                    raise RelayError(Code.INVITE_REVOKED)
+                if expect_account != for_account:
+                    raise RelayError(Code.INVITE_WRONG_ACCOUNT)
+                if con.execute("SELECT 1 FROM devices WHERE id = ?", (device_id,)).fetchone():
+                    raise RelayError(Code.DEVICE_EXISTS)
+                return self._redeem_recovery(  # type: ignore[attr-defined]  # RecoverySQL
+                    con,
+                    token_hash,
+                    device_id,
+                    for_account,
+                    (created_by, by_device),
+                    keep_devices,
+                    now,
+                )
             # Checked here, in the redeeming transaction, whether or not the revocation
             # voided it eagerly: nothing can slip in between the check and the new account.
             if voided is not None or not _issuer_may_still_issue(

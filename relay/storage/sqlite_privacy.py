@@ -30,7 +30,7 @@ class PrivacySQL(SQLiteBase):
             if account is None:
                 raise RelayError(Code.UNKNOWN_ACCOUNT)
             devices = con.execute(
-                "SELECT id, status, mailbox_seq, acked_seq, created_at FROM devices"
+                "SELECT id, status, mailbox_seq, acked_seq, created_at, revoked_at FROM devices"
                 " WHERE account_id = ? ORDER BY created_at, id",
                 (account_id,),
             ).fetchall()
@@ -95,7 +95,16 @@ class PrivacySQL(SQLiteBase):
                 "devices": [
                     dict(
                         zip(
-                            ("id", "status", "mailbox_seq", "acked_seq", "created_at"),
+                            # Every device the account ever had: a recovery's old
+                            # phones stay listed, revoked, with the date (issue 20).
+                            (
+                                "id",
+                                "status",
+                                "mailbox_seq",
+                                "acked_seq",
+                                "created_at",
+                                "revoked_at",
+                            ),
                             d,
                             strict=True,
                         )

@@ -18,6 +18,7 @@ from test_app_support import (
     Watch,
     check_screen,
     clear_screenshots,
+    decline_notifications,
     expect,
     messages,
     new_phone,
@@ -53,6 +54,9 @@ WORDS = {
         "received": "ontvangen",
         "answer": "Goed",
         "call": "Bel me alsjeblieft",
+        "log": "Wie iets met je gegevens deed",
+        "exported": "Gegevens gedownload",
+        "you": "jij",
         "never": re.compile(r"\b([Uu]w?)\b|\bcaregiver\b|\bactive\b"),
     },
     "en": {
@@ -68,6 +72,9 @@ WORDS = {
         "received": "received",
         "answer": "Good",
         "call": "Please call me",
+        "log": "Who did something with your data",
+        "exported": "Data exported",
+        "you": "you",
         "never": re.compile(r"\b(mantelzorger|actief|jij|je)\b"),
     },
 }
@@ -80,6 +87,7 @@ async def caregiver_with_a_conversation(page, relay):
     link = (await worker.relay.create_invite("caregiver"))["link"]
     await page.goto(f"{link}&fp={worker.device_id}")
     await page.get_by_role("button", name="Doe mee").click()
+    await decline_notifications(page)
     await expect(page.get_by_role("button", name="Bel me")).to_be_visible()
     carer = (await worker.relay.cases())[-1]["caregiver"]
     await worker.send_text(carer, "Hallo Ria, ik ben Sanne")
@@ -157,6 +165,10 @@ async def test_export_holds_the_messages_this_device_keeps(
             await expect(row).to_contain_text(direction)
             # Each with the time it was written.
             await expect(row.locator("td").first).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
+        # The log's lines about the person: this download is one, done by "you".
+        log = reader.get_by_role("region", name=re.compile(words["log"]))
+        exported = log.locator("tr").filter(has_text=words["exported"])
+        await expect(exported.first).to_contain_text(words["you"])
         for word in (words["role"], words["state"]):
             await expect(reader.locator("td", has_text=re.compile(f"^{word}$"))).not_to_have_count(
                 0

@@ -45,6 +45,13 @@ class Envelope:
 OnEnvelope = Callable[[Envelope], Awaitable[None] | None]
 
 
+def link_account(invite: str) -> str | None:
+    """The account a recovery link names (`#invite=…&account=ID`), or None."""
+    _, _, fragment = invite.partition("#")
+    fields = dict(p.split("=", 1) for p in fragment.split("&") if "=" in p)
+    return fields.get("account") or None
+
+
 def new_envelope_id() -> str:
     return b64url(secrets.token_bytes(16))
 
@@ -69,6 +76,9 @@ class RelayClient:
         self.case_changes: asyncio.Queue[str] = asyncio.Queue()
         # Ids of envelopes this device sent that a recipient device has acknowledged.
         self.delivered: asyncio.Queue[list[str]] = asyncio.Queue()
+        # Ids of envelopes this device sent to a device revoked by a recovery before it
+        # fetched them: they will never arrive there (send them again to the new device).
+        self.undeliverable: asyncio.Queue[list[str]] = asyncio.Queue()
         self.device_changes: asyncio.Queue[str] = asyncio.Queue()  # account ids
         self.prekeys_low: asyncio.Queue[int] = asyncio.Queue()  # one-time prekeys left
         # The same for a group handle of this device: (handle, one-time prekeys left).
@@ -91,6 +101,7 @@ class RelayClient:
         self._sio.on("revoked", self._on_revoked)
         self._sio.on("case_changed", self._on_case_changed)
         self._sio.on("delivered", self._on_delivered)
+        self._sio.on("undeliverable", self._on_undeliverable)
         self._sio.on("relay_error", self._on_relay_error)
         self._sio.on("devices_changed", self._on_devices_changed)
         self._sio.on("prekeys_low", self._on_prekeys_low)
@@ -140,15 +151,24 @@ class RelayClient:
             raise
         return self.identity
 
-    async def register(self, invite: str) -> dict[str, Any]:
-        """Connect and create this device's account from an invite link or token."""
+    async def register(
+        self, invite: str, keep_devices: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """Connect and create this device's account from an invite link or token. A
+        recovery link (`…#invite=TOKEN&account=ID`) joins account ID instead and revokes
+        its other devices, but `keep_devices`."""
         _, token = parse_invite(invite)
+        request: dict[str, Any] = {"invite": token, "device": self.key.device_id}
+        account = link_account(invite)
+        if account is not None:
+            request["account"] = account
+        if keep_devices:
+            request["keep_devices"] = list(keep_devices)
         relay_id, nonce = await self._open()
         signature = self.key.sign_challenge(relay_id, nonce)
         try:
             self.identity = await self.request(
-                "register",
-                {"invite": token, "device": self.key.device_id, "signature": b64url(signature)},
+                "register", {**request, "signature": b64url(signature)}
             )
         except RelayRefused:
             await self._sio.disconnect()
@@ -200,6 +220,11 @@ class RelayClient:
 
     async def create_invite(self, role: str) -> dict[str, Any]:
         return await self.request("invite_create", {"role": role})
+
+    async def create_recovery(self, account_id: str) -> dict[str, Any]:
+        """A worker's one-time recovery invite (24 hours) for a caregiver on their case
+        whose phone lost its keys: `link` brings them back into the same account."""
+        return await self.request("recovery_create", {"account": account_id})
 
     async def link_device(self) -> dict[str, Any]:
         """An invite (valid 15 minutes) for another device of this same account."""
@@ -371,6 +396,11 @@ class RelayClient:
         ids = data.get("ids") if isinstance(data, dict) else None
         if isinstance(ids, list):
             self.delivered.put_nowait([str(i) for i in ids])
+
+    async def _on_undeliverable(self, data: dict[str, Any]) -> None:
+        ids = data.get("ids") if isinstance(data, dict) else None
+        if isinstance(ids, list):
+            self.undeliverable.put_nowait([str(i) for i in ids])
 
     async def _on_case_changed(self, data: dict[str, Any]) -> None:
         self.case_changes.put_nowait(str(data.get("case")))

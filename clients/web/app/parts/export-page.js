@@ -150,6 +150,29 @@ function relaySection(exportData) {
   ];
 }
 
+/** The log's entries about the person (the relay's `audit`): when, what, by whom, why. */
+function logSection(entries) {
+  const title = t("export_page_log_title", { count: entries.length });
+  return [
+    h("h2", {}, title),
+    h("p", {}, t("export_page_log_intro")),
+    table(
+      title,
+      headRow(t("export_page_col_time"), t("export_page_col_what"), t("export_page_col_who"), t("export_page_col_why")),
+      entries.map((entry) =>
+        h(
+          "tr",
+          {},
+          h("td", { class: "time" }, when(entry.time)),
+          h("td", {}, wordOr(`event_${String(entry.event).replace(".", "_")}`, entry.event)),
+          h("td", {}, entry.by_you ? t("export_page_you") : wordOr(`role_${entry.by}`, entry.by)),
+          h("td", {}, entry.reason ? wordOr(`reason_${entry.reason}`, entry.reason) : "—"),
+        ),
+      ),
+    ),
+  ];
+}
+
 function deviceSection(local) {
   const parts = [h("h2", {}, t("export_page_device_title")), h("p", {}, t("export_page_device_intro"))];
   for (const conversation of local.conversations) {
@@ -183,6 +206,7 @@ export function exportPage(exportData, local, now = Date.now() / 1000) {
       h("h1", {}, t("export_page_title")),
       h("p", {}, t("export_page_intro", { date: when(now) })),
       ...relaySection(exportData),
+      ...logSection(exportData.audit ?? []),
       ...deviceSection(local),
       h("h2", {}, t("export_page_rights_title")),
       h("p", {}, t("export_page_rights")),

@@ -50,4 +50,9 @@ export default {
   export_kind_call_me: "call me",
   export_kind_callback: "calling back",
   export_kind_group_invite: "group invitation",
+  export_page_log_title: "Who did something with your data ({count})",
+  export_page_log_intro: "Steuntje writes down in a log who does something with your data. These are the lines about you. You see the role of who did it; your organisation's privacy officer can tell you who exactly that was.",
+  export_page_col_what: "What",
+  export_page_col_who: "Who",
+  export_page_col_why: "Why",
 };

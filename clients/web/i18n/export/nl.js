@@ -50,4 +50,9 @@ export default {
   export_kind_call_me: "bel me",
   export_kind_callback: "terugbellen",
   export_kind_group_invite: "uitnodiging voor een groep",
+  export_page_log_title: "Wie iets met je gegevens deed ({count})",
+  export_page_log_intro: "Steuntje schrijft in een logboek wie iets met je gegevens doet. Dit zijn de regels over jou. Je ziet de rol van wie het deed; wie dat precies was, kan de privacy-functionaris van je organisatie je vertellen.",
+  export_page_col_what: "Wat",
+  export_page_col_who: "Wie",
+  export_page_col_why: "Waarom",
 };
