@@ -17,6 +17,7 @@ from test_app_support import (
     Watch,
     check_screen,
     clear_screenshots,
+    decline_notifications,
     expect,
     new_phone,
 )
@@ -179,6 +180,7 @@ async def test_admin_accounts_invite_policy_and_cases(browser, relay, artifacts:
     try:
         await page.goto(await relay.invite("admin"))
         await page.get_by_role("button", name="Doe mee").click()
+        await decline_notifications(page)
         await expect(page.get_by_role("heading", name="Accounts", level=1)).to_be_visible()
         await expect(page.get_by_role("table", name="Accounts van de organisatie")).to_be_visible()
         await check_screen(page, artifacts, "01-admin-accounts")
@@ -208,6 +210,7 @@ async def test_a_policy_change_shows_at_once_in_an_open_chat(browser, relay, art
         link = (await worker.relay.create_invite("caregiver"))["link"]
         await page.goto(f"{link}&fp={worker.device_id}")
         await page.get_by_role("button", name="Doe mee").click()
+        await decline_notifications(page)
         await expect(page.get_by_text("Berichten verdwijnen na 30 dagen.")).to_be_visible()
         (case,) = await worker.relay.cases()
         await worker.relay.request(

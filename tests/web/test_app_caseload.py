@@ -16,6 +16,7 @@ from test_app_support import (
     Watch,
     check_screen,
     clear_screenshots,
+    decline_notifications,
     expect,
     expect_message,
     messages,
@@ -54,6 +55,7 @@ async def test_checkin_to_a_selection(browser, relay, artifacts: Path) -> None:
             await worker.get_by_role("link", name="Mijn mantelzorgers").click()
             await phone.goto(link)
             await phone.get_by_role("button", name="Doe mee").click()
+            await decline_notifications(phone)
             await expect(
                 phone.get_by_role("heading", name=re.compile("Berichten van"))
             ).to_be_visible()
@@ -149,6 +151,7 @@ async def test_call_request_stays_until_answered_and_the_chart_reads(
         link = await worker.locator("#invite-link").get_attribute("href")
         await ria.goto(link)
         await ria.get_by_role("button", name="Doe mee").click()
+        await decline_notifications(ria)
         await expect(
             ria.get_by_role("heading", name="Berichten van je ondersteuner")
         ).to_be_visible()

@@ -26,6 +26,7 @@ from test_app_support import (
     Watch,
     check_screen,
     clear_screenshots,
+    decline_notifications,
     expect,
     expect_message,
     messages,
@@ -80,6 +81,7 @@ async def onboard_caregiver(worker, phone, name: str) -> None:
     link = await worker.locator("#invite-link").get_attribute("href")
     await phone.goto(link)
     await phone.get_by_role("button", name="Doe mee").click()
+    await decline_notifications(phone)
     await expect(phone.get_by_role("heading", name=re.compile("Berichten van"))).to_be_visible()
     await expect(worker.get_by_text(f"Gelukt! {name} doet mee.")).to_be_visible()
 

@@ -116,6 +116,14 @@ def messages(page):
     return page.locator("ol.messages > li")
 
 
+async def decline_notifications(page) -> None:
+    """Right after joining the app asks once whether the phone may say that something
+    arrived (parts/notifications.js, a modal dialog); these tests answer "Nu niet"."""
+    dialog = page.locator("dialog.push-dialog")
+    await dialog.get_by_role("button", name="Nu niet").click()
+    await expect(dialog).to_have_count(0)
+
+
 async def worker_joins(worker, invite: str, artifacts: Path) -> None:
     await worker.goto(invite)
     await expect(worker.get_by_role("heading", name="Welkom bij Steuntje")).to_be_visible()
@@ -123,6 +131,7 @@ async def worker_joins(worker, invite: str, artifacts: Path) -> None:
     await expect(worker.get_by_role("link", name="Naar de inhoud")).to_be_focused()
     await check_screen(worker, artifacts, "01-worker-join")
     await worker.get_by_role("button", name="Doe mee").click()
+    await decline_notifications(worker)
     await expect(worker.get_by_role("heading", name="Mijn mantelzorgers")).to_be_visible()
     assert "invite=" not in worker.url, "the token must leave the address bar"
     await expect(worker.get_by_text("Nog niemand")).to_be_visible()
