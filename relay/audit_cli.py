@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,18 +41,25 @@ async def _storage(config: RelayConfig) -> Any:
     return storage
 
 
-async def export(config: RelayConfig, out: Path, csv_out: Path | None, now: int) -> int:
-    """Write the bundle (and CSV); the export is recorded in the log first. Returns lines."""
+async def export(
+    config: RelayConfig,
+    out: Path,
+    csv_out: Path | None,
+    now: int,
+    days: tuple[date | None, date | None] = (None, None),
+) -> int:
+    """Write the bundle (and the Dutch CSV, of Amsterdam `days` first to last if given);
+    the export is recorded in the log first. Returns the bundle's lines."""
     storage = await _storage(config)
     try:
         await storage.record([AuditDraft("audit.exported", reason="routine_review")], now)
         lines = await storage.audit_bundle()
         out.write_text("".join(lines), encoding="utf-8")  # noqa: ASYNC240 (one-shot CLI)
         if csv_out is not None:
-            from audit import to_csv
+            from relay.audit_csv import to_dutch_csv, within_days
 
-            rows = await storage.audit_entries(None, None, None, -1, 10**9)
-            csv_out.write_text(to_csv(rows), encoding="utf-8")  # noqa: ASYNC240
+            rows = within_days(await storage.audit_entries(None, None, None, -1, 10**9), *days)
+            csv_out.write_text(to_dutch_csv(rows), encoding="utf-8", newline="")  # noqa: ASYNC240
         _say(f"wrote {len(lines):,} lines to {out}")
         return len(lines)
     finally:

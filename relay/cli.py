@@ -9,6 +9,7 @@ import logging
 import sys
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,13 @@ def _add_relay_options(parser: argparse.ArgumentParser, public_url: bool = True)
         "$STEUNTJE_PUBLIC_URL; else `serve` uses http://HOST:PORT and records it in "
         "DATA/public-url, where `admin invite` reads it)",
     )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,7 +207,22 @@ def build_parser() -> argparse.ArgumentParser:
         "export is itself recorded in the log first.",
     )
     audit_export.add_argument("--out", type=Path, required=True, help="bundle file to write")
-    audit_export.add_argument("--csv", type=Path, default=None, help="also a CSV for spreadsheets")
+    audit_export.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        help="also a CSV for spreadsheets (';', UTF-8 with BOM, Dutch headers and words beside"
+        " the codes, Europe/Amsterdam times); the bundle stays in UTC",
+    )
+    for option, dest, what in (("--from", "from_day", "first"), ("--to", "to_day", "last")):
+        audit_export.add_argument(
+            option,
+            dest=dest,
+            type=_day,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help=f"the CSV's {what} day, midnight to midnight in Amsterdam (the bundle is whole)",
+        )
     _add_relay_options(audit_export, public_url=False)
     audit_bench = audit_commands.add_parser(
         "bench",
@@ -412,7 +435,8 @@ def _audit_command(args: argparse.Namespace) -> int:
     from relay import audit_cli
 
     if args.audit_command == "export":
-        asyncio.run(audit_cli.export(_config(args), args.out, args.csv, int(time.time())))
+        days = (args.from_day, args.to_day)
+        asyncio.run(audit_cli.export(_config(args), args.out, args.csv, int(time.time()), days))
         return 0
     if args.audit_command == "bench":
         from relay import audit_bench

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from audit import BundleError, to_csv
+from audit import BundleError
 from audit.events import EVENTS
 from audit.validate import MAX_INT
+from relay.audit_csv import to_dutch_csv
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
@@ -231,7 +232,7 @@ async def on_audit_export(ctx: RelayContext, conn: Connection, data: Any) -> dic
     return {
         "ok": True,
         "bundle": "".join(lines),
-        "csv": to_csv(entries),
+        "csv": to_dutch_csv(entries),  # Dutch office CSV; the bundle keeps UTC and codes
         "verifier_key": await ctx.storage.audit_verifier_key(),
     }
 
