@@ -54,6 +54,14 @@ async def check_screen(page, artifacts: Path, name: str) -> None:
     assert stray is None, f"{name}: stray text {stray.group(0)!r} on screen"
 
 
+async def notifications_later(page) -> None:
+    """Right after joining the app asks once whether the phone may say that something
+    arrived (parts/notifications.js, a modal dialog); this caregiver answers "Nu niet"."""
+    dialog = page.locator("dialog.push-dialog")
+    await dialog.get_by_role("button", name="Nu niet").click()
+    await expect(dialog).to_have_count(0)
+
+
 async def expect_note(page, text: str) -> None:
     """What the last tap did, in words on screen (not only for screen readers)."""
     await expect(page.locator(".sent-note")).to_have_text(text)
@@ -106,6 +114,7 @@ async def kitchen_table(worker, carer, artifacts: Path) -> None:
     await expect(carer.get_by_role("button", name="Doe mee")).to_be_visible()
     await check_screen(carer, artifacts, "04-caregiver-join")
     await join_with_keyboard(carer)
+    await notifications_later(carer)
     await expect(carer.get_by_role("heading", name="Berichten van je ondersteuner")).to_be_visible()
     assert "invite=" not in carer.url
     await expect(worker.get_by_text("Gelukt! Ans doet mee.")).to_be_visible()

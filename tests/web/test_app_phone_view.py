@@ -51,6 +51,14 @@ IN_REACH = """(el) => {
 }"""
 
 
+async def notifications_later(page) -> None:
+    """Right after joining the app asks once whether the phone may say that something
+    arrived (parts/notifications.js, a modal dialog); this caregiver answers "Nu niet"."""
+    dialog = page.locator("dialog.push-dialog")
+    await dialog.get_by_role("button", name="Nu niet").click()
+    await expect(dialog).to_have_count(0)
+
+
 async def assert_in_reach(page, newest: str, when: str) -> None:
     """The newest message (containing `newest`) and "Bel me" are on screen and uncovered."""
     item = messages(page).last
@@ -79,6 +87,7 @@ async def caregiver_with_history(browser, relay, watch, size):
     link = (await worker.relay.create_invite("caregiver"))["link"]
     await page.goto(f"{link}&fp={worker.device_id}")
     await page.get_by_role("button", name="Doe mee").click()
+    await notifications_later(page)
     await expect(page.get_by_role("button", name="Bel me")).to_be_visible()
     carer = (await worker.relay.cases())[-1]["caregiver"]
 
