@@ -19,13 +19,15 @@ import stat
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from push_service.stand_in import PushServiceStandIn, StandInSubscription
+from push_service import stand_in
+from push_service.stand_in import StandInSubscription
 
 from relay.push.payload import PAYLOAD_BYTES
 from relay.push.settings import PushSettings
 from steuntje_client import RelayRefused
 
 WAIT_S = 15
+push_service = stand_in.push_service  # the fixture, for the tests below
 # aes128gcm: 16 salt + 4 record size + 1 key id length + 65 key id, then the padded
 # payload, its 1-byte delimiter and the 16-byte tag.
 WIRE_BYTES = 86 + PAYLOAD_BYTES + 1 + 16
@@ -45,14 +47,6 @@ async def until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         await asyncio.sleep(0.02)  # polling step of a condition wait, not a synchronisation
-
-
-@pytest.fixture
-async def push_service() -> AsyncIterator[PushServiceStandIn]:
-    service = PushServiceStandIn()
-    await service.start()
-    yield service
-    await service.stop()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,12 @@ class PushServiceStandIn:
     async def expire(self, subscription: StandInSubscription) -> None:
         """The browser dropped it: the next push gets 410 Gone."""
         await self._post(f"/expire-subscription/{subscription.client_hash}")
+
+
+@pytest.fixture
+async def push_service() -> AsyncIterator[PushServiceStandIn]:
+    """The stand-in, started for one test and stopped after it."""
+    service = PushServiceStandIn()
+    await service.start()
+    yield service
+    await service.stop()
