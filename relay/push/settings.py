@@ -48,6 +48,8 @@ class PushSettings:
     def validated(self) -> PushSettings:
         if self.delay_s < 0 or self.interval_s < 0 or self.ttl_s <= 0:
             raise ConfigError("STEUNTJE_PUSH_DELAY/INTERVAL/TTL must be positive numbers")
+        if not self.contact.startswith(("mailto:", "https://")):
+            raise ConfigError("STEUNTJE_PUSH_CONTACT must be a mailto: or https:// address")
         for origin in self.extra_origins:
             parts = urlsplit(origin)
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
