@@ -194,6 +194,17 @@ async def test_call_me_waits_for_the_worker_and_every_tap_answers(
         await expect(messages(page).last).to_contain_text("Hoe gaat het vandaag?")
         await expect(hint).to_have_count(0)
 
+        # Changing an old answer: the faces come back with focus on the chosen one, scrolled
+        # to above the bar, not under it.
+        first = messages(page).filter(has_text="Hoe ging het gisteren?")
+        await first.get_by_role("button", name=re.compile("^Wijzigen")).click()
+        focused = page.locator(":focus")
+        await expect(focused).to_have_attribute("aria-pressed", "true")
+        reach = await focused.evaluate(IN_REACH)
+        assert reach["inside"] and reach["centre"], f"the focused face is covered: {reach}"
+        await first.get_by_role("button", name="Heel goed").click()
+        await expect(first).to_contain_text("Je antwoordde: Heel goed")
+
         await page.get_by_role("button", name="Bel me").click()
         waiting = page.get_by_role("button", name="Je ondersteuner belt je terug")
         await expect(waiting).to_be_visible()

@@ -79,6 +79,7 @@ const STATUS_KEYS = {
   delivered: "status_delivered",
   read: "status_read",
   failed: "status_failed",
+  undelivered: "status_undelivered", // waited for a phone that was replaced (a recovery)
 };
 
 /** One-line summary of a message, for the live region and the caseload. */
@@ -220,7 +221,7 @@ export function messageList(app, conversationId, otherName, options = {}) {
         " ",
         h(
           "span",
-          { class: ["queued", "failed"].includes(message.status) ? "status-waiting" : "status" },
+          { class: ["queued", "failed", "undelivered"].includes(message.status) ? "status-waiting" : "status" },
           t(STATUS_KEYS[message.status]),
         ),
       );
@@ -355,8 +356,8 @@ export function messageList(app, conversationId, otherName, options = {}) {
             "aria-label": t("checkin_change_label", { question: fields.question }),
             onclick: () => {
               changing.add(message.id);
-              draw(messages.get(message.id) || message, false)
-                .querySelector('[aria-pressed="true"], .faces button')
+              const item = draw(messages.get(message.id) || message, false);
+              (item.querySelector('[aria-pressed="true"]') || item.querySelector(".faces button"))
                 ?.focus();
             },
           },

@@ -85,6 +85,7 @@ export async function show(main, app, where, options = {}) {
     }),
   );
   main.append(header, list.node, composer);
+  view.watchBar(composer);
 
   const history = await m.messages(conversation.id);
   list.set(history);
@@ -139,17 +140,26 @@ export async function show(main, app, where, options = {}) {
       if (following) jump.hidden = true;
     }
     const resized = new ResizeObserver(() => following && toEnd());
+    // Whatever gets focus (a face after "Wijzigen", a link) is scrolled to above the bar,
+    // never under it (WCAG 2.4.11): the stylesheet pads scrolling by the bar's height.
+    const root = document.documentElement.style;
+    const bar = new ResizeObserver(([entry]) =>
+      root.setProperty("--bar-height", `${Math.ceil(entry.target.offsetHeight)}px`),
+    );
     window.addEventListener("scroll", onScroll, { passive: true });
     return {
       jump,
       reveal,
       watch: (node) => resized.observe(node),
+      watchBar: (node) => bar.observe(node),
       arrived(item, message) {
         if (following || message.outgoing) reveal();
         else jump.hidden = false;
       },
       stop() {
         resized.disconnect();
+        bar.disconnect();
+        root.removeProperty("--bar-height");
         window.removeEventListener("scroll", onScroll);
       },
     };
