@@ -31,6 +31,7 @@ import test_legal_holds
 import test_limits_and_errors
 import test_policies
 import test_prekeys
+import test_recovery
 import test_retention_basics
 from aiohttp.test_utils import TestServer
 from servers import PostgresServer, create_database, drop_database, loaded_conftest
@@ -53,6 +54,7 @@ MODULES = (
     test_limits_and_errors,
     test_policies,
     test_prekeys,
+    test_recovery,
     test_retention_basics,
 )
 RELAY_FIXTURES = {"relay", "small_relay", "make_relay"}
@@ -61,6 +63,8 @@ OTHER_FIXTURES = {"tmp_path"}
 SKIPPED: dict[str, str] = {
     "test_erasure_leaves_nothing_of_the_account_on_disk": "reads the SQLite file's bytes; "
     "on PostgreSQL, crypto-shredding is what reaches old pages (docs/scaling.md)",
+    "test_erasure_after_recovery_leaves_nothing_of_either_device": "reads the SQLite file's"
+    " bytes, as above",
 }
 # The imported tests look into the database with `sqlite3.connect(database_path)`; here
 # that name is swapped for `PostgresPeek`, which opens the relay's PostgreSQL database.

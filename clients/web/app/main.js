@@ -30,6 +30,7 @@ const SCREENS = {
   "group-invite": () => import("./screens/group-invite.js"),
   "group-join": () => import("./screens/group-join.js"),
 };
+  recovery: () => import("./screens/recovery.js"),
 
 // The desk roles (privacy officer, organisation admin): their screens by first path part,
 // the first one is where they land. Settings and safety numbers are shared with everyone.
@@ -146,6 +147,8 @@ function route() {
       if (!second) return { screen: "groups" };
       const id = decodeURIComponent(second);
       const part = hash.split("/")[3] || "";
+    case "recovery":
+      return caregiver ? { screen: "home" } : { screen: "recovery", id: decodeURIComponent(second) };
       if (part === "members") return { screen: "group-members", id };
       if (part === "invite" && !caregiver) return { screen: "group-invite", id };
       return { screen: "group", id };
@@ -167,6 +170,11 @@ let renderCount = 0;
  * Draw the screen for the current URL. A screen is built off-page and swapped in whole, so a
  * newer navigation that finishes first is never mixed with an older one. Each screen may
  * return {destroy} to unsubscribe from the messenger.
+/** The recovery screen, and the join screen opened from a recovery link (issue 20). */
+function needsRecoveryWords(screen) {
+  return screen === "recovery" || (screen === "join" && /[#&]account=/.test(app.pendingInvite || ""));
+}
+
  */
 async function render() {
   const ticket = ++renderCount;
@@ -180,6 +188,7 @@ async function render() {
   if (ticket !== renderCount) {
     screen?.destroy?.(); // a newer navigation won
     return;
+    needsRecoveryWords(where.screen) ? loadPart("recovery") : null,
   }
   app.screen?.destroy?.();
   app.screen = screen;

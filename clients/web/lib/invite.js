@@ -7,15 +7,18 @@
 
 const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 const DEVICE_ID = /^[A-Za-z0-9_-]{43}$/;
+const ACCOUNT_ID = /^acc_[A-Za-z0-9_-]{22}$/;
 
-/** {relayUrl (or null), token, fingerprint (or null)} from a link or a bare token. */
+/** {relayUrl (or null), token, fingerprint (or null), account (or null)} from a link or a
+ * bare token. `account` is set for a recovery link (`…&account=ID`, PROTOCOL §4.2): the app
+ * repeats it to the relay, which refuses the link for any other account. */
 export function parseInvite(invite) {
   const text = String(invite ?? "").trim();
-  if (!text.includes("#")) return { relayUrl: null, token: text, fingerprint: null };
+  if (!text.includes("#")) return { relayUrl: null, token: text, fingerprint: null, account: null };
   const hash = text.indexOf("#");
   const fields = new URLSearchParams(text.slice(hash + 1));
   const token = fields.get("invite");
-  if (!token) return { relayUrl: null, token: "", fingerprint: null };
+  if (!token) return { relayUrl: null, token: "", fingerprint: null, account: null };
   let relayUrl = null;
   try {
     relayUrl = new URL(text.slice(0, hash)).origin;
@@ -23,7 +26,13 @@ export function parseInvite(invite) {
     relayUrl = null;
   }
   const fingerprint = fields.get("fp");
-  return { relayUrl, token, fingerprint: fingerprint && DEVICE_ID.test(fingerprint) ? fingerprint : null };
+  const account = fields.get("account");
+  return {
+    relayUrl,
+    token,
+    fingerprint: fingerprint && DEVICE_ID.test(fingerprint) ? fingerprint : null,
+    account: account && ACCOUNT_ID.test(account) ? account : null,
+  };
 }
 
 export const looksLikeToken = (token) => TOKEN.test(token);

@@ -103,6 +103,7 @@ export class Messenger extends Emitter {
     });
     this.#link.on("case_changed", () => this.#refreshCases().catch(() => {}));
     this.#link.on("delivered", ({ ids }) => this.#onDelivered(ids).catch(() => {}));
+    this.#link.on("undeliverable", ({ ids }) => this.#onUndeliverable(ids).catch(() => {}));
     this.#link.on("devices_changed", ({ account }) => this.#onDevicesChanged(account));
     this.#link.on("prekeys_low", ({ as }) => {
       if (as) this.groups.topUp(as).catch(() => {});
@@ -253,7 +254,7 @@ export class Messenger extends Emitter {
 
   async register(inviteLink) {
     if (this.registered) throw new RelayError("already_registered", "this browser is registered");
-    const { token, fingerprint } = parseInvite(inviteLink);
+    const { token, fingerprint, account } = parseInvite(inviteLink);
     if (!looksLikeToken(token)) throw new RelayError("invite_invalid", "the link holds no invite");
     await this.#holdDevice();
     if (!this.#secure) {
@@ -265,7 +266,7 @@ export class Messenger extends Emitter {
     }
     let identity;
     try {
-      identity = await this.#link.register(token);
+      identity = await this.#link.register(token, account);
     } catch (error) {
       if (!(error instanceof RelayError) || error.code !== "device_exists") throw error;
       await this.#link.start();
@@ -618,6 +619,27 @@ export class Messenger extends Emitter {
     }
   }
 
+  /** The relay says these envelopes of ours waited for a device that a recovery revoked
+   * (PROTOCOL §4.2): they will never arrive. A message none of whose copies arrived says
+   * "niet aangekomen", so the sender knows to send it again; never silently lost. */
+  #onUndeliverable(ids) {
+    return this.#serially(async () => {
+      const keys = new Set();
+      for (const id of Array.isArray(ids) ? ids : []) {
+        const key = this.#sentEnvelopes.get(id);
+        if (key !== undefined) keys.add(key);
+        this.#sentEnvelopes.delete(id);
+      }
+      for (const key of keys) {
+        const record = await this.#store.get("messages", key).catch(() => null);
+        if (!record || record.status !== "sent") continue;
+        record.status = "undelivered";
+        await this.#store.write([["put", "messages", record]]);
+        await this.#announceStatus(record);
+      }
+    });
+  }
+
   async markRead(conversationId) {
     this.#requireUnlocked();
     const records = await this.#store.messagesOf(conversationId);
@@ -850,6 +872,13 @@ export class Messenger extends Emitter {
 
   async createInvite(role = "caregiver") {
     const reply = await this.#link.request("invite_create", { role });
+    return inviteOf(reply, this.deviceId);
+  }
+
+  /** A worker's one-time recovery invite (24 hours) for a caregiver on their case whose
+   * phone lost its keys: the same account comes back on a new phone (PROTOCOL §4.2). */
+  async createRecovery(accountId) {
+    const reply = await this.#link.request("recovery_create", { account: accountId });
     return inviteOf(reply, this.deviceId);
   }
 

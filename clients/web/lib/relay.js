@@ -26,7 +26,15 @@ const BACKOFF_MS = [1000, 2000, 4000, 8000, 16000, 30000];
 export const authMessage = (relayId, nonce) => concat([AUTH_DOMAIN, relayId, nonce]);
 
 /** Events the relay pushes that the app cares about (deliver is handled here). */
-const PUSHED = ["case_changed", "delivered", "devices_changed", "group_changed", "prekeys_low", "relay_error"];
+const PUSHED = [
+  "case_changed",
+  "delivered",
+  "devices_changed",
+  "group_changed",
+  "prekeys_low",
+  "relay_error",
+  "undeliverable",
+];
 
 export class Connection extends Emitter {
   #socket = null;
@@ -98,10 +106,11 @@ export class Connection extends Emitter {
     return this.#signIn("auth", { device: this.signer.deviceId, signature: b64url(signature) }, relayId);
   }
 
-  async register(token) {
+  async register(token, account = null) {
     const { relayId, nonce } = await this.open(null);
     const signature = this.signer.signChallenge(concat([relayId, nonce]));
     const data = { invite: token, device: this.signer.deviceId, signature: b64url(signature) };
+    if (account) data.account = account; // a recovery link names its account (PROTOCOL §4.2)
     return this.#signIn("register", data, relayId);
   }
 
@@ -236,12 +245,12 @@ export class Link extends Emitter {
   }
 
   /** Register with an invite token; on success this connection is kept up like any other. */
-  async register(token) {
+  async register(token, account = null) {
     if (this.state !== "offline") this.stop();
     this.#move("start");
     const connection = this.#newConnection();
     try {
-      const identity = await connection.register(token);
+      const identity = await connection.register(token, account);
       this.#options.onIdentity?.(identity);
       this.#wanted = true;
       this.#adopt(connection);

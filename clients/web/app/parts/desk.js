@@ -35,6 +35,8 @@ export const EVENTS = [
   "device.revoked",
   "invite.created",
   "invite.redeemed",
+  "recovery.created",
+  "recovery.redeemed",
   "auth.failed_summary",
   "case.created",
   "case.member_added",

@@ -396,6 +396,14 @@ export async function show(main, app, where, options = {}) {
           { href: `#/safety/${encodeURIComponent(conversation.id)}`, class: "button" },
           t("safety_link"),
         ),
+        // A caregiver whose phone lost Steuntje comes back through a recovery code.
+        conversation.role === "caregiver"
+          ? h(
+              "a",
+              { href: `#/recovery/${encodeURIComponent(conversation.id)}`, class: "button" },
+              t("recovery_link"),
+            )
+          : null,
       ),
       form,
     );

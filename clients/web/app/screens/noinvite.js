@@ -12,6 +12,8 @@ export function show(main) {
       h("h1", { id: "noinvite-title" }, t("noinvite_title")),
       h("p", {}, t("noinvite_body")),
       h("p", {}, t("noinvite_how")),
+      // A wiped phone looks exactly like a new one (issue 20): say what to do then too.
+      h("p", {}, t("noinvite_lost")),
     ),
   );
 }

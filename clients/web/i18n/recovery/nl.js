@@ -1,0 +1,33 @@
+// Recovery (app/screens/recovery.js, app/screens/empty.js, issue 20): plain Dutch (B1).
+// A part of its own, so nobody downloads these words until a phone lost Steuntje.
+export default {
+  recovery_title: "Nieuwe telefoon of alles kwijt?",
+  recovery_intro:
+    "Heeft {name} een nieuwe telefoon, of is Steuntje leeg op de telefoon? Maak dan een herstelcode. Daarmee komt {name} terug in hetzelfde gesprek.",
+  recovery_warning:
+    "Let op: geef de code alleen aan {name} zelf. Doe het samen, aan tafel of in een videogesprek, en kijk goed of je echt met {name} praat.",
+  recovery_old_gone:
+    "De oude telefoon kan daarna niets meer. Oude berichten komen niet terug op de nieuwe telefoon.",
+  recovery_make: "Maak herstelcode",
+  recovery_making: "Herstelcode maken…",
+  recovery_ready: "Herstelcode klaar",
+  recovery_scan: "Laat {name} deze code scannen met de camera van de nieuwe telefoon.",
+  recovery_qr_label: "QR-code om terug te komen in Steuntje",
+  recovery_link_label: "Lukt scannen niet? Stuur deze link, bijvoorbeeld per sms of mail:",
+  recovery_valid_until: "Eén keer te gebruiken, geldig tot {date}. Een nieuwe code maakt deze ongeldig.",
+  recovery_failed: "De herstelcode is niet gemaakt. Probeer het nog eens.",
+  recovery_not_permitted: "Alleen een ondersteuner van {name} kan een herstelcode maken.",
+  recovery_offline: "Er is geen verbinding. Een herstelcode maken kan alleen met verbinding.",
+  recovery_done: "Gelukt! {name} heeft een nieuwe telefoon.",
+  recovery_compare: "Vergelijk het nieuwe veiligheidsnummer",
+  recovery_back: "Terug naar het gesprek",
+  empty_title: "Steuntje is leeg op deze telefoon",
+  empty_ask: "Vraag je ondersteuner om een nieuwe code.",
+  empty_why:
+    "Je oude berichten stonden alleen op je oude telefoon. Die komen niet terug, behalve als je Steuntje nog op een ander apparaat hebt.",
+  back_title: "Welkom terug",
+  back_body: "Je komt terug in je eigen gesprek met je ondersteuner.",
+  back_old_messages:
+    "Oude berichten komen niet terug: die stonden alleen op je oude telefoon. Je oude telefoon kan daarna niets meer in Steuntje.",
+  back_wrong_account: "Deze link is niet goed overgenomen. Vraag je ondersteuner om een nieuwe code.",
+};
