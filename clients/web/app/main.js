@@ -20,6 +20,7 @@ const SCREENS = {
   officer: () => import("./screens/officer.js"),
   "officer-holds": () => import("./screens/officer-holds.js"),
   "officer-requests": () => import("./screens/officer-requests.js"),
+  "officer-person": () => import("./screens/officer-person.js"),
   admin: () => import("./screens/admin.js"),
   "admin-invite": () => import("./screens/admin-invite.js"),
   "admin-policy": () => import("./screens/admin-policy.js"),
@@ -35,7 +36,12 @@ const SCREENS = {
 // The desk roles (privacy officer, organisation admin): their screens by first path part,
 // the first one is where they land. Settings and safety numbers are shared with everyone.
 const DESK_ROUTES = {
-  officer: { "": "officer", holds: "officer-holds", requests: "officer-requests" },
+  officer: {
+    "": "officer",
+    person: "officer-person",
+    holds: "officer-holds",
+    requests: "officer-requests",
+  },
   admin: { "": "admin", invite: "admin-invite", policy: "admin-policy", cases: "admin-cases" },
 };
 
@@ -214,6 +220,7 @@ async function render() {
 const DESK_NAV = {
   officer: [
     ["#/", "nav_audit", ["officer"]],
+    ["#/person", "nav_person", ["officer-person"]],
     ["#/holds", "nav_holds", ["officer-holds"]],
     ["#/requests", "nav_requests", ["officer-requests"]],
   ],

@@ -282,6 +282,7 @@ export default {
 
   // Privacy officer and organisation admin (screens/officer*.js, admin*.js).
   nav_audit: "Audit log",
+  nav_person: "By person",
   nav_holds: "Legal holds",
   nav_requests: "Requests",
   nav_accounts: "Accounts",

@@ -283,6 +283,7 @@ export default {
 
   // Privacy officer and organisation admin (screens/officer*.js, admin*.js).
   nav_audit: "Logboek",
+  nav_person: "Per persoon",
   nav_holds: "Bewaarplichten",
   nav_requests: "Verzoeken",
   nav_accounts: "Accounts",

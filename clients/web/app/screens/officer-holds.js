@@ -100,6 +100,7 @@ export async function show(main, app) {
       onYes: async () => {
         try {
           await m.request("legal_hold_lift", { hold: hold.id });
+          placed.forget(hold.reference); // its "geldt nu" would now be wrong
           fill(
             status,
             h("p", { class: "notice" }, t("holds_lifted", { reference: hold.reference })),
@@ -112,6 +113,7 @@ export async function show(main, app) {
     });
   }
 
+  const placed = placeForm(app, cases, refresh);
   main.append(
     h("h1", {}, t("holds_title")),
     h("p", {}, t("holds_intro")),
@@ -122,13 +124,16 @@ export async function show(main, app) {
       list,
       status,
     ),
-    placeForm(app, cases, refresh),
+    placed.form,
   );
   await refresh();
   return null;
 }
 
+/** The form to place a hold, and `forget(reference)`: clears the "now in force" note of a
+ * hold that was lifted since (issue 19 item 10: a lifted hold must read as lifted). */
 function placeForm(app, cases, refresh) {
+  let lastPlaced = null;
   const caseField = selectField(
     t("holds_case_label"),
     cases.map((item) => [
@@ -220,6 +225,7 @@ function placeForm(app, cases, refresh) {
               t("holds_placed", { reference: data.reference, case: reply.case }),
             ),
           );
+          lastPlaced = data.reference;
           reason.input.value = "";
           reference.input.value = "";
           await refresh();
@@ -241,5 +247,8 @@ function placeForm(app, cases, refresh) {
     result,
     button,
   );
-  return form;
+  const forget = (reference) => {
+    if (reference === lastPlaced) fill(result);
+  };
+  return { form, forget };
 }

@@ -1,0 +1,25 @@
+// The officer's "who did what with a person's data" screen (app/screens/officer-person.js):
+// loaded with loadPart("officer-desk") only when an officer opens it.
+export default {
+  person_title: "Who did what with a person's data",
+  person_intro: "Find everything the audit log knows about one person: what they did themselves, what others did with their data, across all their devices and cases, and who searched for them. Use it to answer an access request or a question from the Dutch Data Protection Authority.",
+  person_reference_label: "Number of the person or the case",
+  person_reference_hint: "The number the worker gave you with 'Privacy request for this caregiver' (starts with acc_), a case number (starts with case_) or a device's key.",
+  person_reason_label: "Reason for searching",
+  person_from_label: "From (day)",
+  person_to_label: "Up to and including (day)",
+  person_days_hint: "Days in Dutch time, midnight to midnight. Empty: everything.",
+  person_search: "Search",
+  person_none: "The audit log has nothing about this number. Is the number right? Once an account is erased, the person can no longer be found.",
+  person_found: "{count} entries about this person, oldest first. Your own search is one of them.",
+  person_caption: "Everything in the audit log about this person",
+  person_col_time: "When (Dutch time)",
+  person_col_what: "What happened",
+  person_col_who: "By whom",
+  person_col_about: "About",
+  person_col_why: "Why",
+  person_col_outcome: "Outcome",
+  person_no_reason: "no reason given",
+  person_more: "More entries",
+  person_invalid: "Enter a number starting with acc_ or case_, or a device's key (43 characters).",
+};

@@ -1,0 +1,25 @@
+// The officer's "who did what with a person's data" screen (app/screens/officer-person.js):
+// loaded with loadPart("officer-desk") only when an officer opens it.
+export default {
+  person_title: "Wie deed wat met iemands gegevens",
+  person_intro: "Zoek alles wat het logboek over één persoon weet: wat die persoon zelf deed, wat anderen met de gegevens deden, met al hun apparaten en dossiers, en wie er naar hen zocht. Zo beantwoord je een inzageverzoek of een vraag van de Autoriteit Persoonsgegevens.",
+  person_reference_label: "Nummer van de persoon of het dossier",
+  person_reference_hint: "Het nummer dat de ondersteuner je gaf bij 'Privacyverzoek voor deze mantelzorger' (begint met acc_), een dossiernummer (begint met case_) of de sleutel van een apparaat.",
+  person_reason_label: "Reden voor het zoeken",
+  person_from_label: "Vanaf (dag)",
+  person_to_label: "Tot en met (dag)",
+  person_days_hint: "Dagen in Nederlandse tijd, van middernacht tot middernacht. Leeg: alles.",
+  person_search: "Zoek",
+  person_none: "Het logboek heeft niets over dit nummer. Klopt het nummer? Na het wissen van een account is de persoon niet meer te vinden.",
+  person_found: "{count} regels over deze persoon, de oudste eerst. Je zoekactie staat er zelf ook in.",
+  person_caption: "Alles in het logboek over deze persoon",
+  person_col_time: "Wanneer (Nederlandse tijd)",
+  person_col_what: "Wat er gebeurde",
+  person_col_who: "Door wie",
+  person_col_about: "Waarover",
+  person_col_why: "Waarom",
+  person_col_outcome: "Uitkomst",
+  person_no_reason: "geen reden opgegeven",
+  person_more: "Meer regels",
+  person_invalid: "Vul een nummer in dat begint met acc_ of case_, of de sleutel van een apparaat (43 tekens).",
+};

@@ -1,0 +1,108 @@
+"""The privacy officer answers "who accessed what about caregiver Ria" in the web app (issue
+19): from the account number the worker hands over to one complete timeline, in plain
+Dutch and Amsterdam time, with the officer's own search in it; a lifted hold reads as
+lifted on the holds screen. axe-core 0 violations at 1280 x 800 and at 200 % zoom (the
+same page in 640 x 400 CSS pixels), and no sideways scrolling at 320 px."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from test_app_support import (
+    Watch,
+    check_screen,
+    clear_screenshots,
+    decline_notifications,
+    expect,
+    new_phone,
+)
+
+pytestmark = pytest.mark.timeout(240)
+DESK = {"width": 1280, "height": 800}
+ZOOMED = {"width": 640, "height": 400}  # 1280 x 800 at 200 %
+
+
+async def officer_joins(page, admin) -> None:
+    await page.goto((await admin.create_invite("officer"))["link"])
+    await page.get_by_role("button", name="Doe mee").click()
+    await decline_notifications(page)
+    await expect(page.get_by_role("heading", name="Logboek", exact=True)).to_be_visible()
+
+
+async def place_and_lift(page, relay, case_id: str, artifacts: Path) -> None:
+    """Item 10: after lifting, nothing on the screen still says the hold is in force."""
+    await page.get_by_role("link", name="Bewaarplichten").click()
+    await page.get_by_label("Dossier of groep", exact=True).select_option(case_id)
+    await page.get_by_label("Reden", exact=True).fill("Klacht over het zorgplan")
+    await page.get_by_label("Kenmerk", exact=True).fill("KL-2026-19")
+    await page.get_by_role("button", name="Stel bewaarplicht in").click()
+    await expect(page.get_by_text("Bewaarplicht KL-2026-19 geldt nu")).to_be_visible()
+    await page.get_by_role("button", name="Opheffen: KL-2026-19").click()
+    await page.get_by_role("button", name="Ja, opheffen").click()
+    await expect(page.get_by_text("Bewaarplicht KL-2026-19 is opgeheven.")).to_be_visible()
+    await expect(page.get_by_text("geldt nu")).to_have_count(0)
+    await check_screen(page, artifacts, "01-hold-lifted")
+
+
+async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, artifacts) -> None:
+    clear_screenshots(artifacts)
+    admin, worker, ria = await relay.onboard()
+    (case,) = await worker.cases()
+    await ria.export()  # her own download: in her timeline
+    watch = Watch(relay.url)
+    context, page = await new_phone(browser, watch, DESK)
+    try:
+        await officer_joins(page, admin)
+        await place_and_lift(page, relay, case["id"], artifacts)
+        # The worker's "Privacyverzoek voor deze mantelzorger" hands over her account number.
+        handed_over = ria.account_id
+        started = time.perf_counter()
+        await page.get_by_role("link", name="Per persoon").click()
+        heading = page.get_by_role("heading", name="Wie deed wat met iemands gegevens")
+        await expect(heading).to_be_visible()
+        await check_screen(page, artifacts, "02-person-empty")
+        await page.get_by_label("Nummer van de persoon of het dossier").fill(handed_over)
+        await page.get_by_label("Reden voor het zoeken").select_option("data_subject_request")
+        await page.get_by_role("button", name="Zoek", exact=True).click()
+        timeline = page.get_by_role("table", name="Alles in het logboek over deze persoon")
+        await expect(timeline).to_be_visible()
+        took = time.perf_counter() - started
+        print(f"\nofficer answered 'who accessed what about Ria' in {took:.1f} s")
+        text = await timeline.inner_text()
+        for words, code in (
+            ("Dossier gemaakt", "case.created"),
+            ("Bewaarplicht ingesteld", "legal_hold.placed"),
+            ("Bewaarplicht opgeheven", "legal_hold.lifted"),
+            ("Gegevens gedownload", "export.made"),
+            ("Logboek doorzocht", "audit.queried"),  # this very search
+        ):
+            assert words in text and code in text, code
+        assert "acc_" not in text and "case_" not in text  # pseudonyms only
+        assert "Verzoek van de betrokkene (AVG)" in text  # the reason chosen, recorded
+        last = timeline.locator("tbody tr").last
+        await expect(last).to_contain_text("audit.queried")
+        await expect(last).to_contain_text("Privacy-functionaris")
+        # Amsterdam time with its offset (the fake clock is in summer time)
+        await expect(last.locator("td").first).to_contain_text("+02:00")
+        await expect(page.locator(".results-summary")).to_be_focused()
+        await check_screen(page, artifacts, "03-person-timeline")
+        await page.set_viewport_size(ZOOMED)
+        await check_screen(page, artifacts, "04-person-timeline-200pct")
+        await page.set_viewport_size(DESK)
+        # A case number finds the same person; a wrong number is said in words.
+        await page.get_by_label("Nummer van de persoon of het dossier").fill("hold_x")
+        await page.get_by_role("button", name="Zoek", exact=True).click()
+        await expect(page.get_by_role("alert")).to_contain_text("begint met acc_ of case_")
+        await page.get_by_label("Nummer van de persoon of het dossier").fill(case["id"])
+        await page.get_by_role("button", name="Zoek", exact=True).click()
+        await expect(timeline.locator("tbody tr").last).to_contain_text("audit.queried")
+        assert "Dossier gemaakt" in await timeline.inner_text()
+        watch.check()
+    finally:
+        await context.close()
+    # the searches were recorded with the reason chosen and the subject searched for
+    entries = await relay.ctx.storage.audit_entries(None, None, "audit.queried", -1, 1000)
+    subjects = [e for _, e in entries if e is not None and "subject" in e.query]
+    assert len(subjects) == 2 and subjects[0].reason == "data_subject_request"
