@@ -167,6 +167,17 @@ async def test_opens_at_the_newest_message_with_call_me_in_reach(
         await expect(page.get_by_text("Geen verbinding.")).to_be_hidden()
         await assert_in_reach(page, "Ik bel je morgen", "back online")
         await check_screen(page, artifacts, "04-back-online")
+
+        # A tapped notification: the service worker tells the page which conversation to
+        # open (sw.js "notificationclick"); here the page gets that message directly.
+        await page.get_by_role("link", name="Instellingen").click()
+        await expect(page.get_by_role("heading", name="Instellingen")).to_be_visible()
+        await page.evaluate(
+            "(hash) => navigator.serviceWorker.dispatchEvent("
+            "new MessageEvent('message', {data: {type: 'open', hash}}))",
+            f"#/chat/{worker.account_id}",
+        )
+        await assert_in_reach(page, "Ik bel je morgen", "after a tapped notification")
         watch.check()
     finally:
         await worker.close()
