@@ -79,7 +79,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         ctx.now,
         lambda device: device in ctx.by_device,
     )
-    ctx.router.committed = ctx.push.scheduler.committed
+    if ctx.config.push.enabled:
+        ctx.router.committed = ctx.push.scheduler.committed
     ctx.commits = CommitQueue(
         ctx.storage, ctx.clock, ctx.config.limits.mailbox_max_envelopes, ctx.router.stored
     )

@@ -109,7 +109,9 @@ class PushScheduler:
         hint = conversation_hint(subscription.hint_key, target.conversation)
         if hint in subscription.muted:
             return
-        if not await self._storage.push_claim(device, now, settings.interval_s):
+        # Pushed recently (the read says so): no write needed to know the claim would fail.
+        recent = target.pushed_at > now - settings.interval_s
+        if recent or not await self._storage.push_claim(device, now, settings.interval_s):
             wait = target.pushed_at + settings.interval_s - now
             self._again(device, seq, sender, max(wait, settings.delay_s))
             return

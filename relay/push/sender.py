@@ -15,6 +15,8 @@ from webpush import encryption, vapid
 
 REQUEST_TIMEOUT_S = 10.0
 JWT_LIFETIME_S = 12 * 3600  # RFC 8292 §2: at most 24 hours
+RESIGN_AFTER_S = 3600  # well inside the lifetime, so a token never expires in flight
+MAX_ORIGINS = 64  # push services are few; anything more is not worth keeping
 
 
 class Outcome(enum.Enum):
@@ -23,14 +25,10 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # anything else: try again with the next arrival
 
 
-def headers(
-    key: Vapid02, endpoint: str, contact: str, ttl_s: int, topic: str, now: float
-) -> dict[str, str]:
-    """RFC 8030 §5.2-5.4 and RFC 8292: one JWT per push service origin."""
-    parts = urlsplit(endpoint)
-    origin = f"{parts.scheme}://{parts.netloc}"
+def headers(authorization: dict[str, str], ttl_s: int, topic: str) -> dict[str, str]:
+    """RFC 8030 §5.2-5.4 with the VAPID header (RFC 8292) of the endpoint's origin."""
     return {
-        **vapid.sign(key, origin, contact, int(now) + JWT_LIFETIME_S),
+        **authorization,
         "TTL": str(ttl_s),
         # high: a caregiver wants to know now; the push says nothing more than that.
         "Urgency": "high",
@@ -54,6 +52,9 @@ class PushSender:
         self._contact = contact
         self._ttl_s = ttl_s
         self._session: aiohttp.ClientSession | None = None
+        # push service origin -> (Authorization header, when to sign anew): one ECDSA
+        # signature per origin per hour instead of one per push.
+        self._tokens: dict[str, tuple[dict[str, str], float]] = {}
         self.sent = 0  # counters for tests and the benchmark; never per-user data
         self.failed = 0
 
@@ -65,20 +66,28 @@ class PushSender:
             await self._session.close()
             self._session = None
 
+    def _authorization(self, endpoint: str, now: float) -> dict[str, str]:
+        """The VAPID header for the endpoint's origin, signed at most once an hour. `now`
+        is the real clock: the push service checks the JWT's expiry against its own."""
+        parts = urlsplit(endpoint)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        cached = self._tokens.get(origin)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        signed = vapid.sign(self._vapid, origin, self._contact, int(now) + JWT_LIFETIME_S)
+        if len(self._tokens) >= MAX_ORIGINS:
+            self._tokens.clear()
+        self._tokens[origin] = (signed, now + RESIGN_AFTER_S)
+        return signed
+
     async def send(self, subscription: PushSubscription, payload: bytes) -> Outcome:
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
             )
         body = encryption.encrypt(payload, subscription.p256dh, subscription.auth)
-        sent_headers = headers(
-            self._vapid,
-            subscription.endpoint,
-            self._contact,
-            self._ttl_s,
-            topic_for(subscription.hint_key),
-            time.time(),  # the JWT's expiry is checked by the push service's real clock
-        )
+        authorization = self._authorization(subscription.endpoint, time.time())
+        sent_headers = headers(authorization, self._ttl_s, topic_for(subscription.hint_key))
         try:
             async with self._session.post(
                 subscription.endpoint, data=body, headers=sent_headers, allow_redirects=False

@@ -22,6 +22,7 @@ KNOWN_PUSH_HOSTS = (
 
 @dataclass(frozen=True, slots=True)
 class PushSettings:
+    enabled: bool = True  # off: the relay never pushes (push_subscribe still stores)
     delay_s: float = 5.0  # wait this long: an open app acknowledges first and is not buzzed
     interval_s: int = 60  # at most one push per device per this many seconds
     ttl_s: int = 4 * 3600  # the push service may hold a push this long for an offline phone
@@ -61,7 +62,8 @@ class PushSettings:
 
     def with_env(self, environ: dict[str, str] | None = None) -> PushSettings:
         """STEUNTJE_PUSH_DELAY, STEUNTJE_PUSH_INTERVAL (seconds), STEUNTJE_PUSH_SERVICES
-        (comma-separated extra origins), STEUNTJE_PUSH_CONTACT (mailto: or https: URL)."""
+        (comma-separated extra origins), STEUNTJE_PUSH_CONTACT (mailto: or https: URL),
+        STEUNTJE_PUSH_ENABLED (0 or off: never push)."""
         env = os.environ if environ is None else environ
         changes: dict[str, object] = {}
         try:
@@ -75,6 +77,8 @@ class PushSettings:
             changes["extra_origins"] = tuple(
                 o.strip().rstrip("/") for o in env["STEUNTJE_PUSH_SERVICES"].split(",") if o.strip()
             )
+        if "STEUNTJE_PUSH_ENABLED" in env:
+            changes["enabled"] = env["STEUNTJE_PUSH_ENABLED"].strip().lower() not in ("0", "off")
         if "STEUNTJE_PUSH_CONTACT" in env:
             changes["contact"] = env["STEUNTJE_PUSH_CONTACT"]
         return replace(self, **changes).validated()
