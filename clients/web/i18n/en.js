@@ -84,6 +84,7 @@ export default {
   checkin_change: "Change",
   checkin_change_label: "Change: your answer to {question}",
   new_message_below: "New message",
+  messages_new_label: "New",
   chat_hint_close: "Got it",
 
   send_heart: "Send a heart",

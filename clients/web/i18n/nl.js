@@ -85,6 +85,7 @@ export default {
   checkin_change: "Wijzigen",
   checkin_change_label: "Wijzigen: je antwoord op {question}",
   new_message_below: "Nieuw bericht",
+  messages_new_label: "Nieuw",
   chat_hint_close: "Begrepen",
 
   send_heart: "Stuur een hartje",
