@@ -46,18 +46,55 @@ async def place_and_lift(page, relay, case_id: str, artifacts: Path) -> None:
     await check_screen(page, artifacts, "01-hold-lifted")
 
 
+async def worker_hands_over(worker, ria, admin, artifacts: Path) -> str:
+    """The worker invites Ria, Ria joins on her phone, and the worker's "Privacyverzoek
+    voor deze mantelzorger" on her conversation shows the number for the officer."""
+    await worker.goto((await admin.create_invite("worker"))["link"])
+    await worker.get_by_role("button", name="Doe mee").click()
+    await decline_notifications(worker)
+    await worker.get_by_role("link", name="Uitnodigen", exact=True).click()
+    await worker.get_by_label("Naam van de mantelzorger").fill("Ria")
+    await worker.get_by_role("button", name="Maak uitnodiging").click()
+    link = await worker.locator("#invite-link").get_attribute("href")
+    await worker.get_by_role("link", name="Mijn mantelzorgers").click()
+    await ria.goto(link)
+    await ria.get_by_role("button", name="Doe mee").click()
+    await decline_notifications(ria)
+    card = worker.locator("li.caregiver").filter(has_text="Ria")
+    await card.get_by_role("link", name="Open gesprek").click()
+    hand_off = worker.get_by_role("button", name="Privacyverzoek voor deze mantelzorger")
+    await hand_off.click()
+    await expect(hand_off).to_have_attribute("aria-expanded", "true")
+    number = (await worker.locator("code.account-number").inner_text()).strip()
+    await check_screen(worker, artifacts, "00-worker-privacy-request")
+    return number
+
+
+async def officer_exports(page, account: str) -> None:
+    """A data subject request: the officer downloads Ria's data (export.made)."""
+    await page.get_by_role("link", name="Verzoeken").click()
+    await page.get_by_label("Mantelzorger", exact=True).select_option(account)
+    await page.get_by_role("button", name="Download gegevens").click()
+    await expect(page.get_by_role("heading", name="De gegevens zijn klaar")).to_be_focused()
+
+
 async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, artifacts) -> None:
     clear_screenshots(artifacts)
-    admin, worker, ria = await relay.onboard()
-    (case,) = await worker.cases()
-    await ria.export()  # her own download: in her timeline
+    admin = relay.client()
+    await admin.register(await relay.invite("admin"))
     watch = Watch(relay.url)
-    context, page = await new_phone(browser, watch, DESK)
+    contexts = []
     try:
+        for viewport in (DESK, DESK, {"width": 360, "height": 740}):
+            contexts.append(await new_phone(browser, watch, viewport))
+        (_, page), (_, worker), (_, ria) = contexts
+        handed_over = await worker_hands_over(worker, ria, admin, artifacts)
+        assert handed_over.startswith("acc_")
+        (case,) = (await admin.request("cases_all", {}))["cases"]
+        assert case["caregiver"] == handed_over
         await officer_joins(page, admin)
         await place_and_lift(page, relay, case["id"], artifacts)
-        # The worker's "Privacyverzoek voor deze mantelzorger" hands over her account number.
-        handed_over = ria.account_id
+        await officer_exports(page, handed_over)
         started = time.perf_counter()
         await page.get_by_role("link", name="Per persoon").click()
         heading = page.get_by_role("heading", name="Wie deed wat met iemands gegevens")
@@ -101,7 +138,8 @@ async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, art
         assert "Dossier gemaakt" in await timeline.inner_text()
         watch.check()
     finally:
-        await context.close()
+        for context, _ in contexts:
+            await context.close()
     # the searches were recorded with the reason chosen and the subject searched for
     entries = await relay.ctx.storage.audit_entries(None, None, "audit.queried", -1, 1000)
     subjects = [e for _, e in entries if e is not None and "subject" in e.query]

@@ -284,6 +284,8 @@ export default {
   // Privacy officer and organisation admin (screens/officer*.js, admin*.js).
   nav_audit: "Audit log",
   nav_person: "By person",
+  privacy_request_button: "Privacy request for this caregiver",
+  privacy_request_text: "Does this caregiver ask what happened with their data, or do you want it checked? Give this number to the privacy officer. They enter it under 'By person' and see everything the audit log knows.",
   nav_holds: "Legal holds",
   nav_requests: "Requests",
   nav_accounts: "Accounts",
@@ -380,7 +382,7 @@ export default {
   officer_showing_other: "{count} entries found (numbers {first} to {last}).",
   officer_table_caption: "Entries found in the audit log",
   officer_col_index: "No.",
-  officer_col_time: "Time",
+  officer_col_time: "Time (Dutch time)",
   officer_col_event: "Event",
   officer_col_outcome: "Outcome",
   officer_col_actor: "By whom",

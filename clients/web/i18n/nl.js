@@ -285,6 +285,8 @@ export default {
   // Privacy officer and organisation admin (screens/officer*.js, admin*.js).
   nav_audit: "Logboek",
   nav_person: "Per persoon",
+  privacy_request_button: "Privacyverzoek voor deze mantelzorger",
+  privacy_request_text: "Vraagt deze mantelzorger wat er met de gegevens is gebeurd, of wil je dat laten nakijken? Geef dit nummer aan de privacy-functionaris. Die vult het in bij 'Per persoon' en ziet dan alles wat het logboek weet.",
   nav_holds: "Bewaarplichten",
   nav_requests: "Verzoeken",
   nav_accounts: "Accounts",
@@ -381,7 +383,7 @@ export default {
   officer_showing_other: "{count} regels gevonden (nummers {first} tot en met {last}).",
   officer_table_caption: "Gevonden regels in het logboek",
   officer_col_index: "Nr.",
-  officer_col_time: "Tijd",
+  officer_col_time: "Tijd (Nederlandse tijd)",
   officer_col_event: "Gebeurtenis",
   officer_col_outcome: "Uitkomst",
   officer_col_actor: "Door wie",

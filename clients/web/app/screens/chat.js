@@ -373,6 +373,7 @@ export async function show(main, app, where, options = {}) {
         h("button", { type: "submit", class: "primary" }, t("save")),
       ),
     );
+    const privacy = conversation.role === "caregiver" ? privacyHandOff() : null;
     const renameButton = h(
       "button",
       {
@@ -404,8 +405,36 @@ export async function show(main, app, where, options = {}) {
               t("recovery_link"),
             )
           : null,
+        privacy ? privacy.button : null,
       ),
       form,
+      privacy ? privacy.panel : null,
     );
+  }
+
+  /** "Privacyverzoek voor deze mantelzorger" (issue 19): the number the privacy officer
+   * needs to find everything the log holds about this caregiver. The relay knows no names;
+   * the worker's app alone ties this person to the number. */
+  function privacyHandOff() {
+    const panel = h(
+      "div",
+      { class: "card", id: uid("privacy-request"), hidden: true, tabindex: "-1" },
+      h("p", {}, t("privacy_request_text")),
+      h("p", {}, h("code", { class: "account-number" }, conversation.id)),
+    );
+    const button = h(
+      "button",
+      {
+        type: "button",
+        "aria-expanded": "false",
+        "aria-controls": panel.id,
+        onclick: () => {
+          toggle(button, panel);
+          if (!panel.hidden) panel.focus();
+        },
+      },
+      t("privacy_request_button"),
+    );
+    return { button, panel };
   }
 }

@@ -4,13 +4,12 @@
 
 import { fill, h } from "../dom.js";
 import { t, tn } from "../i18n.js";
+import { amsterdamDay, formatAmsterdam } from "../parts/amsterdam.js";
 import {
   EVENTS,
-  dateToUnix,
   downloadLink,
   eventLabel,
   failureNote,
-  formatDateTime,
   inputField,
   reasonField,
   reasonLabel,
@@ -133,10 +132,11 @@ function querySection(app) {
       onsubmit: (submitEvent) => {
         submitEvent.preventDefault();
         filters = { reason: reason.select.value };
-        const from = dateToUnix(since.input.value);
-        const to = dateToUnix(until.input.value, true);
-        if (from !== null) filters.since = from;
-        if (to !== null) filters.until = to;
+        // Days as the officer means them: midnight to midnight in Amsterdam.
+        const from = amsterdamDay(since.input.value);
+        const to = amsterdamDay(until.input.value);
+        if (from !== null) filters.since = from[0];
+        if (to !== null) filters.until = to[1];
         if (event.select.value) filters.event = event.select.value;
         pages.length = 0;
         load(-1);
@@ -177,7 +177,7 @@ function entryCells(entry) {
   );
   return [
     String(entry.index),
-    formatDateTime(entry.time),
+    formatAmsterdam(entry.time), // Amsterdam time with its offset; the bundle keeps UTC
     h(
       "span",
       {},
@@ -245,8 +245,8 @@ function drawExport(result, reply, urls) {
           urls,
         ),
         downloadLink(
-          reply.csv,
-          "text/csv",
+          reply.csv, // ';', UTF-8 with BOM, Dutch headers: Excel opens it as it is
+          "text/csv;charset=utf-8",
           `steuntje-audit-${day}.csv`,
           t("officer_download_csv"),
           urls,
