@@ -125,6 +125,21 @@ async def on_policy_get(ctx: RelayContext, conn: Connection, data: Any) -> dict[
     }
 
 
+async def _tell_everyone(ctx: RelayContext) -> None:
+    """The organisation's limits bound every case and group: every open chat's timer note
+    and every group's banner must follow now, not after a reload. Each active account
+    hears `case_changed` for each of its cases and each group's members `group_changed`
+    (the apps re-read `policy_get` on either). An admin's rare action, so a walk over the
+    organisation's accounts and groups is affordable."""
+    from relay.handlers.groups import tell_groups
+
+    for account in await ctx.storage.list_accounts(ctx.org_id):
+        if account.status == "active":
+            for case in await ctx.storage.list_cases(account.id):
+                await notify_case_members(ctx, case.id, (account.id,))
+    await tell_groups(ctx, [str(g["id"]) for g in await ctx.storage.org_groups(ctx.org_id)])
+
+
 async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     device = conn.device
     if device is None:
@@ -178,5 +193,7 @@ async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[
         ] or [None]
         if view is not None:
             await notify_case_members(ctx, case_id, tuple(m.account_id for m in view.members))
+    else:
+        await _tell_everyone(ctx)
     result = await effective_for(ctx, case_id)
     return {"ok": True, "scope": scope, "version": version, "effective": describe(result)}
