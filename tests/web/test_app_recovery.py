@@ -144,6 +144,17 @@ async def test_a_wiped_phone_comes_back_into_the_same_case(browser, relay, artif
         await worker.get_by_role("link", name="Terug naar overzicht").click()
         card = worker.locator("li.caregiver").filter(has_text="Ans")
         await expect(card.locator("svg.chart circle")).to_have_count(2)  # the chart goes on
+
+        # Settings say whether this browser promised to keep Steuntje, and what helps.
+        await phone.get_by_role("link", name="Instellingen").click()
+        await expect(phone.get_by_role("heading", name="Instellingen")).to_be_visible()
+        storage = phone.get_by_role("region", name="Steuntje bewaren op deze telefoon")
+        if await phone.evaluate("navigator.storage.persisted()"):
+            await expect(storage).to_have_count(0)
+        else:
+            await expect(storage).to_contain_text("Zet Steuntje op je beginscherm")
+            await expect(storage).to_contain_text("Vraag je ondersteuner om een nieuwe code")
+        await check_screen(phone, artifacts, "05-caregiver-settings-storage")
         watch.check()
     finally:
         await worker_context.close()

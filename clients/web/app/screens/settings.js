@@ -15,6 +15,11 @@ export async function show(main, app) {
   main.append(h("h1", {}, t("settings_title")));
   main.append(languageSection(app));
   if (app.installPrompt) main.append(installSection(app));
+  // Whether the browser keeps this phone's keys (issue 20): said only when it does not.
+  const storage = await import("../parts/storage.js")
+    .then((part) => part.storageSection())
+    .catch(() => null); // offline before it was ever loaded: Settings works without it
+  if (storage) main.append(storage);
   main.append(await receiptsSection(app));
   // Notifications: a part of its own, loaded only here and after joining.
   main.append(await (await import("../parts/notifications.js")).settingsSection(app));

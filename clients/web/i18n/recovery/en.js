@@ -29,5 +29,12 @@ export default {
   back_body: "You are coming back into your own conversation with your support worker.",
   back_old_messages:
     "Old messages do not come back: they were only on your old phone. Your old phone can do nothing in Steuntje after this.",
+  storage_title: "Keeping Steuntje on this phone",
+  storage_not_kept:
+    "Your browser does not promise to keep Steuntje. If your phone runs out of space, or you do not open Steuntje for a long time, the browser may delete everything of Steuntje.",
+  storage_home_screen: "Put Steuntje on your home screen. Then it is kept better.",
+  storage_iphone:
+    "On an iPhone: tap the share button (a square with an arrow up) and choose 'Add to Home Screen'. Then Safari does not delete Steuntje after 7 days.",
+  storage_if_lost: "Is Steuntje empty anyway? Ask your support worker for a new code. Then you come back into the same conversation.",
   back_wrong_account: "This link was not copied correctly. Ask your support worker for a new code.",
 };

@@ -29,5 +29,12 @@ export default {
   back_body: "Je komt terug in je eigen gesprek met je ondersteuner.",
   back_old_messages:
     "Oude berichten komen niet terug: die stonden alleen op je oude telefoon. Je oude telefoon kan daarna niets meer in Steuntje.",
+  storage_title: "Steuntje bewaren op deze telefoon",
+  storage_not_kept:
+    "Je browser belooft niet dat hij Steuntje bewaart. Raakt je telefoon vol, of open je Steuntje lang niet, dan kan de browser alles van Steuntje wissen.",
+  storage_home_screen: "Zet Steuntje op je beginscherm. Dan blijft het beter bewaard.",
+  storage_iphone:
+    "Op een iPhone: tik op de deelknop (een vierkantje met een pijl omhoog) en kies 'Zet op beginscherm'. Dan wist Safari Steuntje niet na 7 dagen.",
+  storage_if_lost: "Is Steuntje toch leeg? Vraag je ondersteuner om een nieuwe code. Dan kom je terug in hetzelfde gesprek.",
   back_wrong_account: "Deze link is niet goed overgenomen. Vraag je ondersteuner om een nieuwe code.",
 };
