@@ -263,3 +263,21 @@ async def test_a_node_acts_only_on_well_formed_notes_from_other_nodes(relay, cap
     assert caregiver.connected and caregiver.revoked is None
     heard_from_other_node(relay.ctx, {"drop": [caregiver.device_id], "reason": "replaced"})
     await cut_off(caregiver, "replaced")
+
+
+async def test_prekeys_low_reaches_a_device_on_the_other_node(cluster: Cluster):
+    """A member on node A drains the one-time prekeys of a device connected to node B: the
+    device hears `prekeys_low` there, so it tops them up before they run out."""
+    from crypto import DeviceKeys
+    from steuntje_client import DeviceKey
+
+    await cluster.start(2)
+    admin, worker, _ = await cluster.onboard(0, 0, 0)
+    keys = DeviceKeys.generate(1_790_000_000, one_time_prekeys=12)
+    caregiver = cluster.client(1, DeviceKey.from_seed(keys.identity.signing_seed))
+    await caregiver.register((await worker.create_invite("caregiver"))["link"])
+    one_time = [(key_id, key.public_key) for key_id, key in keys.one_time_prekeys.items()]
+    await caregiver.upload_prekeys(keys.bundle().to_bytes()[:229], one_time)
+    for _ in range(2):
+        await worker.fetch_prekeys(caregiver.device_id)  # on node A
+    assert await asyncio.wait_for(caregiver.prekeys_low.get(), WAIT) == 10

@@ -119,6 +119,7 @@ async def on_prekeys_status(ctx: RelayContext, conn: Connection, data: Any) -> d
 
 
 async def tell_prekeys_low(ctx: RelayContext, device_id: str, remaining: int) -> None:
-    conn = ctx.by_device.get(device_id)
-    if conn is not None:
-        await ctx.sio.emit("prekeys_low", {"one_time": remaining}, to=conn.sid)
+    """To the device's room, not a connection of this node: the fetcher may be on another
+    node than the device whose prekeys it took (python-socketio's Redis manager carries
+    a room emit across)."""
+    await ctx.sio.emit("prekeys_low", {"one_time": remaining}, room=device_room(device_id))
