@@ -516,7 +516,7 @@ async def test_the_account_export_lists_memberships_without_names(relay):
     assert mine["your_handles"] == {ann.id: ann.client.device_id}
     assert mine["members"] == 3 and mine["role"] == "member"
     page = (await ann.client.request("account_export"))["html"]
-    assert "Uw groepen (1)" in page and group.id in page and "deelnemer" in page
+    assert "Je groepen (1)" in page and group.id in page and "deelnemer" in page
 
 
 async def test_group_handles_have_their_own_prekey_fetch_budget(small_relay):
