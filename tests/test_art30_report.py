@@ -78,3 +78,19 @@ async def test_a_download_gives_the_lifetime_the_policy_set(relay):
     await admin.request("policy_set", {"document": POLICY})
     page = (await caregiver.export())["html"]
     assert "Na 7 dagen" in page and "14 dagen" not in page
+
+
+async def test_the_desk_screens_get_the_same_report_from_policy_get(relay):
+    admin, worker, caregiver = await relay.onboard()
+    officer = relay.client()
+    await officer.register((await admin.create_invite("officer"))["link"])
+    before = (await officer.request("policy_get", {}))["report"]
+    assert "14 days" in row(before, "envelopes:")["kept_for"]  # nothing set yet: defaults
+    await admin.request("policy_set", {"document": POLICY})
+    for reader in (officer, admin):
+        rows = (await reader.request("policy_get", {}))["report"]
+        assert "7 days" in row(rows, "envelopes:")["kept_for"]
+        assert "2 years" in row(rows, "audit log entries")["kept_for"]
+    data = str(relay.ctx.config.data_dir)
+    printed = await asyncio.to_thread(report, "--format", "json", "--data", data)
+    assert json.loads(printed.stdout) == rows  # the screen and the CLI say the same

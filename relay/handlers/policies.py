@@ -16,11 +16,13 @@ from relay.notify import notify_case_members
 from relay.policies import effective_for, load
 from retention import (
     PolicyError,
+    PurgeSchedule,
     case_from_dict,
     case_to_dict,
     effective,
     organisation_from_dict,
     organisation_to_dict,
+    report,
 )
 from retention.durations import format_duration
 from retention.policy import OFF
@@ -90,6 +92,14 @@ def _scope_field(data: dict[str, Any]) -> tuple[Any, bool]:
     return data.get("case"), False
 
 
+def art30_rows(ctx: RelayContext, org: Any) -> list[dict[str, str]]:
+    """The Art. 30 table (retention/report.py) for the policy in force, this relay's purge
+    interval and database: what `steuntje retention report` prints, for the desk screens."""
+    schedule = PurgeSchedule(interval=int(ctx.config.purge_interval_s))
+    backend = "postgresql" if ctx.config.database_url else "sqlite"
+    return [row.as_dict() for row in report(org, schedule, backend=backend)]
+
+
 async def on_policy_get(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     data = data if isinstance(data, dict) else {}
     org, cases, documents = await load(ctx)
@@ -112,6 +122,7 @@ async def on_policy_get(ctx: RelayContext, conn: Connection, data: Any) -> dict[
             "organisation": organisation_to_dict(org),
             "version": version,
             "effective": describe(effective(org)),
+            "report": art30_rows(ctx, org),
         }
     if not isinstance(case_id, str) or not SERVER_ID.fullmatch(case_id):
         raise RelayError(Code.MALFORMED, "Field 'case' must be a case id.")
