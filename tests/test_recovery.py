@@ -70,9 +70,7 @@ async def test_a_wiped_phone_comes_back_as_the_same_person_in_the_same_case(rela
     (welcome,) = await receive(new_phone, 1)
     assert welcome.body == b"welkom terug"  # and not the envelope meant for the old phone
     # The old phone's key can never sign in again, nor receive.
-    assert await refused_code(RelayClient(relay.url, old_phone.key).connect()) == (
-        "device_revoked"
-    )
+    assert await refused_code(RelayClient(relay.url, old_phone.key).connect()) == ("device_revoked")
     assert await refused_code(worker.send(old_phone.device_id, b"x")) == "unknown_device"
 
 
@@ -93,8 +91,9 @@ async def test_a_connected_old_device_is_cut_off_unless_kept(relay):
 
 
 async def test_the_worker_sees_a_new_safety_number(relay, tmp_path):
-    """End to end with the Python SecureClient: the worker's next message reaches the
-    new device, and the safety number for it differs from the old device's."""
+    """End to end with the Python SecureClient: the worker hears of the new device, the
+    message that waited for the old phone is sent again to the new one (undeliverable),
+    the worker's next message reaches it, and its safety number differs from the old one."""
     admin = relay.client()
     await admin.register(await relay.invite("admin"))
     worker = SecureClient(relay.url, DeviceKeys.generate(NOW, one_time_prekeys=5))
@@ -109,12 +108,22 @@ async def test_the_worker_sees_a_new_safety_number(relay, tmp_path):
         before = worker.safety_number(old.device_id, old.account_id)
         assert before is not None
         await old.close()
+        waiting = await worker.send_text(old.account_id, "Nooit opgehaald door de oude")
 
         link = (await worker.relay.create_recovery(old.account_id))["link"]
         new = SecureClient(relay.url, DeviceKeys.generate(NOW, one_time_prekeys=5))
         await new.register(link)
         assert new.account_id == old.account_id
-        await asyncio.wait_for(worker.relay.device_changes.get(), WAIT)
+        change = await asyncio.wait_for(worker.devices_changed.get(), WAIT)
+        assert (change.account_id, change.added, change.removed) == (
+            old.account_id,
+            (new.device_id,),
+            (old.device_id,),
+        )
+        assert len(await asyncio.wait_for(worker.resent.get(), WAIT)) == 1
+        again = await asyncio.wait_for(new.messages.get(), WAIT)
+        assert again.message.id == waiting.id  # the same message, not a copy of it
+        assert again.message.fields["text"] == "Nooit opgehaald door de oude"
         await worker.send_text(new.account_id, "Ben je er weer?")
         received = await asyncio.wait_for(new.messages.get(), WAIT)
         assert received.message.fields["text"] == "Ben je er weer?"
@@ -183,9 +192,7 @@ async def test_only_a_worker_on_the_case_issues_one(relay):
     # Not for a worker (a staff account is re-invited by an admin), nor by a caregiver or admin.
     assert await refused_code(worker.create_recovery(stranger.account_id)) == "not_permitted"
     for issuer in (caregiver, admin):
-        assert await refused_code(issuer.create_recovery(caregiver.account_id)) == (
-            "not_permitted"
-        )
+        assert await refused_code(issuer.create_recovery(caregiver.account_id)) == ("not_permitted")
     assert await refused_code(worker.create_recovery("acc_" + "A" * 22)) == "unknown_account"
 
 

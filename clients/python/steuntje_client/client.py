@@ -43,6 +43,7 @@ class Envelope:
 
 
 OnEnvelope = Callable[[Envelope], Awaitable[None] | None]
+OnNotice = Callable[[Any], Awaitable[None] | None]  # undeliverable ids, an account id
 
 
 def link_account(invite: str) -> str | None:
@@ -63,6 +64,8 @@ class RelayClient:
         key: DeviceKey,
         *,
         on_envelope: OnEnvelope | None = None,
+        on_undeliverable: OnNotice | None = None,
+        on_devices_changed: OnNotice | None = None,
         relay_id: bytes | None = None,
         last_seq: int = 0,
     ) -> None:
@@ -86,6 +89,8 @@ class RelayClient:
         self.group_changes: asyncio.Queue[str] = asyncio.Queue()  # group ids whose log grew
         self.relay_errors: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._on_envelope = on_envelope
+        # Besides the queues: a SecureClient re-sends and re-reads devices (recovery.py).
+        self._notice_handlers = {"undeliverable": on_undeliverable, "devices": on_devices_changed}
         self._sio = socketio.AsyncClient(reconnection=False)
         self._outgoing: list[tuple[str, str, bytes, asyncio.Future[str]]] = []
         self._flush_scheduled = False
@@ -401,12 +406,21 @@ class RelayClient:
         ids = data.get("ids") if isinstance(data, dict) else None
         if isinstance(ids, list):
             self.undeliverable.put_nowait([str(i) for i in ids])
+            await self._notice("undeliverable", [str(i) for i in ids])
 
     async def _on_case_changed(self, data: dict[str, Any]) -> None:
         self.case_changes.put_nowait(str(data.get("case")))
 
     async def _on_devices_changed(self, data: dict[str, Any]) -> None:
         self.device_changes.put_nowait(str(data.get("account")))
+        await self._notice("devices", str(data.get("account")))
+
+    async def _notice(self, kind: str, value: Any) -> None:
+        handler = self._notice_handlers[kind]
+        if handler is not None:
+            result = handler(value)
+            if inspect.isawaitable(result):
+                await result
 
     async def _on_prekeys_low(self, data: dict[str, Any]) -> None:
         if isinstance(data.get("as"), str):  # a group handle's prekeys, not the device's

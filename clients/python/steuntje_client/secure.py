@@ -38,6 +38,13 @@ from steuntje_client.groups import Groups
 from steuntje_client.keys import DeviceKey, b64url
 from steuntje_client.messages import InvalidMessage, Message, decode, encode
 from steuntje_client.prekeys import publish_prekeys
+from steuntje_client.recovery import (
+    DeviceBook,
+    DevicesChanged,
+    InFlight,
+    Resend,
+    resend_to_new_devices,
+)
 from steuntje_client.session_store import SessionStore, open_envelope
 
 
@@ -90,8 +97,16 @@ class SecureClient:
             url,
             DeviceKey.from_seed(keys.identity.signing_seed),
             on_envelope=self._on_envelope,
+            on_undeliverable=self._on_undeliverable,
+            on_devices_changed=self._on_devices_changed,
             last_seq=last_seq,
         )
+        # A correspondent's new device (a recovery, recovery.py): "nieuwe telefoon, compare
+        # the safety number"; and the messages sent again to it (envelope ids).
+        self.devices_changed: asyncio.Queue[DevicesChanged] = asyncio.Queue()
+        self.resent: asyncio.Queue[list[str]] = asyncio.Queue()
+        self._device_book = DeviceBook()
+        self._in_flight = InFlight()
         self.messages: asyncio.Queue[Received] = asyncio.Queue()
         self.prekeys_published: asyncio.Queue[int] = asyncio.Queue()  # relay's count after
         self.dropped = 0  # envelopes that did not decrypt or validate (counted, never logged)
@@ -218,6 +233,8 @@ class SecureClient:
         message = Message(kind, fields, account_id, self._now())
         plaintext = encode(message)
         targets = await self.relay.devices_of(account_id)
+        self._saw_devices(account_id, targets)
+        peers = list(targets)
         if account_id != self.account_id:
             own = await self.relay.devices_of(self.account_id)
             targets += [device for device in own if device != self.device_id]
@@ -236,9 +253,44 @@ class SecureClient:
             ready.append((device, result))
         if not ready and targets:
             raise RelayRefused("no_prekeys", "none of the recipient's devices has keys yet")
-        await asyncio.gather(*(self.relay.send(device, envelope) for device, envelope in ready))
+        sent = await asyncio.gather(*(self.relay.send(device, env) for device, env in ready))
+        for (device, _), envelope_id in zip(ready, sent, strict=True):
+            if device in peers and account_id != self.account_id:
+                self._in_flight.note(envelope_id, account_id, plaintext, peers)
         self.disappearing.keep(message, account_id, outgoing=True)
         return message
+
+    def _on_undeliverable(self, envelope_ids: list[str]) -> None:
+        async def send_again(resend: Resend) -> None:
+            sent = await resend_to_new_devices(
+                resend, self.relay.devices_of, self._encrypt_for, self.relay.send
+            )
+            if sent:
+                self.resent.put_nowait(sent)
+
+        for resend in self._in_flight.undeliverable(envelope_ids):
+            self._background(send_again(resend))
+
+    def _on_devices_changed(self, account_id: str) -> None:
+        if account_id == self.account_id:
+            return  # our own devices: the groups code handles those (groups.py)
+
+        async def reread() -> None:
+            try:
+                devices = await self.relay.devices_of(account_id)
+            except ClientError:  # erased, or no longer someone we may write to
+                return
+            self._saw_devices(account_id, devices)
+
+        self._background(reread())
+
+    def _saw_devices(self, account_id: str, devices: list[str]) -> None:
+        """Whichever read notices a change first (a send, or devices_changed) reports it."""
+        if account_id == self.account_id:
+            return
+        change = self._device_book.saw(account_id, devices)
+        if change is not None:
+            self.devices_changed.put_nowait(change)
 
     async def send_text(self, account_id: str, text: str) -> Message:
         return await self.send(account_id, "text", text=text)
