@@ -6,6 +6,7 @@ same page in 640 x 400 CSS pixels), and no sideways scrolling at 320 px."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from test_app_support import (
     Watch,
     check_screen,
     clear_screenshots,
-    decline_notifications,
     expect,
     new_phone,
 )
@@ -22,6 +22,14 @@ from test_app_support import (
 pytestmark = pytest.mark.timeout(240)
 DESK = {"width": 1280, "height": 800}
 ZOOMED = {"width": 640, "height": 400}  # 1280 x 800 at 200 %
+
+
+async def decline_notifications(page) -> None:
+    """Right after joining the app asks once about notifications (a dialog, or a card above
+    the screen): "Nu niet"."""
+    ask = page.locator("dialog.push-dialog, section.push-ask")
+    await ask.get_by_role("button", name="Nu niet").click()
+    await expect(ask).to_have_count(0)
 
 
 async def officer_joins(page, admin) -> None:
@@ -78,10 +86,42 @@ async def officer_exports(page, account: str) -> None:
     await expect(page.get_by_role("heading", name="De gegevens zijn klaar")).to_be_focused()
 
 
+async def register_page(page, artifacts: Path) -> None:
+    """Item 6: the Art. 30 table shows the policy the admin set (7 days, not 14), says so,
+    and downloads as a page for the register."""
+    await page.get_by_role("link", name="Register (AVG)").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("verwerkingsregister")
+    await expect(page.locator("main p.notice")).to_contain_text("versie 1")
+    table = page.get_by_role("table", name="Bewaartermijnen van Steuntje")
+    envelopes = table.locator("tbody tr").filter(has_text="envelopes:")
+    await expect(envelopes).to_contain_text("7 days")
+    await expect(envelopes).not_to_contain_text("14 days")
+    await expect(table.locator("tbody tr").filter(has_text="audit log entries")).to_contain_text(
+        "2 years"
+    )
+    await check_screen(page, artifacts, "05-register")
+    async with page.expect_download() as info:
+        await page.get_by_role("link", name="Download als pagina voor het register").click()
+    saved = await (await info.value).path()
+    text = await asyncio.to_thread(Path(saved).read_text, encoding="utf-8")
+    assert text.startswith("<!doctype html>") and "7 days" in text and "versie 1" in text
+    await page.set_viewport_size(ZOOMED)
+    await check_screen(page, artifacts, "06-register-200pct")
+    await page.set_viewport_size(DESK)
+
+
 async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, artifacts) -> None:
     clear_screenshots(artifacts)
     admin = relay.client()
     await admin.register(await relay.invite("admin"))
+    policy = {
+        "version": 1,
+        "envelope_lifetime": {"default": "7d", "minimum": "1d", "maximum": "30d"},
+        "disappearing_timer": {"default": "14d", "minimum": "1h", "maximum": "1y"},
+        "closed_case_lifetime": "90d",
+        "audit_retention": "2y",
+    }
+    await admin.request("policy_set", {"document": policy})
     watch = Watch(relay.url)
     contexts = []
     try:
@@ -136,6 +176,7 @@ async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, art
         await page.get_by_role("button", name="Zoek", exact=True).click()
         await expect(timeline.locator("tbody tr").last).to_contain_text("audit.queried")
         assert "Dossier gemaakt" in await timeline.inner_text()
+        await register_page(page, artifacts)
         watch.check()
     finally:
         for context, _ in contexts:

@@ -21,6 +21,7 @@ const SCREENS = {
   "officer-holds": () => import("./screens/officer-holds.js"),
   "officer-requests": () => import("./screens/officer-requests.js"),
   "officer-person": () => import("./screens/officer-person.js"),
+  art30: () => import("./screens/art30.js"),
   admin: () => import("./screens/admin.js"),
   "admin-invite": () => import("./screens/admin-invite.js"),
   "admin-policy": () => import("./screens/admin-policy.js"),
@@ -41,8 +42,15 @@ const DESK_ROUTES = {
     person: "officer-person",
     holds: "officer-holds",
     requests: "officer-requests",
+    register: "art30",
   },
-  admin: { "": "admin", invite: "admin-invite", policy: "admin-policy", cases: "admin-cases" },
+  admin: {
+    "": "admin",
+    invite: "admin-invite",
+    policy: "admin-policy",
+    cases: "admin-cases",
+    register: "art30",
+  },
 };
 
 const app = {
@@ -223,12 +231,14 @@ const DESK_NAV = {
     ["#/person", "nav_person", ["officer-person"]],
     ["#/holds", "nav_holds", ["officer-holds"]],
     ["#/requests", "nav_requests", ["officer-requests"]],
+    ["#/register", "nav_register", ["art30"]],
   ],
   admin: [
     ["#/", "nav_accounts", ["admin"]],
     ["#/invite", "nav_admin_invite", ["admin-invite"]],
     ["#/cases", "nav_cases", ["admin-cases"]],
     ["#/policy", "nav_policy", ["admin-policy"]],
+    ["#/register", "nav_register", ["art30"]],
   ],
 };
 

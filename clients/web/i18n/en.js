@@ -284,6 +284,7 @@ export default {
   // Privacy officer and organisation admin (screens/officer*.js, admin*.js).
   nav_audit: "Audit log",
   nav_person: "By person",
+  nav_register: "Record (GDPR)",
   privacy_request_button: "Privacy request for this caregiver",
   privacy_request_text: "Does this caregiver ask what happened with their data, or do you want it checked? Give this number to the privacy officer. They enter it under 'By person' and see everything the audit log knows.",
   nav_holds: "Legal holds",

@@ -285,6 +285,7 @@ export default {
   // Privacy officer and organisation admin (screens/officer*.js, admin*.js).
   nav_audit: "Logboek",
   nav_person: "Per persoon",
+  nav_register: "Register (AVG)",
   privacy_request_button: "Privacyverzoek voor deze mantelzorger",
   privacy_request_text: "Vraagt deze mantelzorger wat er met de gegevens is gebeurd, of wil je dat laten nakijken? Geef dit nummer aan de privacy-functionaris. Die vult het in bij 'Per persoon' en ziet dan alles wat het logboek weet.",
   nav_holds: "Bewaarplichten",
