@@ -14,6 +14,7 @@ import sqlite3
 
 import pytest
 from test_gdpr import audit_events
+from test_multinode import cluster  # noqa: F401 (a fixture)
 
 from crypto import DeviceKeys
 from helpers import WAIT, receive
@@ -257,3 +258,22 @@ async def test_erasure_after_recovery_leaves_nothing_of_either_device(relay):
     assert b"OUDE-TELEFOON-MARKER" not in on_disk
     for value in gone:
         assert value.encode() not in on_disk
+
+
+async def test_a_recovery_on_one_node_reaches_the_other(cluster):  # noqa: F811 (the fixture)
+    """The new phone registers on node A; the worker and the caregiver's kept-but-not-chosen
+    tablet are on node B: B drops the tablet, and the worker there hears of the new device
+    and of the envelope that will never reach the old phone (through Redis)."""
+    await cluster.start(2)
+    _, worker, phone = await cluster.onboard(0, 1, 1)
+    tablet = cluster.client(1)
+    await tablet.register((await phone.link_device())["link"])
+    await phone.close()
+    queued = await worker.send(phone.device_id, b"wacht op de oude telefoon")
+    new_phone = cluster.client(0)
+    await new_phone.register((await worker.create_recovery(phone.account_id))["link"])
+    await asyncio.wait_for(tablet.wait_closed(), WAIT)
+    assert tablet.revoked == "device_revoked"
+    assert await asyncio.wait_for(worker.undeliverable.get(), WAIT) == [queued]
+    assert await asyncio.wait_for(worker.device_changes.get(), WAIT) == phone.account_id
+    assert await worker.devices_of(phone.account_id) == [new_phone.device_id]
