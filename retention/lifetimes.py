@@ -40,7 +40,8 @@ LIFETIMES: tuple[Lifetime, ...] = (
         "accounts",
         ("id", "org_id", "role", "status", "created_at", "active_day", "flagged_at"),
         "who may sign in, with which role; no name, e-mail or phone number; the day of the"
-        " last sign-in and an inactivity flag, so accounts nobody uses can be removed",
+        " last sign-in and an inactivity flag, so accounts nobody uses can be removed (the"
+        " caregiver's workers see that day as 'laatst gebruikt')",
         "until the account is erased; revoked accounts stay as tombstones",
         "erasure; the hourly job (a closed case past its lifetime, an unused account)",
     ),

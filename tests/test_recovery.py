@@ -277,3 +277,19 @@ async def test_a_recovery_on_one_node_reaches_the_other(cluster):  # noqa: F811 
     assert await asyncio.wait_for(worker.undeliverable.get(), WAIT) == [queued]
     assert await asyncio.wait_for(worker.device_changes.get(), WAIT) == phone.account_id
     assert await worker.devices_of(phone.account_id) == [new_phone.device_id]
+
+
+async def test_workers_see_the_day_a_caregiver_last_used_the_app(relay):
+    """'Laatst gebruikt' in the caseload: who may have lost Steuntje on their phone."""
+    _, worker, caregiver = await relay.onboard()
+    day = relay.ctx.now() - relay.ctx.now() % 86_400
+    (case,) = await worker.cases()
+    assert case["caregiver_last_active_day"] == day  # joined today
+    await caregiver.close()
+    relay.clock.advance(3 * 86_400)
+    (case,) = await worker.cases()
+    assert case["caregiver_last_active_day"] == day  # not back since
+    back = relay.client(caregiver.key)
+    await back.connect()
+    (case,) = await worker.cases()
+    assert case["caregiver_last_active_day"] == day + 3 * 86_400

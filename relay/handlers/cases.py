@@ -77,6 +77,7 @@ async def on_case_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[s
                 ],
                 "closed_at": case.closed_at,
                 "caregiver_inactive_since": case.caregiver_flagged_at,
+                "caregiver_last_active_day": case.caregiver_active_day,
             }
             for case in cases
         ],

@@ -113,6 +113,9 @@ class CaseView:
     members: tuple[CaseMember, ...]
     closed_at: int | None = None  # when a worker or admin closed it (retention runs from then)
     caregiver_flagged_at: int | None = None  # the caregiver's account was flagged as unused
+    # The (UTC) day the caregiver last signed in: "laatst gebruikt", so a worker sees who may
+    # have lost access to their phone's Steuntje (issue 20).
+    caregiver_active_day: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

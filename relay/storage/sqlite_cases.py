@@ -130,13 +130,14 @@ class CasesSQL(SQLiteBase):
         def read() -> list[CaseView]:
             con = self._reader_con()
             cases = con.execute(
-                "SELECT c.id, c.caregiver_id, c.closed_at, a.flagged_at FROM cases c"
+                "SELECT c.id, c.caregiver_id, c.closed_at, a.flagged_at,"
+                " coalesce(a.active_day, a.created_at - a.created_at % 86400) FROM cases c"
                 " JOIN case_members m ON m.case_id = c.id JOIN accounts a ON a.id = c.caregiver_id"
                 " WHERE m.account_id = ? ORDER BY c.created_at, c.id",
                 (account_id,),
             ).fetchall()
             views = []
-            for case_id, caregiver_id, closed_at, flagged_at in cases:
+            for case_id, caregiver_id, closed_at, flagged_at, active_day in cases:
                 members = []
                 for member_id, role in con.execute(
                     "SELECT a.id, a.role FROM case_members m JOIN accounts a ON a.id = m.account_id"
@@ -152,7 +153,11 @@ class CasesSQL(SQLiteBase):
                         )
                     )
                     members.append(CaseMember(member_id, role, devices))
-                views.append(CaseView(case_id, caregiver_id, tuple(members), closed_at, flagged_at))
+                views.append(
+                    CaseView(
+                        case_id, caregiver_id, tuple(members), closed_at, flagged_at, active_day
+                    )
+                )
             return views
 
         return await self._read(read)
