@@ -225,9 +225,11 @@ async def test_the_audit_log_and_the_export_show_the_recovery(relay):
     (redeemed,) = audit_events(relay, "recovery.redeemed")
     assert redeemed.actor.role == "caregiver"
     assert len(audit_events(relay, "device.revoked")) == 1
-    found = await officer.request("audit_query", {"object": phone.account_id})
+    invite = [o.pseudonym for o in created.objects if o.type == "invite"]
+    assert invite == [o.pseudonym for o in redeemed.objects if o.type == "invite"]
+    found = await officer.request("audit_query", {"subject": phone.account_id})
     events = [entry["event"] for entry in found["entries"]]
-    assert "recovery.created" in events and "recovery.redeemed" in events
+    assert {"recovery.created", "recovery.redeemed", "device.revoked"} <= set(events)
 
     export = (await new_phone.export())["export"]
     devices = {d["id"]: d for d in export["devices"]}
