@@ -110,6 +110,20 @@ async def register_page(page, artifacts: Path) -> None:
     await page.set_viewport_size(DESK)
 
 
+async def in_english(page, artifacts: Path) -> None:
+    """Both new screens exist in English too (i18n.js warns about a missing string)."""
+    await page.get_by_role("link", name="Instellingen").click()
+    await page.get_by_label("English").check()
+    await page.get_by_role("link", name="By person").click()
+    await expect(
+        page.get_by_role("heading", name="Who did what with a person's data")
+    ).to_be_visible()
+    await check_screen(page, artifacts, "07-person-english")
+    await page.get_by_role("link", name="Record (GDPR)").click()
+    await expect(page.get_by_role("table", name="Steuntje's retention periods")).to_be_visible()
+    await check_screen(page, artifacts, "08-register-english")
+
+
 async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, artifacts) -> None:
     clear_screenshots(artifacts)
     admin = relay.client()
@@ -128,6 +142,8 @@ async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, art
         for viewport in (DESK, DESK, {"width": 360, "height": 740}):
             contexts.append(await new_phone(browser, watch, viewport))
         (_, page), (_, worker), (_, ria) = contexts
+        warnings: list[str] = []
+        page.on("console", lambda message: warnings.append(message.text))
         handed_over = await worker_hands_over(worker, ria, admin, artifacts)
         assert handed_over.startswith("acc_")
         (case,) = (await admin.request("cases_all", {}))["cases"]
@@ -177,7 +193,9 @@ async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, art
         await expect(timeline.locator("tbody tr").last).to_contain_text("audit.queried")
         assert "Dossier gemaakt" in await timeline.inner_text()
         await register_page(page, artifacts)
+        await in_english(page, artifacts)
         watch.check()
+        assert [text for text in warnings if "missing string" in text] == []
     finally:
         for context, _ in contexts:
             await context.close()
