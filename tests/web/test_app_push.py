@@ -8,6 +8,7 @@ tests/test_push.py (web-push-testing); this test starts where the push reaches t
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 
@@ -38,6 +39,17 @@ WORKER_STATE = """async () => { const c = await caches.open('steuntje-push');
   const r = await c.match('/push-state'); return r ? r.json() : null; }"""
 
 
+async def poll(page, script: str, what: str):  # type: ignore[no-untyped-def]
+    """Evaluate `script` (an async function) until it returns something; return that.
+    (wait_for_function does not wait for an async predicate's promise.)"""
+    deadline = asyncio.get_running_loop().time() + 15
+    while not (value := await page.evaluate(script)):
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)  # polling step of a condition wait
+    return value
+
+
 def unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -56,18 +68,23 @@ async def test_a_push_shows_only_the_fixed_words_and_opens_the_conversation(
         await page.get_by_role("button", name="Doe mee").click()
 
         # Asked once, in plain words, right after joining.
-        dialog = page.get_by_role("dialog", name="Een seintje als er iets is?")
-        await expect(dialog).to_be_visible()
-        await expect(dialog).to_contain_text("Je hebt een nieuw bericht")
+        question = page.get_by_role("dialog", name="Een seintje als er iets is?")
+        await expect(question).to_be_visible()
+        await expect(question).to_contain_text("Je hebt een nieuw bericht")
         await check_screen(page, artifacts, "push-ask")
-        await dialog.get_by_role("button", name="Ja, graag").click()
-        await expect(dialog).to_have_count(0)
+        await question.get_by_role("button", name="Ja, graag").click()
+        await expect(question).to_have_count(0)
         await page.evaluate(READY)
-        await page.wait_for_function(f"async () => Boolean(await ({WORKER_STATE})())")
+        # The worker's table is written once the answer is in (read in the poll that sees it).
+        state = await poll(
+            page,
+            f"async () => {{ const state = await ({WORKER_STATE})();"
+            " return state && Object.keys(state.open).length ? state : null; }",
+            "the service worker's table",
+        )
         hint_key = unb64url(await page.evaluate(HINT_KEY))
         worker_account = worker.relay.account_id
         hint = conversation_hint(hint_key, worker_account)
-        state = await page.evaluate(WORKER_STATE)
         assert state["open"][hint] == f"#/chat/{worker_account}"
 
         cdp = await context.new_cdp_session(page)
@@ -77,7 +94,11 @@ async def test_a_push_shows_only_the_fixed_words_and_opens_the_conversation(
             lambda e: registrations.extend(e["registrations"]),
         )
         await cdp.send("ServiceWorker.enable")
-        await page.wait_for_function("() => true")  # let the event arrive
+        deadline = asyncio.get_running_loop().time() + 15
+        while not any(r["scopeURL"].startswith(relay.url) for r in registrations):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("no service worker registration from DevTools")
+            await asyncio.sleep(0.05)  # polling step: the event arrives after enable
         (registration_id,) = {
             r["registrationId"] for r in registrations if r["scopeURL"].startswith(relay.url)
         }
@@ -102,11 +123,12 @@ async def test_a_push_shows_only_the_fixed_words_and_opens_the_conversation(
         await deliver("message", hint)
         await deliver("message", hint)  # a second arrival: still one notification
         # Read in the same poll that sees it: the second push replaces the first (one tag).
-        found = await page.wait_for_function(
+        shown = await poll(
+            page,
             f"async () => {{ const shown = await ({NOTIFICATIONS})();"
-            " return shown.length ? shown : null; }"
+            " return shown.length ? shown : null; }",
+            "the notification",
         )
-        shown = await found.json_value()
         assert shown == [
             {
                 "title": "Steuntje",
@@ -127,8 +149,10 @@ async def test_a_push_shows_only_the_fixed_words_and_opens_the_conversation(
 
         # A group push with a hint this phone does not know: the group words, opens the app.
         await deliver("group", "AAAAAAAAAAAAAAAA")
-        await page.wait_for_function(
-            f"async () => (await ({NOTIFICATIONS})()).some((n) => n.body.includes('groep'))"
+        await poll(
+            page,
+            f"async () => (await ({NOTIFICATIONS})()).some((n) => n.body.includes('groep'))",
+            "the group notification",
         )
         (group,) = [n for n in await page.evaluate(NOTIFICATIONS) if "groep" in n["body"]]
         assert group["body"] == "Nieuw bericht in je groep" and group["open"] == "#/"
