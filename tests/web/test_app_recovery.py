@@ -144,6 +144,7 @@ async def test_a_wiped_phone_comes_back_into_the_same_case(browser, relay, artif
         await worker.get_by_role("link", name="Terug naar overzicht").click()
         card = worker.locator("li.caregiver").filter(has_text="Ans")
         await expect(card.locator("svg.chart circle")).to_have_count(2)  # the chart goes on
+        await expect(card).to_contain_text("Laatst gebruikt:")  # who may have lost access
 
         # Settings say whether this browser promised to keep Steuntje, and what helps.
         await phone.get_by_role("link", name="Instellingen").click()

@@ -141,6 +141,7 @@ export default {
   caseload_count_other: "{count} caregivers",
   invite_new: "Invite a new caregiver",
   last_contact: "Last contact: {when}",
+  last_used: "Last used: {when}",
   no_answers_yet: "No answers to questions yet",
   badge_no_answer: "No answer to question yet",
   badge_mood_down: "Mood going down",

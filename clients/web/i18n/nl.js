@@ -142,6 +142,7 @@ export default {
   caseload_count_other: "{count} mantelzorgers",
   invite_new: "Nieuwe mantelzorger uitnodigen",
   last_contact: "Laatste contact: {when}",
+  last_used: "Laatst gebruikt: {when}",
   no_answers_yet: "Nog geen antwoorden op vragen",
   badge_no_answer: "Nog geen antwoord op vraag",
   badge_mood_down: "Stemming gaat omlaag",

@@ -511,6 +511,8 @@ export class Messenger extends Emitter {
         if (member.account === this.me?.accountId) continue;
         const entry = byAccount.get(member.account) ?? { id: member.account, role: member.role, cases: [] };
         entry.cases.push(item.id);
+        // "Laatst gebruikt": the day the caregiver last signed in (PROTOCOL §4.6).
+        if (item.caregiver === member.account) entry.lastUsedDay = item.caregiver_last_active_day ?? null;
         byAccount.set(member.account, entry);
       }
     }

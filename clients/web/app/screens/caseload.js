@@ -293,6 +293,10 @@ export async function show(main, app) {
           "ul",
           { class: "facts" },
           h("li", {}, t("last_contact", { when: formatAgo(facts.lastContact) })),
+          // Who may have lost Steuntje on their phone (issue 20): the day they last opened it.
+          conversation.lastUsedDay
+            ? h("li", {}, t("last_used", { when: formatAgo(conversation.lastUsedDay) }))
+            : null,
           facts.series.length ? null : h("li", {}, t("no_answers_yet")),
         ),
         badges.length ? h("p", {}, badges) : null,
