@@ -88,6 +88,13 @@ async def test_a_case_number_finds_everything_about_its_caregiver(relay):
     by_tablet = await timeline(officer, tablet.device_id)
     assert [e["index"] for e in by_account[:-1]] == [e["index"] for e in by_case]
     assert [e["index"] for e in by_tablet[:-1]] == [e["index"] for e in by_account]
+    # the reply names the person's pseudonyms, so a screen can say "this person"
+    reply = await officer.request("audit_query", {"subject": ria_case, "event": "case.created"})
+    (created,) = reply["entries"]
+    names = set(reply["pseudonyms"])
+    assert created["actor"]["pseudonym"] in names  # she made her case (with her invite)
+    assert {o["pseudonym"] for o in created["objects"]} <= names  # her case, her account
+    assert len(names) == 4  # her account, phone, tablet and case
     # the other caregiver's timeline has her own hold, and nothing of Ria's
     theirs = await timeline(officer, other.account_id)
     assert Counter(e["event"] for e in theirs)["legal_hold.placed"] == 1

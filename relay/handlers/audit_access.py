@@ -147,7 +147,10 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
                 if len(found) == limit:
                     break
     last = found[-1]["index"] if len(found) == limit else None
-    return {"ok": True, "entries": found, "next": last}
+    reply: dict[str, Any] = {"ok": True, "entries": found, "next": last}
+    if about is not None:  # which pseudonyms are the person's: "this person" on screen
+        reply["pseudonyms"] = sorted(about)
+    return reply
 
 
 def _matches(entry: Any, actor: str | None, target: str | None) -> bool:

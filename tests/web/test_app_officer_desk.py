@@ -174,7 +174,11 @@ async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, art
             assert words in text and code in text, code
         assert "acc_" not in text and "case_" not in text  # pseudonyms only
         assert "Verzoek van de betrokkene (AVG)" in text  # the reason chosen, recorded
+        # her own pseudonyms read "deze persoon"; the officer's are not hers
+        created = timeline.locator("tbody tr").filter(has_text="case.created")
+        await expect(created.locator("td").nth(2)).to_contain_text("(deze persoon)")
         last = timeline.locator("tbody tr").last
+        await expect(last.locator("td").nth(2)).not_to_contain_text("deze persoon")
         await expect(last).to_contain_text("audit.queried")
         await expect(last).to_contain_text("Privacy-functionaris")
         # Amsterdam time with its offset (the fake clock is in summer time)

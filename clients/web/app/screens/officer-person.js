@@ -37,6 +37,7 @@ export async function show(main, app) {
   const results = h("div", { "aria-live": "polite" });
   const button = h("button", { type: "submit", class: "primary" }, t("person_search"));
   const shown = [];
+  const mine = new Set(); // the person's own pseudonyms (account, devices, cases)
 
   async function load(filters, after) {
     button.disabled = true;
@@ -47,6 +48,7 @@ export async function show(main, app) {
         limit: PAGE_SIZE,
       });
       shown.push(...(reply.entries || []));
+      for (const name of reply.pseudonyms || []) mine.add(name);
       draw(filters, reply.next);
     } catch (failure) {
       fill(results, failureNote(failure, { subject: t("person_reference_label") }));
@@ -81,7 +83,7 @@ export async function show(main, app) {
           t("person_col_why"),
           t("person_col_outcome"),
         ],
-        shown.map(cells),
+        shown.map((entry) => cells(entry, mine)),
       ),
       more,
     );
@@ -109,6 +111,7 @@ export async function show(main, app) {
         if (first) filters.since = first[0];
         if (last) filters.until = last[1];
         shown.length = 0;
+        mine.clear();
         fill(results, h("p", { class: "hint" }, t("desk_loading")));
         load(filters, -1).then(() => results.querySelector(".results-summary")?.focus());
       },
@@ -129,13 +132,16 @@ export async function show(main, app) {
   return null;
 }
 
-function cells(entry) {
+/** One timeline row; `mine` marks the person's own pseudonyms as "deze persoon". */
+function cells(entry, mine) {
   if (entry.removed) return ["—", t("officer_entry_removed"), "—", "—", "—", "—"];
   const actor = entry.actor || {};
+  const theirs = (pseudonym) => (mine.has(pseudonym) ? ` (${t("person_this_person")})` : "");
   const who = h(
     "span",
     {},
     roleLabel(actor.role || "system"),
+    actor.pseudonym ? theirs(actor.pseudonym) : null,
     actor.pseudonym ? h("br") : null,
     actor.pseudonym ? h("code", { class: "pseudonym" }, actor.pseudonym) : null,
   );
@@ -146,7 +152,7 @@ function cells(entry) {
       h(
         "li",
         {},
-        `${t(`object_${object.type}`)}: `,
+        `${t(`object_${object.type}`)}${theirs(object.pseudonym)}: `,
         h("code", { class: "pseudonym" }, object.pseudonym),
       ),
     ),

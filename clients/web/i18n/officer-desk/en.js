@@ -19,6 +19,7 @@ export default {
   person_col_about: "About",
   person_col_why: "Why",
   person_col_outcome: "Outcome",
+  person_this_person: "this person",
   person_no_reason: "no reason given",
   person_more: "More entries",
   person_invalid: "Enter a number starting with acc_ or case_, or a device's key (43 characters).",

@@ -19,6 +19,7 @@ export default {
   person_col_about: "Waarover",
   person_col_why: "Waarom",
   person_col_outcome: "Uitkomst",
+  person_this_person: "deze persoon",
   person_no_reason: "geen reden opgegeven",
   person_more: "Meer regels",
   person_invalid: "Vul een nummer in dat begint met acc_ of case_, of de sleutel van een apparaat (43 tekens).",
