@@ -70,7 +70,7 @@ function showDialog(content, buttons) {
     button.addEventListener("click", async () => {
       dialog.close();
       dialog.remove();
-      before?.focus?.();
+      before?.focus?.({ preventScroll: true }); // the conversation stays where it was
       await action();
     });
     row.append(button);
