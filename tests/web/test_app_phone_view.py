@@ -12,6 +12,7 @@ sleeps: every wait is on something visible.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from pathlib import Path
@@ -53,10 +54,10 @@ IN_REACH = """(el) => {
 
 async def notifications_later(page) -> None:
     """Right after joining the app asks once whether the phone may say that something
-    arrived (parts/notifications.js, a modal dialog); this caregiver answers "Nu niet"."""
-    dialog = page.locator("dialog.push-dialog")
-    await dialog.get_by_role("button", name="Nu niet").click()
-    await expect(dialog).to_have_count(0)
+    arrived (parts/notifications.js); this caregiver answers "Nu niet"."""
+    later = page.get_by_role("button", name="Nu niet")
+    await later.click()
+    await expect(later).to_have_count(0)
 
 
 async def assert_in_reach(page, newest: str, when: str) -> None:
@@ -215,6 +216,19 @@ async def test_call_me_waits_for_the_worker_and_every_tap_answers(
         assert reach["inside"] and reach["centre"], f"the focused face is covered: {reach}"
         await first.get_by_role("button", name="Heel goed").click()
         await expect(first).to_contain_text("Je antwoordde: Heel goed")
+
+        # What came while the conversation was not open is marked "Nieuw" when it opens.
+        await page.get_by_role("link", name="Instellingen").click()
+        await expect(page.get_by_role("heading", name="Instellingen")).to_be_visible()
+        while not worker.relay.delivered.empty():  # earlier notices
+            worker.relay.delivered.get_nowait()
+        await worker.send_text(carer, "Kwam binnen op een ander scherm")
+        # The relay's "delivered": the phone has stored it (no acknowledgement before commit).
+        await asyncio.wait_for(worker.relay.delivered.get(), 15)
+        await page.get_by_role("link", name="Berichten").click()
+        unread = messages(page).filter(has_text="Kwam binnen op een ander scherm")
+        await expect(unread.locator(".new-label")).to_have_text("Nieuw")
+        await expect(page.locator(".new-label")).to_have_count(1)
 
         await page.get_by_role("button", name="Bel me").click()
         waiting = page.get_by_role("button", name="Je ondersteuner belt je terug")

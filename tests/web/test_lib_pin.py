@@ -140,8 +140,8 @@ async def test_lock_screen_says_how_long_to_wait_after_five_wrong_pins(relay, br
         link = (await worker.relay.create_invite("caregiver"))["link"]
         await page.goto(f"{link}&fp={worker.device_id}")
         await page.get_by_role("button", name="Doe mee").click()
-        dialog = page.locator("dialog.push-dialog")  # "may the phone tell you?": not now
-        await dialog.get_by_role("button", name="Nu niet").click()
+        # "May the phone say that something arrived?" (parts/notifications.js): not now.
+        await page.get_by_role("button", name="Nu niet").click()
         await page.get_by_role("link", name="Instellingen").click()
         await page.get_by_label("Nieuwe pincode").fill("2468")
         await page.get_by_label("Herhaal de pincode").fill("2468")

@@ -139,7 +139,7 @@ function emojiNode(emoji, className) {
  * For a group, `options` = {group: true, me: own member id, send(kind, fields),
  * authorName(message)}: reactions are keyed by member id, authors named per message.
  * `options.onNew(item, message)` decides what a new message does to the view (default:
- * scroll it into view); `options.onSent(key)` is told when a heart or an answer went.
+ * scroll to the end); `options.onSent(key, item)` is told when a heart or an answer went.
  * Returns {node, set(messages), update(message, isNew), remove(ids)}.
  */
 export function messageList(app, conversationId, otherName, options = {}) {
@@ -408,9 +408,11 @@ export function messageList(app, conversationId, otherName, options = {}) {
     const updated = { ...message, answers };
     messages.set(message.id, updated);
     changing.delete(message.id);
-    draw(updated, false).querySelector('[data-focus-key="change"]')?.focus();
+    // Just tapped, so in view: focus without scrolling (the view may be following the end).
+    const item = draw(updated, false);
+    item.querySelector('[data-focus-key="change"]')?.focus({ preventScroll: true });
     await sendKind("checkin_answer", { checkin: message.id, answer: value });
-    onSent("answer_sent");
+    onSent("answer_sent", item);
   }
 
   function reactions(message) {
@@ -452,10 +454,10 @@ export function messageList(app, conversationId, otherName, options = {}) {
     const reactionsNow = { ...(message.reactions || {}), [myAccount]: HEART };
     const updated = { ...message, reactions: reactionsNow };
     messages.set(message.id, updated);
-    draw(updated, false);
+    const item = draw(updated, false);
     try {
       await sendKind("reaction", { of: message.id, emoji: HEART });
-      onSent("heart_sent");
+      onSent("heart_sent", item);
     } catch (failure) {
       if (!options.onFailure) throw failure;
       options.onFailure(failure);
@@ -484,6 +486,11 @@ export function messageList(app, conversationId, otherName, options = {}) {
         if (shown.has(message.kind) && !folded(message)) draw(message, false);
       }
       empty.hidden = items.size > 0;
+      // Where the unread part begins, as the conversation opens: "Nieuw" on its first message.
+      const firstUnread = all.find((message) => !message.outgoing && message.read === false);
+      items
+        .get(firstUnread && keyOf(firstUnread))
+        ?.prepend(h("p", { class: "new-label" }, t("messages_new_label")));
     },
     update(message, isNew) {
       if (!shown.has(message.kind)) return null;

@@ -56,9 +56,13 @@ export async function show(main, app, where, options = {}) {
   let noteTimer = null;
   const list = messageList(app, conversation.id, name, {
     onNew: view.arrived,
-    onSent: (key) => confirm(key),
+    onSent: (key, item) => {
+      confirm(key);
+      // Answering the newest message means reading at the end: follow it again.
+      if (item?.isConnected && !item.nextElementSibling) view.reveal();
+    },
   });
-  view.watch(list.node);
+  view.watch(document.body);
 
   const header = h("div", { class: "chat-header" }, title);
   if (!caregiver) header.append(workerTools());
@@ -117,9 +121,11 @@ export async function show(main, app, where, options = {}) {
   return { destroy: () => unsubscribe.forEach((off) => off()), reveal: view.reveal };
 
   /**
-   * Keeps the newest message in view: the list grows (new messages, pictures loading, a
-   * status changing) and the view follows while the person is at the end. Scrolled up to
-   * read, it stays put and offers "↓ Nieuw bericht" instead.
+   * Keeps the newest message in view: the page changes size (new messages, pictures
+   * loading, a status changing, the bar or the connection banner) and the view follows
+   * while the person is at the end. Scrolled up to read, it stays put and offers
+   * "↓ Nieuw bericht" instead. The browser's scroll anchoring is off on this screen
+   * (app.css): its corrections would read as the person scrolling up.
    */
   function followView() {
     let following = true;
