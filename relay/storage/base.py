@@ -7,7 +7,7 @@ Time is always a parameter (`now`, Unix seconds): backends never read the clock.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -163,10 +163,32 @@ class Storage(Protocol):
         void once that device is revoked or that account disabled or revoked."""
         ...
 
-    async def redeem_invite(self, token_hash: bytes, device_id: str, now: int) -> Registration:
+    async def redeem_invite(
+        self,
+        token_hash: bytes,
+        device_id: str,
+        now: int,
+        expect_account: str | None = None,
+        keep_devices: Sequence[str] = (),
+    ) -> Registration:
         """Atomically: check the invite and that its issuer may still issue it, mark it
         used, create account + device (+ case). Raises RelayError(invite_invalid |
-        invite_expired | invite_used | invite_revoked | device_exists)."""
+        invite_expired | invite_used | invite_revoked | device_exists). A recovery invite
+        needs `expect_account` to be its account (else invite_wrong_account) and revokes
+        the account's other devices but `keep_devices` (Registration.revoked)."""
+        ...
+
+    async def create_recovery(
+        self,
+        token_hash: bytes,
+        issuer: DeviceRecord,
+        account_id: str,
+        now: int,
+        expires_at: int,
+    ) -> str:
+        """Store a recovery invite for a caregiver made by a worker on their case, voiding
+        older unused ones; returns that case. Raises RelayError(unknown_account |
+        not_permitted). (relay/storage/sqlite_recovery.py)"""
         ...
 
     async def device(self, device_id: str) -> DeviceRecord | None: ...
