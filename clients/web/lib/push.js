@@ -116,8 +116,10 @@ export async function enable(messenger, words, prefs = {}) {
   if (!supported()) return "failed";
   const permission = await Notification.requestPermission();
   if (permission !== "granted") return "denied";
-  const quiet = prefs.quiet === undefined ? DEFAULT_QUIET : prefs.quiet;
-  await messenger.setSetting("push", { ...(messenger.settings().push ?? {}), on: true, quiet });
+  // Quiet hours chosen before stay; else the caller's default (null: none).
+  const saved = messenger.settings().push ?? {};
+  const quiet = saved.quiet !== undefined ? saved.quiet : prefs.quiet === undefined ? DEFAULT_QUIET : prefs.quiet;
+  await messenger.setSetting("push", { ...saved, on: true, quiet });
   return (await renew(messenger, words)) ? "on" : "failed";
 }
 

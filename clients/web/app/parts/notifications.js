@@ -53,9 +53,14 @@ export async function askOnce(app) {
   );
 }
 
+/** Caregivers get quiet hours 22:00-08:00 unless they change them; workers none. */
+function defaultQuiet(app) {
+  return app.me?.role === "caregiver" ? push.DEFAULT_QUIET : null;
+}
+
 async function switchOn(app) {
   await online(app.messenger);
-  const outcome = await push.enable(app.messenger, words(app));
+  const outcome = await push.enable(app.messenger, words(app), { quiet: defaultQuiet(app) });
   app.announce(t(outcome === "on" ? "push_on" : outcome === "denied" ? "push_denied" : "push_failed"));
   return outcome;
 }
@@ -126,7 +131,7 @@ export async function settingsSection(app) {
     return section;
   }
   const prefs = m.settings().push ?? {};
-  const quiet = prefs.quiet === undefined ? push.DEFAULT_QUIET : prefs.quiet;
+  const quiet = prefs.quiet === undefined ? defaultQuiet(app) : prefs.quiet;
   const switchId = uid("push");
   const onOff = h("input", { type: "checkbox", id: switchId, checked: Boolean(prefs.on) && Notification.permission === "granted" });
   const details = h("div", { class: "push-details" });
@@ -160,7 +165,7 @@ function quietHours(m, quiet, save) {
     const input = h("input", { type: "time", id, value: quiet?.[part] ?? "", step: "60" });
     input.addEventListener("change", async () => {
       const current = m.settings().push ?? {};
-      const next = { ...(current.quiet ?? push.DEFAULT_QUIET), [part]: input.value };
+      const next = { ...(current.quiet ?? {}), [part]: input.value }; // both set: quiet hours
       await m.setSetting("push", { ...current, quiet: next });
       await save();
     });
