@@ -147,8 +147,9 @@ async def test_lock_screen_says_how_long_to_wait_after_five_wrong_pins(relay, br
         await page.get_by_label("Herhaal de pincode").fill("2468")
         await page.get_by_role("button", name="Pincode instellen").click()
         await page.get_by_role("button", name="Nu op slot doen").click()
+        await expect(page.get_by_role("heading", name="Steuntje is op slot")).to_be_visible()
 
-        pin = page.get_by_label("Pincode")
+        pin = page.get_by_label("Pincode", exact=True)
         open_button = page.get_by_role("button", name="Openen")
         for _ in range(4):
             await pin.fill("1111")
