@@ -104,7 +104,7 @@ async def register_page(page, artifacts: Path) -> None:
         await page.get_by_role("link", name="Download als pagina voor het register").click()
     saved = await (await info.value).path()
     text = await asyncio.to_thread(Path(saved).read_text, encoding="utf-8")
-    assert text.startswith("<!doctype html>") and "7 days" in text and "versie 1" in text
+    assert text.lower().startswith("<!doctype html>") and "7 days" in text and "versie 1" in text
     await page.set_viewport_size(ZOOMED)
     await check_screen(page, artifacts, "06-register-200pct")
     await page.set_viewport_size(DESK)

@@ -86,5 +86,6 @@ function registerPage(rows, headers, source, textLang) {
     const line = add(body, "tr");
     for (const column of COLUMNS) add(line, "td", row[column], textLang ? { lang: textLang } : {});
   }
-  return `<!doctype html>\n${page.documentElement.outerHTML}`;
+  // The serializer, not an HTML sink: the document holds only text nodes we made.
+  return new XMLSerializer().serializeToString(page);
 }
