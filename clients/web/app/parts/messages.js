@@ -139,7 +139,7 @@ function emojiNode(emoji, className) {
  * For a group, `options` = {group: true, me: own member id, send(kind, fields),
  * authorName(message)}: reactions are keyed by member id, authors named per message.
  * `options.onNew(item, message)` decides what a new message does to the view (default:
- * scroll to the end); `options.onSent(key, item)` is told when a heart or an answer went.
+ * scroll to the end); `options.onSent(key, messageId)` is told when a heart or an answer went.
  * Returns {node, set(messages), update(message, isNew), remove(ids)}.
  */
 export function messageList(app, conversationId, otherName, options = {}) {
@@ -412,7 +412,7 @@ export function messageList(app, conversationId, otherName, options = {}) {
     const item = draw(updated, false);
     item.querySelector('[data-focus-key="change"]')?.focus({ preventScroll: true });
     await sendKind("checkin_answer", { checkin: message.id, answer: value });
-    onSent("answer_sent", item);
+    onSent("answer_sent", message.id);
   }
 
   function reactions(message) {
@@ -454,10 +454,10 @@ export function messageList(app, conversationId, otherName, options = {}) {
     const reactionsNow = { ...(message.reactions || {}), [myAccount]: HEART };
     const updated = { ...message, reactions: reactionsNow };
     messages.set(message.id, updated);
-    const item = draw(updated, false);
+    draw(updated, false);
     try {
       await sendKind("reaction", { of: message.id, emoji: HEART });
-      onSent("heart_sent", item);
+      onSent("heart_sent", message.id);
     } catch (failure) {
       if (!options.onFailure) throw failure;
       options.onFailure(failure);

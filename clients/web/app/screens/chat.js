@@ -56,10 +56,11 @@ export async function show(main, app, where, options = {}) {
   let noteTimer = null;
   const list = messageList(app, conversation.id, name, {
     onNew: view.arrived,
-    onSent: (key, item) => {
+    onSent: (key, messageId) => {
       confirm(key);
       // Answering the newest message means reading at the end: follow it again.
-      if (item?.isConnected && !item.nextElementSibling) view.reveal();
+      const newest = list.node.querySelector(".messages > li:last-child");
+      if (newest && newest.dataset.id === messageId) view.reveal();
     },
   });
   view.watch(document.body);
