@@ -19,7 +19,14 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 run: $(STAMP)
 	$(BIN)/steuntje serve --host '$(HOST)' --port '$(PORT)' --data '$(DATA)'
 
-test: $(STAMP)
+# web-push-testing, the independent push-service stand-in the notification tests talk to,
+# at the versions package-lock.json pins (needs Node.js and npm).
+PUSH_SERVICE := tests/push_service/node_modules/.installed
+$(PUSH_SERVICE): tests/push_service/package.json tests/push_service/package-lock.json
+	npm ci --prefix tests/push_service --no-audit --no-fund --loglevel=error
+	touch $(PUSH_SERVICE)
+
+test: $(STAMP) $(PUSH_SERVICE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
