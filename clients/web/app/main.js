@@ -31,8 +31,8 @@ const SCREENS = {
   "group-members": () => import("./screens/group-members.js"),
   "group-invite": () => import("./screens/group-invite.js"),
   "group-join": () => import("./screens/group-join.js"),
-};
   recovery: () => import("./screens/recovery.js"),
+};
 
 // The desk roles (privacy officer, organisation admin): their screens by first path part,
 // the first one is where they land. Settings and safety numbers are shared with everyone.
@@ -155,14 +155,14 @@ function route() {
       return caregiver ? { screen: "home" } : { screen: "invite" };
     case "checkin":
       return caregiver ? { screen: "home" } : { screen: "checkin", to: second };
+    case "recovery":
+      return caregiver ? { screen: "home" } : { screen: "recovery", id: decodeURIComponent(second) };
     case "groups":
       return { screen: "groups" };
     case "group": {
       if (!second) return { screen: "groups" };
       const id = decodeURIComponent(second);
       const part = hash.split("/")[3] || "";
-    case "recovery":
-      return caregiver ? { screen: "home" } : { screen: "recovery", id: decodeURIComponent(second) };
       if (part === "members") return { screen: "group-members", id };
       if (part === "invite" && !caregiver) return { screen: "group-invite", id };
       return { screen: "group", id };
@@ -178,17 +178,17 @@ function route() {
   }
 }
 
+/** The recovery screen, and the join screen opened from a recovery link (issue 20). */
+function needsRecoveryWords(screen) {
+  return screen === "recovery" || (screen === "join" && /[#&]account=/.test(app.pendingInvite || ""));
+}
+
 let renderCount = 0;
 
 /**
  * Draw the screen for the current URL. A screen is built off-page and swapped in whole, so a
  * newer navigation that finishes first is never mixed with an older one. Each screen may
  * return {destroy} to unsubscribe from the messenger.
-/** The recovery screen, and the join screen opened from a recovery link (issue 20). */
-function needsRecoveryWords(screen) {
-  return screen === "recovery" || (screen === "join" && /[#&]account=/.test(app.pendingInvite || ""));
-}
-
  */
 async function render() {
   const ticket = ++renderCount;
@@ -196,13 +196,13 @@ async function render() {
   const [module] = await Promise.all([
     SCREENS[where.screen](),
     GROUP_SCREENS.includes(where.screen) ? loadPart("groups") : null, // their own strings
+    needsRecoveryWords(where.screen) ? loadPart("recovery") : null,
   ]);
   const view = h("div", { class: "screen" });
   const screen = (await module.show(view, app, where)) || null;
   if (ticket !== renderCount) {
     screen?.destroy?.(); // a newer navigation won
     return;
-    needsRecoveryWords(where.screen) ? loadPart("recovery") : null,
   }
   app.screen?.destroy?.();
   app.screen = screen;
@@ -514,8 +514,11 @@ app.joined = async () => {
   document.body.classList.toggle("role-desk", Boolean(DESK_ROUTES[app.me.role]));
   drawConnection(app.messenger.state);
   go("/");
-  // Ask once, in plain words, whether the phone may say that something arrived.
-  import("./parts/notifications.js").then((part) => part.askOnce(app)).catch(() => {});
+  // Ask once, in plain words, whether the phone may say that something arrived. Only the
+  // people messages are for: an officer's or admin's desk receives none.
+  if (app.me.role === "caregiver" || app.me.role === "worker") {
+    import("./parts/notifications.js").then((part) => part.askOnce(app)).catch(() => {});
+  }
 };
 
 /** The account was erased here, or this device was revoked: nothing more to do. */
