@@ -99,6 +99,8 @@ async def test_checkin_to_a_selection(browser, relay, artifacts: Path) -> None:
 
         await bo_card.get_by_role("button", name="Steuntje sturen").click()
         await bo_card.get_by_role("button", name="Goed gedaan!").click()
+        # Seen on the card, not only heard by screen readers (issue 14 item 3).
+        await expect(bo_card.locator(".sent-note")).to_have_text("Steuntje verstuurd naar Bo ✓")
         await expect_message(bo, "Well done!")
         await check_screen(worker, artifacts, "03-caseload-after-checkin")
 

@@ -14,6 +14,9 @@ import { insights } from "../parts/insights.js";
 import { nudgePicker } from "../parts/nudge.js";
 
 /** How much a caregiver needs the worker now: a call request first, then a hard day, … */
+// How long a card says "Steuntje verstuurd naar … ✓" after a nudge from the caseload.
+const SENT_NOTE_MS = 6_000;
+
 function urgency(facts) {
   return (
     8 * facts.wantsCall +
@@ -54,6 +57,9 @@ export async function show(main, app) {
   await loadPart("worker"); // strings only the worker's and admin's screens use
   const m = app.messenger;
   const selected = new Set();
+  // conversation id -> until when its card says "Steuntje verstuurd ✓": the card is redrawn
+  // when the message is stored, so the note lives here, not in the card (issue 14 item 3).
+  const sentUntil = new Map();
   const title = h("h1", {}, t("caseload_title"));
   const checkinSelected = h(
     "button",
@@ -265,6 +271,8 @@ export async function show(main, app) {
         nudgePanel.append(
           nudgePicker(async (nudge) => {
             await m.send(conversation.id, "nudge", nudge);
+            sentUntil.set(conversation.id, Date.now() + SENT_NOTE_MS);
+            window.setTimeout(redraw, SENT_NOTE_MS);
             nudgePanel.hidden = true;
             nudgeButton.setAttribute("aria-expanded", "false");
             nudgeButton.focus();
@@ -309,6 +317,9 @@ export async function show(main, app) {
         h("a", { href: chat, class: "button" }, t("open_chat")),
         nudgeButton,
       ),
+      sentUntil.get(conversation.id) > Date.now()
+        ? h("p", { class: "sent-note" }, `${t("nudge_sent_to", { name })} ✓`)
+        : null,
       nudgePanel,
     );
   }
