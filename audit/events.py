@@ -144,6 +144,15 @@ EVENTS: dict[str, EventRule] = {
         "a recovery invite was used: a new device replaced the account's old ones",
         ("invite", "account", "device"),
     ),
+    # Where the organisation asks for it (policy recovery_issuers), a second worker approves
+    # before the invite can be redeemed; an unused invite's end is recorded by the relay.
+    "recovery.approved": EventRule(
+        "U", "a second worker approved a recovery invite", ("invite", "account")
+    ),
+    "recovery.expired": EventRule("U", "a recovery invite expired unused", ("invite", "account")),
+    "recovery.voided": EventRule(
+        "U", "an unused recovery invite was voided by a newer one", ("invite", "account")
+    ),
     "auth.failed_summary": EventRule(
         "E",
         "failed log-in attempts in one window, summed",

@@ -34,6 +34,7 @@ AUTHENTICATED_EVENTS = frozenset(
         "invite_create",
         "device_link_create",
         "recovery_create",
+        "recovery_approve",
         "prekeys_upload",
         "prekeys_fetch",
         "prekeys_status",

@@ -34,6 +34,7 @@ class Code(StrEnum):
     INVITE_USED = "invite_used"
     INVITE_REVOKED = "invite_revoked"
     INVITE_WRONG_ACCOUNT = "invite_wrong_account"
+    RECOVERY_NOT_APPROVED = "recovery_not_approved"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     TOO_MANY_CONNECTIONS = "too_many_connections"
     # envelopes
@@ -53,6 +54,7 @@ class Code(StrEnum):
     CASE_CLOSED = "case_closed"
     LAST_ADMIN = "last_admin"
     UNKNOWN_HOLD = "unknown_hold"
+    UNKNOWN_RECOVERY = "unknown_recovery"
     # groups
     NOT_A_MEMBER = "not_a_member"
     GROUP_RECORD_REFUSED = "group_record_refused"
@@ -90,6 +92,9 @@ MESSAGES: dict[Code, str] = {
     Code.INVITE_WRONG_ACCOUNT: (
         "This recovery link is for another account; ask your worker for a new one."
     ),
+    Code.RECOVERY_NOT_APPROVED: (
+        "This recovery link waits for a second worker's approval; try again once it has it."
+    ),
     Code.TOO_MANY_ATTEMPTS: "Too many attempts; wait a minute and try again.",
     Code.TOO_MANY_CONNECTIONS: "This account has too many open connections; close one first.",
     Code.NOT_PERMITTED: (
@@ -110,6 +115,7 @@ MESSAGES: dict[Code, str] = {
     Code.CASE_CLOSED: "This case is closed: its members can no longer send each other messages.",
     Code.LAST_ADMIN: "This is the organisation's last active administrator.",
     Code.UNKNOWN_HOLD: "No such active legal hold in your organisation.",
+    Code.UNKNOWN_RECOVERY: "No recovery invite with this id in your organisation.",
     Code.NOT_A_MEMBER: "You are not a member of this group (or there is no such group).",
     Code.GROUP_RECORD_REFUSED: "The group change was refused; 'reason' says why (docs/groups.md).",
     Code.ALREADY_MEMBER: "You are already a member of this group.",

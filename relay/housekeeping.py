@@ -57,6 +57,8 @@ async def purge_once(ctx: RelayContext) -> dict[str, int]:
     groups_removed = await remove_closed_groups(ctx, policies)
     _, accounts_removed = await handle_inactive_accounts(ctx, policies)
     organisation = policies.organisation  # what the admin set, not the built-in defaults
+    # Before the purge below can remove them: an unused recovery invite's end is audited.
+    await ctx.storage.note_expired_recoveries(ctx.now())
     counts = await ctx.storage.purge_expired(
         ctx.now(), organisation.invite_grace, HOLD_RECORD_S, organisation.audit_retention
     )

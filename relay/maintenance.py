@@ -32,6 +32,8 @@ async def purge(
         say(f"Retention purge of {storage.location}")
         _, org_id = await storage.installation(now)
         org = await _organisation(storage, org_id, config)  # the relay's job uses the same
+        if not dry_run:  # as the relay's job: an unused recovery invite's end is audited first
+            await storage.note_expired_recoveries(now)
         counts = await storage.purge_expired(
             now,
             org.invite_grace,

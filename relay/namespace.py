@@ -82,6 +82,7 @@ HANDLERS: dict[str, Handler] = {
     "invite_create": cases.on_invite_create,
     "device_link_create": cases.on_device_link_create,
     "recovery_create": recovery.on_recovery_create,
+    "recovery_approve": recovery.on_recovery_approve,
     "prekeys_upload": prekeys.on_prekeys_upload,
     "prekeys_fetch": prekeys.on_prekeys_fetch,
     "prekeys_status": prekeys.on_prekeys_status,

@@ -67,10 +67,16 @@ LIFETIMES: tuple[Lifetime, ...] = (
             "created_by_device",
             "voided_at",
             "kind",
+            "recovery_id",
+            "needs_approval",
+            "approved_by",
+            "approved_at",
+            "end_logged",
         ),
         "a one-time invite must be checked once, and a reused one recognised; who made it,"
         " so that it dies with that device or account; a recovery invite (kind) is checked"
-        " against the worker's case",
+        " against the worker's case, may wait for a second worker's approval (recovery_id,"
+        " approved_by) and has its unused end audited once (end_logged)",
         "until 7 days after it expires (used or not)",
         "the hourly expiry purge",
     ),

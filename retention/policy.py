@@ -27,6 +27,9 @@ from retention.errors import PolicyError
 from retention.lifetimes import INVITE_GRACE_S
 
 OFF: Literal["off"] = "off"  # a disappearing timer that never deletes
+# Who may issue a recovery invite (issue 20): a worker on the caregiver's case alone, or
+# such a worker with a second, different worker's approval before it can be redeemed.
+RECOVERY_ISSUERS = ("case_workers", "case_workers_with_approval")
 TimerSetting = int | Literal["off"]
 
 # The widest limits any organisation may choose, by dotted field name. These are the
@@ -157,6 +160,7 @@ class OrganisationPolicy:
     # After this, an audit entry's body is removed and only its Merkle leaf hash stays.
     audit_retention: int = 5 * YEAR
     invite_grace: int = INVITE_GRACE_S
+    recovery_issuers: str = "case_workers"
 
     def __post_init__(self) -> None:
         for name, kind in (
@@ -169,6 +173,15 @@ class OrganisationPolicy:
         for name in ("metadata_lifetime", "closed_case_lifetime", "audit_retention"):
             _seconds(name, getattr(self, name), bounds=BOUNDS[name])
         _seconds("invite_grace", self.invite_grace, bounds=BOUNDS["invite_grace"])
+        if self.recovery_issuers not in RECOVERY_ISSUERS:
+            raise PolicyError(
+                "recovery_issuers",
+                f"must be one of {', '.join(RECOVERY_ISSUERS)} (got {self.recovery_issuers!r})",
+            )
+
+    @property
+    def recovery_needs_approval(self) -> bool:
+        return self.recovery_issuers == "case_workers_with_approval"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ silently keep its default.
                             "off_allowed": false},
      "metadata_lifetime": "30d",
      "inactive_accounts": {"flag_after": "180d", "remove_after": "30d"},
-     "closed_case_lifetime": "30d", "audit_retention": "5y", "invite_grace": "7d"}
+     "closed_case_lifetime": "30d", "audit_retention": "5y", "invite_grace": "7d",
+     "recovery_issuers": "case_workers"}
 """
 
 from __future__ import annotations
@@ -74,7 +75,14 @@ def organisation_from_dict(data: Mapping[str, Any]) -> OrganisationPolicy:
     top = _mapping(
         "(policy)",
         data,
-        ("version", "envelope_lifetime", "disappearing_timer", "inactive_accounts", *_DURATIONS),
+        (
+            "version",
+            "envelope_lifetime",
+            "disappearing_timer",
+            "inactive_accounts",
+            "recovery_issuers",
+            *_DURATIONS,
+        ),
     )
     version = top.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version != FORMAT_VERSION:
@@ -101,6 +109,8 @@ def organisation_from_dict(data: Mapping[str, Any]) -> OrganisationPolicy:
         parts["inactive_accounts"] = InactiveAccounts(
             **_durations("inactive_accounts", section, keys)
         )
+    if "recovery_issuers" in top:  # a word, checked by OrganisationPolicy
+        parts["recovery_issuers"] = top["recovery_issuers"]
     return OrganisationPolicy(**parts)
 
 
@@ -132,6 +142,7 @@ def organisation_to_dict(policy: OrganisationPolicy) -> dict[str, Any]:
         "closed_case_lifetime": format_duration(policy.closed_case_lifetime),
         "audit_retention": format_duration(policy.audit_retention),
         "invite_grace": format_duration(policy.invite_grace),
+        "recovery_issuers": policy.recovery_issuers,
     }
 
 

@@ -19,6 +19,7 @@ from test_multinode import cluster  # noqa: F401 (a fixture)
 from crypto import DeviceKeys
 from helpers import WAIT, receive
 from relay.handlers.recovery import RECOVERY_TTL_S
+from relay.housekeeping import purge_once
 from steuntje_client import RelayClient, RelayRefused
 from steuntje_client.secure import SecureClient
 
@@ -295,3 +296,137 @@ async def test_workers_see_the_day_a_caregiver_last_used_the_app(relay):
     await back.connect()
     (case,) = await worker.cases()
     assert case["caregiver_last_active_day"] == day + 3 * 86_400
+
+
+# Who may issue (policy recovery_issuers) and the end of an unused invite in the audit log.
+
+FOUR_EYES = {"version": 1, "recovery_issuers": "case_workers_with_approval"}
+
+
+async def four_eyes_setup(relay):
+    """An organisation that wants a second worker's approval, with a colleague to give it."""
+    admin, worker, caregiver = await relay.onboard()
+    await admin.request("policy_set", {"document": FOUR_EYES, "reason": "policy_update"})
+    colleague = relay.client()
+    await colleague.register((await admin.create_invite("worker"))["link"])
+    return admin, worker, caregiver, colleague
+
+
+async def test_the_policy_says_who_may_issue_and_reads_back(relay):
+    admin, _, _ = await relay.onboard()
+    got = await admin.request("policy_get", {})
+    assert got["organisation"]["recovery_issuers"] == "case_workers"  # the default
+    wrong = {"version": 1, "recovery_issuers": "anyone"}
+    refused = await refused_code(admin.request("policy_set", {"document": wrong}))
+    assert refused == "malformed"
+    await admin.request("policy_set", {"document": FOUR_EYES})
+    got = await admin.request("policy_get", {})
+    assert got["organisation"]["recovery_issuers"] == "case_workers_with_approval"
+
+
+async def test_by_default_a_recovery_invite_needs_no_approval(relay):
+    _, worker, caregiver, recovery = await refusal_setup(relay)
+    assert recovery["approval"] == "not_needed"
+    assert (await relay.client().register(recovery["link"]))["account"] == caregiver.account_id
+    assert audit_events(relay, "recovery.approved") == []
+
+
+async def test_with_four_eyes_a_recovery_waits_for_a_second_worker(relay):
+    admin, worker, caregiver, colleague = await four_eyes_setup(relay)
+    officer = relay.client()
+    await officer.register((await admin.create_invite("officer"))["link"])
+    recovery = await worker.create_recovery(caregiver.account_id)
+    assert recovery["approval"] == "pending"
+    rid = recovery["recovery_id"]
+
+    before = await inventory(relay)
+    new_phone = relay.client()
+    assert await refused_code(new_phone.register(recovery["link"])) == "recovery_not_approved"
+    assert await inventory(relay) == before  # refused without being used up
+
+    # Not the issuer, not a caregiver, an officer or an admin: only a second worker.
+    for wrong in (worker, caregiver, officer, admin):
+        code = await refused_code(wrong.request("recovery_approve", {"recovery_id": rid}))
+        assert code == "not_permitted"
+    assert audit_events(relay, "recovery.approved") == []
+    assert await refused_code(relay.client().register(recovery["link"])) == (
+        "recovery_not_approved"
+    )
+    unknown = colleague.request("recovery_approve", {"recovery_id": "ABCD-EFGH"})
+    assert await refused_code(unknown) == "unknown_recovery"
+
+    approved = await colleague.request("recovery_approve", {"recovery_id": rid})
+    assert approved["account"] == caregiver.account_id
+    (entry,) = audit_events(relay, "recovery.approved")
+    assert entry.actor.role == "worker"
+    (created,) = audit_events(relay, "recovery.created")
+    invite = [o.pseudonym for o in created.objects if o.type == "invite"]
+    assert invite == [o.pseudonym for o in entry.objects if o.type == "invite"]
+
+    identity = await relay.client().register(recovery["link"])
+    assert identity["account"] == caregiver.account_id
+
+
+async def test_an_approval_in_another_organisation_or_after_use_is_refused(relay):
+    _, worker, caregiver, colleague = await four_eyes_setup(relay)
+    recovery = await worker.create_recovery(caregiver.account_id)
+    await colleague.request("recovery_approve", {"recovery_id": recovery["recovery_id"]})
+    await relay.client().register(recovery["link"])
+    again = colleague.request("recovery_approve", {"recovery_id": recovery["recovery_id"]})
+    assert await refused_code(again) == "invite_used"
+    malformed = colleague.request("recovery_approve", {"recovery_id": "x; DROP"})
+    assert await refused_code(malformed) == "malformed"
+
+
+async def test_an_unused_recovery_invite_that_expires_is_in_the_audit_log_once(relay):
+    _, worker, caregiver, recovery = await refusal_setup(relay)
+    await purge_once(relay.ctx)
+    assert audit_events(relay, "recovery.expired") == []  # not yet expired
+    relay.clock.advance(RECOVERY_TTL_S)
+    await purge_once(relay.ctx)
+    await purge_once(relay.ctx)  # the next hour's run does not record it again
+    (expired,) = audit_events(relay, "recovery.expired")
+    assert expired.actor.role == "system"
+    (created,) = audit_events(relay, "recovery.created")
+    assert {(o.type, o.pseudonym) for o in expired.objects} == {
+        (o.type, o.pseudonym) for o in created.objects
+    }
+
+
+async def test_a_used_recovery_invite_is_never_recorded_as_expired(relay):
+    _, _, caregiver, recovery = await refusal_setup(relay)
+    await relay.client().register(recovery["link"])
+    relay.clock.advance(RECOVERY_TTL_S)
+    await purge_once(relay.ctx)
+    assert audit_events(relay, "recovery.expired") == []
+
+
+async def test_a_recovery_invite_voided_by_a_newer_one_is_in_the_audit_log(relay):
+    _, worker, caregiver, first = await refusal_setup(relay)
+    await worker.create_recovery(caregiver.account_id)
+    (voided,) = audit_events(relay, "recovery.voided")
+    first_created = audit_events(relay, "recovery.created")[0]
+    assert {(o.type, o.pseudonym) for o in voided.objects} == {
+        (o.type, o.pseudonym) for o in first_created.objects
+    }
+    relay.clock.advance(RECOVERY_TTL_S)
+    await purge_once(relay.ctx)
+    assert len(audit_events(relay, "recovery.expired")) == 1  # the second; the first was voided
+
+
+async def test_a_second_workers_approval_on_another_node_over_postgresql(cluster):  # noqa: F811
+    """The same rule on PostgreSQL: made on node A, approved by a colleague on node B."""
+    await cluster.start(2)
+    admin, worker, phone = await cluster.onboard(0, 0, 0)
+    await admin.request("policy_set", {"document": FOUR_EYES})
+    colleague = cluster.client(1)
+    await colleague.register((await admin.create_invite("worker"))["link"])
+    recovery = await worker.create_recovery(phone.account_id)
+    assert recovery["approval"] == "pending"
+    code = await refused_code(cluster.client(0).register(recovery["link"]))
+    assert code == "recovery_not_approved"
+    approve = {"recovery_id": recovery["recovery_id"]}
+    assert await refused_code(worker.request("recovery_approve", approve)) == "not_permitted"
+    await colleague.request("recovery_approve", approve)
+    new_phone = cluster.client(0)
+    assert (await new_phone.register(recovery["link"]))["account"] == phone.account_id

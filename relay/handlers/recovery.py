@@ -11,6 +11,8 @@ safety number; senders of envelopes still waiting for the revoked devices are to
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import defaultdict
 from typing import Any
 
@@ -22,11 +24,21 @@ from relay.handlers.groups import tell_groups
 from relay.ids import SERVER_ID
 from relay.invites import invite_link, invite_subject, new_token, token_hash
 from relay.notify import device_room, drop_devices
+from relay.policies import load
 from relay.storage.base import Registration
 from relay.validate import require_object, text_field
 
 RECOVERY_TTL_S = 24 * 60 * 60  # long enough to arrange a video call, short for a bearer token
 RECOVERY_ISSUERS = ("worker",)  # on the caregiver's case; checked in the storage transaction
+# A recovery id a worker reads out to a colleague: 8 letters and digits without look-alikes
+# (no 0/O, 1/I/L), shown as ABCD-EFGH. It names the invite, it cannot redeem it.
+ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+RECOVERY_ID = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}")
+
+
+def new_recovery_id() -> str:
+    letters = "".join(secrets.choice(ID_ALPHABET) for _ in range(8))
+    return f"{letters[:4]}-{letters[4:]}"
 
 
 def recovery_link(base: str, token: str, account_id: str) -> str:
@@ -47,8 +59,18 @@ async def on_recovery_create(ctx: RelayContext, conn: Connection, data: Any) -> 
     hashed = token_hash(token)
     invite = invite_subject(hashed)
     audit = [by(conn, "recovery.created", [("invite", invite), ("account", account_id)])]
+    organisation, _, _ = await load(ctx)
+    needs_approval = organisation.recovery_needs_approval
+    recovery_id = new_recovery_id()
     case_id = await ctx.storage.create_recovery(
-        hashed, conn.device, account_id, now, expires_at, audit
+        hashed,
+        conn.device,
+        account_id,
+        now,
+        expires_at,
+        audit,
+        recovery_id=recovery_id,
+        needs_approval=needs_approval,
     )
     return {
         "ok": True,
@@ -57,7 +79,25 @@ async def on_recovery_create(ctx: RelayContext, conn: Connection, data: Any) -> 
         "token": token,
         "expires_at": expires_at,
         "link": recovery_link(ctx.link_base(conn), token, account_id),
+        "recovery_id": recovery_id,
+        "approval": "pending" if needs_approval else "not_needed",
     }
+
+
+async def on_recovery_approve(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
+    """The second pair of eyes (policy recovery_issuers = case_workers_with_approval): an
+    active worker of the organisation, not the issuer, approves a pending recovery invite
+    by the recovery id its issuer told them."""
+    if conn.device is None:
+        raise RelayError(Code.NOT_AUTHENTICATED)
+    if conn.device.role != "worker":
+        raise RelayError(Code.NOT_PERMITTED)
+    recovery_id = text_field(require_object(data), "recovery_id", RECOVERY_ID)
+    audit = by(conn, "recovery.approved", [])
+    account_id, case_id = await ctx.storage.approve_recovery(
+        recovery_id, conn.device, ctx.now(), audit
+    )
+    return {"ok": True, "account": account_id, "case": case_id, "recovery_id": recovery_id}
 
 
 async def after_recovery(ctx: RelayContext, registration: Registration) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from relay.storage.audit_store import AuditDraft
 
 ROLES = ("admin", "worker", "officer", "caregiver")
 
@@ -185,10 +188,24 @@ class Storage(Protocol):
         account_id: str,
         now: int,
         expires_at: int,
+        audit: Sequence[AuditDraft] = (),
+        *,
+        recovery_id: str | None = None,
+        needs_approval: bool = False,
     ) -> str:
         """Store a recovery invite for a caregiver made by a worker on their case, voiding
         older unused ones; returns that case. Raises RelayError(unknown_account |
         not_permitted). (relay/storage/sqlite_recovery.py)"""
+        ...
+
+    async def approve_recovery(
+        self, recovery_id: str, approver: DeviceRecord, now: int, audit: AuditDraft
+    ) -> tuple[str, str]:
+        """A second worker approves a pending recovery invite; returns (account, case)."""
+        ...
+
+    async def note_expired_recoveries(self, now: int) -> int:
+        """recovery.expired, once, for each recovery invite that expired unused."""
         ...
 
     async def device(self, device_id: str) -> DeviceRecord | None: ...

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 
 from relay.errors import Code, RelayError
 from relay.invites import invite_subject
@@ -56,12 +57,29 @@ def issuer_may_still_recover(
     return caregiver_case(con, account_id, created_by) is not None
 
 
-def void_recovery_invites(con: sqlite3.Connection, account_id: str, now: int) -> None:
-    """An unused recovery invite dies when a newer one is made for the same account."""
+def void_recovery_invites(con: sqlite3.Connection, account_id: str, now: int) -> list[bytes]:
+    """An unused recovery invite dies when a newer one is made for the same account.
+    Returns the token hashes voided, for recovery.voided."""
+    voided = [
+        r[0]
+        for r in con.execute(
+            "SELECT token_hash FROM invites WHERE for_account = ? AND kind = 'recovery'"
+            " AND used_at IS NULL AND voided_at IS NULL AND expires_at > ?",
+            (account_id, now),
+        )
+    ]
     con.execute(
         "UPDATE invites SET voided_at = ? WHERE for_account = ? AND kind = 'recovery'"
         " AND used_at IS NULL AND voided_at IS NULL",
         (now, account_id),
+    )
+    return voided
+
+
+def recovery_ended(event: str, token_hash: bytes, account_id: str) -> AuditDraft:
+    """recovery.voided or recovery.expired: the relay ended an unused recovery invite."""
+    return AuditDraft(
+        event, objects=(("invite", invite_subject(token_hash)), ("account", account_id))
     )
 
 
@@ -77,9 +95,14 @@ class RecoverySQL(SQLiteBase):
         now: int,
         expires_at: int,
         audit: Sequence[AuditDraft] = (),
+        *,
+        recovery_id: str | None = None,
+        needs_approval: bool = False,
     ) -> str:
         """Store a recovery invite for caregiver `account_id`, made by worker `issuer`;
-        void the account's older unused ones. Returns the case that links the two."""
+        void the account's older unused ones (recovery.voided). Returns the case that
+        links the two. With `needs_approval` it cannot be redeemed until a second worker
+        approves it by `recovery_id` (approve_recovery)."""
 
         def create(con: sqlite3.Connection) -> str:
             account = con.execute(
@@ -93,10 +116,11 @@ class RecoverySQL(SQLiteBase):
             # account is not brought back this way (an admin decides about those).
             if case_id is None or tuple(account) != ("caregiver", "active"):
                 raise RelayError(Code.NOT_PERMITTED)
-            void_recovery_invites(con, account_id, now)
+            voided = void_recovery_invites(con, account_id, now)
             con.execute(
                 "INSERT INTO invites (token_hash, org_id, role, created_by, created_by_device,"
-                " for_account, kind, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                " for_account, kind, created_at, expires_at, recovery_id, needs_approval)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     token_hash,
                     issuer.org_id,
@@ -107,12 +131,76 @@ class RecoverySQL(SQLiteBase):
                     RECOVERY,
                     now,
                     expires_at,
+                    recovery_id,
+                    int(needs_approval),
                 ),
             )
-            self._log(con, audit, now)
+            ended = [recovery_ended("recovery.voided", h, account_id) for h in voided]
+            self._log(con, [*ended, *audit], now)
             return case_id
 
         return await self._write(self._transaction, create)
+
+    async def approve_recovery(
+        self, recovery_id: str, approver: DeviceRecord, now: int, audit: AuditDraft
+    ) -> tuple[str, str]:
+        """A second worker of the organisation approves a pending recovery invite. Returns
+        (account, case). Raises RelayError(unknown_recovery | not_permitted | invite_used |
+        invite_expired | invite_revoked)."""
+
+        def approve(con: sqlite3.Connection) -> tuple[str, str]:
+            row = con.execute(
+                "SELECT token_hash, for_account, created_by, created_by_device, expires_at,"
+                " used_at, voided_at, needs_approval, approved_at FROM invites"
+                " WHERE recovery_id = ? AND org_id = ? AND kind = 'recovery'",
+                (recovery_id, approver.org_id),
+            ).fetchone()
+            if row is None:
+                raise RelayError(Code.UNKNOWN_RECOVERY)
+            hashed, account_id, created_by, by_device, expires_at, used_at, voided = row[:7]
+            needs, approved_at = row[7:]
+            # The four-eyes rule: the issuer cannot be the second pair of eyes.
+            if created_by == approver.account_id or approver.role != "worker":
+                raise RelayError(Code.NOT_PERMITTED)
+            if used_at is not None:
+                raise RelayError(Code.INVITE_USED)
+            if expires_at <= now:
+                raise RelayError(Code.INVITE_EXPIRED)
+            if voided is not None or not issuer_may_still_recover(
+                con, account_id, created_by, by_device
+            ):
+                raise RelayError(Code.INVITE_REVOKED)
+            if needs and approved_at is None:  # a second approval changes nothing
+                con.execute(
+                    "UPDATE invites SET approved_by = ?, approved_at = ? WHERE token_hash = ?",
+                    (approver.account_id, now, hashed),
+                )
+                draft = replace(
+                    audit,
+                    objects=(("invite", invite_subject(hashed)), ("account", account_id)),
+                )
+                self._log(con, [draft], now)
+            return account_id, caregiver_case(con, account_id, created_by) or ""
+
+        return await self._write(self._transaction, approve)
+
+    async def note_expired_recoveries(self, now: int) -> int:
+        """recovery.expired, once, for every recovery invite that expired unused (the hourly
+        job calls it before the purge removes expired invites). Returns how many."""
+
+        def note(con: sqlite3.Connection) -> int:
+            ended = con.execute(
+                "SELECT token_hash, for_account FROM invites WHERE kind = 'recovery'"
+                " AND used_at IS NULL AND voided_at IS NULL AND end_logged IS NULL"
+                " AND expires_at <= ?",
+                (now,),
+            ).fetchall()
+            for hashed, _ in ended:
+                con.execute("UPDATE invites SET end_logged = ? WHERE token_hash = ?", (now, hashed))
+            self._log(con, [recovery_ended("recovery.expired", h, a) for h, a in ended], now)
+            return len(ended)
+
+        return await self._write(self._transaction, note)
 
     def _redeem_recovery(
         self,
@@ -128,6 +216,12 @@ class RecoverySQL(SQLiteBase):
         device to the account and revoke the account's other devices (but `keep`)."""
         if not issuer_may_still_recover(con, account_id, *issuer):
             raise RelayError(Code.INVITE_REVOKED)
+        needs, approved_at = con.execute(
+            "SELECT needs_approval, approved_at FROM invites WHERE token_hash = ?",
+            (token_hash,),
+        ).fetchone()
+        if needs and approved_at is None:
+            raise RelayError(Code.RECOVERY_NOT_APPROVED)
         account = con.execute(
             "SELECT org_id, role, status FROM accounts WHERE id = ?", (account_id,)
         ).fetchone()

@@ -66,7 +66,8 @@ def test_the_event_list_is_the_one_asked_for() -> None:
         "erasure.done", "legal_hold.placed", "legal_hold.lifted", "policy.changed",
         "group.created", "group.member_joined", "group.device_added", "group.member_left",
         "group.member_removed", "group.role_changed", "group.member_muted", "group.closed",
-        "group.removed", "recovery.created", "recovery.redeemed",
+        "group.removed", "recovery.created", "recovery.redeemed", "recovery.approved",
+        "recovery.expired", "recovery.voided",
     }  # fmt: skip
     assert "prekeys.fetched" not in EVENTS  # too fine-grained: one per message sent
 
