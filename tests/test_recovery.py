@@ -92,6 +92,24 @@ async def test_a_connected_old_device_is_cut_off_unless_kept(relay):
     assert await asyncio.wait_for(tablet.device_changes.get(), WAIT) == phone.account_id
 
 
+async def test_a_caregiver_whose_old_phone_still_works_keeps_it_without_knowing_its_id(relay):
+    """`keep_devices: "all"`: the new device cannot know the old ones' ids before it is
+    registered; the web app's "my old phone still works" sends this."""
+    _, worker, phone = await relay.onboard()
+    tablet = relay.client()
+    await tablet.register((await phone.link_device())["link"])
+    recovery = await worker.create_recovery(phone.account_id)
+    new_phone = relay.client()
+    await new_phone.register(recovery["link"], keep_devices="all")
+    assert await asyncio.wait_for(tablet.device_changes.get(), WAIT) == phone.account_id
+    assert phone.connected and phone.revoked is None
+    assert tablet.connected and tablet.revoked is None
+    devices = await worker.devices_of(phone.account_id)
+    assert sorted(devices) == sorted([phone.device_id, tablet.device_id, new_phone.device_id])
+    assert audit_events(relay, "device.revoked") == []
+    assert len(audit_events(relay, "recovery.redeemed")) == 1
+
+
 async def test_the_worker_sees_a_new_safety_number(relay, tmp_path):
     """End to end with the Python SecureClient: the worker hears of the new device, the
     message that waited for the old phone is sent again to the new one (undeliverable),

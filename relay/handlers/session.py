@@ -24,7 +24,7 @@ from relay.notify import (
     notify_devices_changed,
     replace_elsewhere,
 )
-from relay.storage.base import DeviceRecord, StoredEnvelope
+from relay.storage.base import KEEP_ALL, KEEP_ALL_DEVICES, DeviceRecord, StoredEnvelope
 from relay.validate import require_object, text_field
 
 log = logging.getLogger("steuntje.relay.session")
@@ -157,6 +157,10 @@ def _recovery_fields(data: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]
     caregiver keeps), both optional; only a recovery invite reads them (§4.2)."""
     account = text_field(data, "account", SERVER_ID) if "account" in data else None
     keep = data.get("keep_devices", [])
+    # "all": the caregiver's old phone still works and they keep it, without the new
+    # device having to know the old devices' ids (it learns them only once registered).
+    if keep == KEEP_ALL:
+        return account, KEEP_ALL_DEVICES
     if not isinstance(keep, list) or len(keep) > MAX_KEPT_DEVICES:
         raise RelayError(Code.MALFORMED, "Field 'keep_devices' must be a short list.")
     if not all(isinstance(d, str) and DEVICE_ID.fullmatch(d) for d in keep):

@@ -87,6 +87,13 @@ class StoreResult:
     envelope: StoredEnvelope | None = None
 
 
+# `register` with a recovery invite and `"keep_devices": "all"` (PROTOCOL.md §4.2): the
+# caregiver keeps every old device. "all" is no device id (relay.ids.DEVICE_ID), so the
+# one-element tuple cannot be mistaken for a list of devices to keep.
+KEEP_ALL = "all"
+KEEP_ALL_DEVICES: tuple[str, ...] = (KEEP_ALL,)
+
+
 @dataclass(frozen=True, slots=True)
 class Registration:
     account_id: str

@@ -18,7 +18,7 @@ from dataclasses import replace
 from relay.errors import Code, RelayError
 from relay.invites import invite_subject
 from relay.storage.audit_store import AuditDraft
-from relay.storage.base import DeviceRecord, Registration
+from relay.storage.base import KEEP_ALL_DEVICES, DeviceRecord, Registration
 from relay.storage.sqlite_accounts import void_device_invites
 from relay.storage.sqlite_base import SQLiteBase
 
@@ -235,7 +235,7 @@ class RecoverySQL(SQLiteBase):
                 " ORDER BY created_at, id",
                 (account_id,),
             )
-            if r[0] not in keep
+            if tuple(keep) != KEEP_ALL_DEVICES and r[0] not in keep
         ]
         marks = ",".join("?" * len(old)) or "NULL"
         # Read before the revoke path deletes them: their senders are told (§4.2).

@@ -161,3 +161,49 @@ async def test_a_wiped_phone_comes_back_into_the_same_case(browser, relay, artif
         await worker_context.close()
         if wiped_context is not None:
             await wiped_context.close()
+
+
+async def test_a_caregiver_whose_old_phone_still_works_can_keep_it(browser, relay):
+    """The caregiver comes back on a second phone and ticks "my old phone still works":
+    both phones stay in the same account and both get the worker's messages. Not ticked
+    (the default, test above), the old phone is signed off."""
+    watch = Watch(relay.url)
+    worker_context, worker = await new_phone(browser, watch, LAPTOP)
+    carer_context, carer = await new_phone(browser, watch, PHONE)
+    second_context, second = await new_phone(browser, watch, PHONE)
+    try:
+        await join(worker, await relay.invite("worker"))
+        await worker.get_by_role("link", name="Nieuwe mantelzorger uitnodigen").first.click()
+        await worker.get_by_label("Naam van de mantelzorger").fill("Ans")
+        await worker.get_by_role("button", name="Maak uitnodiging").click()
+        await join(carer, await worker.locator("#invite-link").get_attribute("href"))
+        await expect(
+            carer.get_by_role("heading", name="Berichten van je ondersteuner")
+        ).to_be_visible()
+        await worker.get_by_role("link", name="Stuur Ans een bericht").click()
+        await worker.get_by_role("link", name="Nieuwe telefoon of alles kwijt?").click()
+        await worker.get_by_role("button", name="Maak herstelcode").click()
+        link = await worker.locator("#recovery-link").get_attribute("href")
+
+        await second.goto(link)
+        await expect(second.get_by_role("heading", name="Welkom terug")).to_be_visible()
+        keep = second.get_by_role("checkbox", name="Mijn oude telefoon werkt nog: houd hem aan")
+        await expect(keep).not_to_be_checked()  # a lost or stolen phone must stop by default
+        await keep.check()
+        await second.get_by_role("button", name="Doe mee").click()
+        await decline_notifications(second)
+        await expect(
+            second.get_by_role("heading", name="Berichten van je ondersteuner")
+        ).to_be_visible()
+
+        _, _, devices = await caregiver_state(relay)
+        assert [status for _, status in devices] == ["active", "active"]
+        await expect(worker.get_by_text("Gelukt! Ans heeft een nieuwe telefoon.")).to_be_visible()
+        await worker.get_by_role("link", name="Terug naar het gesprek").click()
+        await send_text(worker, "Op welke telefoon lees je dit?")
+        await expect_message(second, "Op welke telefoon lees je dit?")
+        await expect_message(carer, "Op welke telefoon lees je dit?")  # the kept old phone
+        watch.check()
+    finally:
+        for context in (worker_context, carer_context, second_context):
+            await context.close()

@@ -19,7 +19,7 @@ import inspect
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import socketio
 
@@ -157,18 +157,19 @@ class RelayClient:
         return self.identity
 
     async def register(
-        self, invite: str, keep_devices: Sequence[str] | None = None
+        self, invite: str, keep_devices: Sequence[str] | Literal["all"] | None = None
     ) -> dict[str, Any]:
         """Connect and create this device's account from an invite link or token. A
         recovery link (`…#invite=TOKEN&account=ID`) joins account ID instead and revokes
-        its other devices, but `keep_devices`."""
+        its other devices, but `keep_devices` ("all": keep every one)."""
         _, token = parse_invite(invite)
         request: dict[str, Any] = {"invite": token, "device": self.key.device_id}
         account = link_account(invite)
         if account is not None:
             request["account"] = account
         if keep_devices:
-            request["keep_devices"] = list(keep_devices)
+            keep = keep_devices if keep_devices == "all" else list(keep_devices)
+            request["keep_devices"] = keep
         relay_id, nonce = await self._open()
         signature = self.key.sign_challenge(relay_id, nonce)
         try:
@@ -230,6 +231,11 @@ class RelayClient:
         """A worker's one-time recovery invite (24 hours) for a caregiver on their case
         whose phone lost its keys: `link` brings them back into the same account."""
         return await self.request("recovery_create", {"account": account_id})
+
+    async def approve_recovery(self, recovery_id: str) -> dict[str, Any]:
+        """A second worker's approval of a colleague's recovery invite, named by the
+        `recovery_id` the colleague tells them (policy recovery_issuers)."""
+        return await self.request("recovery_approve", {"recovery_id": recovery_id})
 
     async def link_device(self) -> dict[str, Any]:
         """An invite (valid 15 minutes) for another device of this same account."""

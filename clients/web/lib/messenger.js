@@ -252,7 +252,8 @@ export class Messenger extends Emitter {
 
   // -- connection ----------------------------------------------------------------------
 
-  async register(inviteLink) {
+  /** `keepOld`: with a recovery link, keep the account's old devices (PROTOCOL §4.2). */
+  async register(inviteLink, { keepOld = false } = {}) {
     if (this.registered) throw new RelayError("already_registered", "this browser is registered");
     const { token, fingerprint, account } = parseInvite(inviteLink);
     if (!looksLikeToken(token)) throw new RelayError("invite_invalid", "the link holds no invite");
@@ -266,7 +267,7 @@ export class Messenger extends Emitter {
     }
     let identity;
     try {
-      identity = await this.#link.register(token, account);
+      identity = await this.#link.register(token, account, keepOld);
     } catch (error) {
       if (!(error instanceof RelayError) || error.code !== "device_exists") throw error;
       await this.#link.start();

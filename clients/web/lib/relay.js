@@ -106,11 +106,13 @@ export class Connection extends Emitter {
     return this.#signIn("auth", { device: this.signer.deviceId, signature: b64url(signature) }, relayId);
   }
 
-  async register(token, account = null) {
+  async register(token, account = null, keepOld = false) {
     const { relayId, nonce } = await this.open(null);
     const signature = this.signer.signChallenge(concat([relayId, nonce]));
     const data = { invite: token, device: this.signer.deviceId, signature: b64url(signature) };
     if (account) data.account = account; // a recovery link names its account (PROTOCOL §4.2)
+    // A recovery: the caregiver's old phone still works and they keep it (PROTOCOL §4.2).
+    if (account && keepOld) data.keep_devices = "all";
     return this.#signIn("register", data, relayId);
   }
 
@@ -245,12 +247,12 @@ export class Link extends Emitter {
   }
 
   /** Register with an invite token; on success this connection is kept up like any other. */
-  async register(token, account = null) {
+  async register(token, account = null, keepOld = false) {
     if (this.state !== "offline") this.stop();
     this.#move("start");
     const connection = this.#newConnection();
     try {
-      const identity = await connection.register(token, account);
+      const identity = await connection.register(token, account, keepOld);
       this.#options.onIdentity?.(identity);
       this.#wanted = true;
       this.#adopt(connection);

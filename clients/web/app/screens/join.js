@@ -20,6 +20,7 @@ const ERROR_KEYS = {
   invite_used: "join_error_used",
   invite_revoked: "join_error_revoked",
   invite_wrong_account: "back_wrong_account",
+  recovery_not_approved: "back_not_approved", // a colleague approves it; then it works
   too_many_attempts: "join_error_busy",
 };
 
@@ -43,6 +44,9 @@ export function show(main, app) {
     t(anotherDevice ? "join_device_button" : "join_button"),
   );
   const busy = h("p", { class: "hint", role: "status" });
+  // Coming back with a recovery link: the old phone is signed off, unless the caregiver
+  // says it still works (not ticked by default: a lost or stolen phone must stop).
+  const keepOld = h("input", { type: "checkbox", id: "keep-old-phone" });
 
   main.append(
     h(
@@ -57,7 +61,11 @@ export function show(main, app) {
       // A link from a support worker's phone carries their key (fp=); one from an
       // administrator's console does not, and then "your support worker" would be wrong.
       comingBack
-        ? [h("p", {}, t("back_body")), h("p", {}, t("back_old_messages"))]
+        ? [
+            h("p", {}, t("back_body")),
+            h("p", {}, t("back_old_messages")),
+            h("p", {}, h("label", { class: "check", for: keepOld.id }, keepOld, t("back_keep_old"))),
+          ]
         : anotherDevice
         ? h("p", {}, t("join_device_body"))
         : [
@@ -91,7 +99,7 @@ export function show(main, app) {
     // The conversation's code loads while the keys are made, so it opens at once after.
     import("./chat.js").catch(() => {});
     try {
-      await app.messenger.register(app.pendingInvite);
+      await app.messenger.register(app.pendingInvite, { keepOld: comingBack && keepOld.checked });
       await app.joined();
     } catch (failure) {
       busy.textContent = "";

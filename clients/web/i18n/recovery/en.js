@@ -28,7 +28,7 @@ export default {
   back_title: "Welcome back",
   back_body: "You are coming back into your own conversation with your support worker.",
   back_old_messages:
-    "Old messages do not come back: they were only on your old phone. Your old phone can do nothing in Steuntje after this.",
+    "Old messages do not come back: they were only on your old phone. Your old phone can do nothing in Steuntje after this, unless you choose below to keep it.",
   storage_title: "Keeping Steuntje on this phone",
   storage_not_kept:
     "Your browser does not promise to keep Steuntje. If your phone runs out of space, or you do not open Steuntje for a long time, the browser may delete everything of Steuntje.",
@@ -37,4 +37,7 @@ export default {
     "On an iPhone: tap the share button (a square with an arrow up) and choose 'Add to Home Screen'. Then Safari does not delete Steuntje after 7 days.",
   storage_if_lost: "Is Steuntje empty anyway? Ask your support worker for a new code. Then you come back into the same conversation.",
   back_wrong_account: "This link was not copied correctly. Ask your support worker for a new code.",
+  back_keep_old: "My old phone still works: keep it",
+  back_not_approved:
+    "A second support worker still has to approve this code. Ask your support worker about it, then try again.",
 };

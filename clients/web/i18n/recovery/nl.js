@@ -28,7 +28,7 @@ export default {
   back_title: "Welkom terug",
   back_body: "Je komt terug in je eigen gesprek met je ondersteuner.",
   back_old_messages:
-    "Oude berichten komen niet terug: die stonden alleen op je oude telefoon. Je oude telefoon kan daarna niets meer in Steuntje.",
+    "Oude berichten komen niet terug: die stonden alleen op je oude telefoon. Je oude telefoon kan daarna niets meer in Steuntje, behalve als je hieronder kiest om hem te houden.",
   storage_title: "Steuntje bewaren op deze telefoon",
   storage_not_kept:
     "Je browser belooft niet dat hij Steuntje bewaart. Raakt je telefoon vol, of open je Steuntje lang niet, dan kan de browser alles van Steuntje wissen.",
@@ -37,4 +37,7 @@ export default {
     "Op een iPhone: tik op de deelknop (een vierkantje met een pijl omhoog) en kies 'Zet op beginscherm'. Dan wist Safari Steuntje niet na 7 dagen.",
   storage_if_lost: "Is Steuntje toch leeg? Vraag je ondersteuner om een nieuwe code. Dan kom je terug in hetzelfde gesprek.",
   back_wrong_account: "Deze link is niet goed overgenomen. Vraag je ondersteuner om een nieuwe code.",
+  back_keep_old: "Mijn oude telefoon werkt nog: houd hem aan",
+  back_not_approved:
+    "Een tweede ondersteuner moet deze code nog goedkeuren. Vraag je ondersteuner ernaar en probeer het daarna nog eens.",
 };
