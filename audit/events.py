@@ -78,6 +78,9 @@ REASONS = (
     "routine_review",
     "retention_policy",
     "policy_update",
+    # Recorded when a person was free to give no reason (an audit search) and gave none:
+    # the log says so rather than filling in a reason nobody chose (docs/audit.md).
+    "not_given",
 )
 # The filters an officer's search may record, and the kind of value each one takes.
 QUERY_FILTERS = {
@@ -131,7 +134,11 @@ EVENTS: dict[str, EventRule] = {
     "device.registered": EventRule(
         "C", "a further device was linked to an account", ("device", "account")
     ),
-    "device.revoked": EventRule("D", "a device was revoked", ("device", "account")),
+    # Optional: entries from before reasons were asked, and recovery's automatic revocations,
+    # carry none; an admin's revocation always states one (relay/handlers/admin.py).
+    "device.revoked": EventRule(
+        "D", "a device was revoked", ("device", "account"), reason=OPTIONAL
+    ),
     "invite.created": EventRule("C", "an invite was issued", ("invite", "case", "team")),
     "invite.redeemed": EventRule("U", "an invite was used", ("invite", "account")),
     # Recovery (issue 20): a worker lets a caregiver whose phone lost its storage back into

@@ -74,6 +74,7 @@ REASONS_NL: dict[str, str] = {
     "routine_review": "gewone controle",
     "retention_policy": "bewaarbeleid",
     "policy_update": "beleid aangepast",
+    "not_given": "geen reden opgegeven",
 }
 OUTCOMES_NL: dict[str, str] = {
     "success": "gelukt",

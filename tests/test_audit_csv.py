@@ -41,7 +41,7 @@ async def searches_across_the_change(relay):
     await officer.register((await admin.create_invite("officer"))["link"])
     for moment in MOMENTS:
         relay.clock.advance(moment - relay.clock.now())
-        await officer.request("audit_query", {"event": "case.created"})
+        await officer.request("audit_query", {"event": "case.created", "reason": "routine_review"})
     return officer
 
 

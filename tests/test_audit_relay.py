@@ -68,10 +68,11 @@ async def test_each_administrative_action_is_recorded_once(relay):
             "case": case["id"],
             "reason": "claim",
             "reference": "KL-1",
+            "basis": "legal_obligation",
             "review_at": relay.ctx.now() + 86_400,
         },
     )
-    await officer.request("legal_hold_lift", {"hold": hold["hold"]})
+    await officer.request("legal_hold_lift", {"hold": hold["hold"], "reason": "legal_obligation"})
     await caregiver.export()
     new = Counter(e.event for _, e in stored_entries(relay)[before:])
     assert new == {

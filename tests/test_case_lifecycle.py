@@ -103,6 +103,7 @@ async def test_a_legal_hold_keeps_a_closed_case_until_it_is_lifted(relay):
             "case": case["id"],
             "reason": "klacht over het zorgplan",
             "reference": "KL-2026-18",
+            "basis": "legal_obligation",
             "review_at": relay.ctx.now() + 90 * DAY,
             "scope": ["case"],
         },
@@ -111,7 +112,7 @@ async def test_a_legal_hold_keeps_a_closed_case_until_it_is_lifted(relay):
     relay.clock.advance(31 * DAY)
     assert (await purge_once(relay.ctx))["closed_cases"] == 0
     assert len(await worker.cases()) == 1
-    await officer.request("legal_hold_lift", {"hold": hold["hold"]})
+    await officer.request("legal_hold_lift", {"hold": hold["hold"], "reason": "legal_obligation"})
     assert (await purge_once(relay.ctx))["closed_cases"] == 1
     assert await worker.cases() == []
 

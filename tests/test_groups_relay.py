@@ -489,7 +489,12 @@ async def test_a_closed_group_is_removed_after_its_lifetime_unless_a_hold_names_
     listed = (await officer.request("cases_all"))["groups"]
     assert {g["id"] for g in listed} == {kept.id, gone.id}
     assert {g["members"] for g in listed} == {1, 2}
-    hold = {"case": kept.id, "reason": "court_order", "reference": "zaak 12"}
+    hold = {
+        "case": kept.id,
+        "reason": "court_order",
+        "reference": "zaak 12",
+        "basis": "court_order",
+    }
     await officer.request("legal_hold_place", {**hold, "review_at": relay.ctx.now() + 300 * DAY})
     for group in (kept, gone):
         await worker.request("group_close", {"group": group.id})

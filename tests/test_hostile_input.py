@@ -161,6 +161,7 @@ async def test_legal_hold_fields_of_the_wrong_type_or_range_are_malformed(
         "case": case["id"],
         "reason": "claim about the care plan",
         "reference": "C/13/123456",
+        "basis": "legal_obligation",
         "review_at": relay.ctx.now() + 86_400,
         **change,
     }

@@ -30,6 +30,7 @@ def hold_request(relay, case_id: str, **changes) -> dict:
         "case": case_id,
         "reason": "claim about the care plan",
         "reference": "KL-2026-17",
+        "basis": "legal_obligation",
         "review_at": relay.ctx.now() + 90 * DAY,
     }
     return {**request, **changes}
@@ -57,7 +58,7 @@ async def test_a_held_case_keeps_expired_envelopes_until_the_hold_is_lifted(rela
     assert [e.body for e in await receive(back, 1)] == [b"nieuw"]  # expired stays hidden
     listed = (await admin.request("legal_hold_list"))["holds"]
     assert [h["id"] for h in listed] == [hold["hold"]] and listed[0]["lifted_at"] is None
-    await officer.request("legal_hold_lift", {"hold": hold["hold"]})
+    await officer.request("legal_hold_lift", {"hold": hold["hold"], "reason": "legal_obligation"})
     assert (await purge_once(relay.ctx))["envelopes"] == 1
     assert stored_expired(relay) == 0
 
@@ -82,7 +83,7 @@ async def test_an_erasure_during_a_hold_waits_for_its_end(relay):
     assert (await caregiver.whoami())["account"] == caregiver.account_id  # still there
     await purge_once(relay.ctx)
     assert (await caregiver.whoami())["account"] == caregiver.account_id  # still held
-    await officer.request("legal_hold_lift", {"hold": hold["hold"]})
+    await officer.request("legal_hold_lift", {"hold": hold["hold"], "reason": "legal_obligation"})
     await purge_once(relay.ctx)  # the hourly job carries it out now
     await asyncio.wait_for(caregiver.wait_closed(), WAIT)
     assert caregiver.revoked == "account_erased"
@@ -124,7 +125,9 @@ async def test_only_officers_place_and_lift_holds(relay):
         await officer.request("legal_hold_place", hold_request(relay, "case_" + "Z" * 22))
     assert refused.value.code == "unknown_case"
     with pytest.raises(RelayRefused) as refused:
-        await officer.request("legal_hold_lift", {"hold": "hold_" + "Z" * 22})
+        await officer.request(
+            "legal_hold_lift", {"hold": "hold_" + "Z" * 22, "reason": "court_order"}
+        )
     assert refused.value.code == "unknown_hold"
 
 

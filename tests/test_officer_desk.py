@@ -53,10 +53,11 @@ async def test_a_case_number_finds_everything_about_its_caregiver(relay):
             "case": ria_case,
             "reason": "claim",
             "reference": "KL-1",
+            "basis": "legal_obligation",
             "review_at": relay.ctx.now() + 9,
         },
     )
-    await officer.request("legal_hold_lift", {"hold": hold["hold"]})
+    await officer.request("legal_hold_lift", {"hold": hold["hold"], "reason": "legal_obligation"})
     await ria.export()
     await officer.request("audit_query", {"object": ria.account_id})  # an earlier search
     await officer.request(
@@ -65,6 +66,7 @@ async def test_a_case_number_finds_everything_about_its_caregiver(relay):
             "case": other_case,
             "reason": "claim",
             "reference": "KL-2",
+            "basis": "legal_obligation",
             "review_at": relay.ctx.now() + 9,
         },
     )
@@ -112,7 +114,8 @@ async def test_a_search_by_subject_is_recorded_and_makes_no_keys(relay):
     last = (await timeline(officer, officer.account_id))[-3:]
     searches = [e for e in last if e["event"] == "audit.queried"]
     assert [sorted(e["query"]) for e in searches] == [["subject"]] * 3
-    assert [e["reason"] for e in searches][1:] == ["data_subject_request", "routine_review"]
+    # A search without a reason says so: the relay no longer fills in routine_review.
+    assert [e["reason"] for e in searches][1:] == ["data_subject_request", "not_given"]
 
 
 async def test_subject_takes_account_device_or_case_ids_only(relay):
@@ -138,10 +141,11 @@ async def test_an_access_export_carries_the_log_about_the_person(relay):
             "case": case_of(cases, ria),
             "reason": "claim",
             "reference": "KL-1",
+            "basis": "legal_obligation",
             "review_at": relay.ctx.now() + 9,
         },
     )
-    await officer.request("legal_hold_lift", {"hold": hold["hold"]})
+    await officer.request("legal_hold_lift", {"hold": hold["hold"], "reason": "legal_obligation"})
     await other.export()  # someone else's download is not in hers
     mine = await ria.export()
     events = [e["event"] for e in mine["export"]["audit"]]

@@ -62,7 +62,7 @@ async def on_admin_set_account_status(
             conn,
             "account.status_changed",
             [("account", account_id)],
-            reason=reason_code(data, "staff_change"),
+            reason=reason_code(data),  # the admin's own choice: required
         )
     ]
     devices = await ctx.storage.set_account_status(
@@ -81,8 +81,9 @@ async def on_admin_set_account_status(
 
 async def on_admin_revoke_device(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     admin = _admin(conn)
-    device_id = text_field(require_object(data), "device", DEVICE_ID)
-    audit = [by(conn, "device.revoked", [("device", device_id)])]
+    data = require_object(data)
+    device_id = text_field(data, "device", DEVICE_ID)
+    audit = [by(conn, "device.revoked", [("device", device_id)], reason=reason_code(data))]
     account_id = await ctx.storage.revoke_device(admin.org_id, device_id, ctx.now(), audit)
     ctx.forget_permissions()
     await tell_groups(ctx, await ctx.storage.account_groups(account_id))  # its handles went

@@ -37,7 +37,7 @@ async def _officer(ctx: RelayContext, conn: Connection, event: str) -> None:
                 by(
                     conn,
                     event,
-                    reason="routine_review",
+                    reason="not_given",  # refused before any reason was read
                     outcome="denied",
                     checks={"authorisation": "fail"},
                     **({"query": {"since": 0}} if event == "audit.queried" else {}),
@@ -102,7 +102,8 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
     person = _person(data)
     after: int = _whole(data, "after", -1, -1, MAX_INT)  # type: ignore[assignment]
     limit: int = _whole(data, "limit", 100, 1, MAX_PAGE)  # type: ignore[assignment]
-    reason = reason_code(data, "routine_review")
+    # A search may be made without a reason; the log then says none was given.
+    reason = reason_code(data, "not_given")
     query = {
         k: v
         for k, v in (
@@ -221,7 +222,7 @@ async def on_audit_export(ctx: RelayContext, conn: Connection, data: Any) -> dic
                 conn,
                 "audit.exported",
                 [("export", new_id("export"))],
-                reason=reason_code(data, "routine_review"),
+                reason=reason_code(data, "not_given"),
             )
         ],
         ctx.now(),

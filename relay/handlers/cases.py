@@ -106,7 +106,7 @@ async def on_case_handover(ctx: RelayContext, conn: Connection, data: Any) -> di
     data = require_object(data)
     case_id = text_field(data, "case", SERVER_ID)
     to_account = text_field(data, "to", SERVER_ID)
-    reason = reason_code(data, "care_handover")
+    reason = reason_code(data)  # the worker's own choice: required
     audit = [
         by(conn, "case.handed_over", [("case", case_id), ("account", to_account)], reason=reason)
     ]

@@ -14,7 +14,7 @@ from groups.log import GROUP_ID
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
-from relay.handlers.auditing import by
+from relay.handlers.auditing import by, reason_code
 from relay.ids import SERVER_ID
 from relay.storage.base import DeviceRecord
 from relay.validate import instant_field, require_object, text_field
@@ -62,7 +62,9 @@ async def on_legal_hold_place(ctx: RelayContext, conn: Connection, data: Any) ->
         )
     except PolicyError as error:
         raise RelayError(Code.MALFORMED, str(error), field=error.field) from None
-    audit = by(conn, "legal_hold.placed", reason="legal_obligation")
+    # The basis is the officer's own choice from the closed list (legal_obligation,
+    # court_order, ...): the hold's free-text `reason` describes it but stays out of the log.
+    audit = by(conn, "legal_hold.placed", reason=reason_code(data, field="basis"))
     hold_id = await ctx.storage.place_hold(
         officer.org_id,
         {
@@ -82,8 +84,9 @@ async def on_legal_hold_place(ctx: RelayContext, conn: Connection, data: Any) ->
 
 async def on_legal_hold_lift(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     officer = _role(conn, "officer")
-    hold_id = text_field(require_object(data), "hold", SERVER_ID)
-    audit = by(conn, "legal_hold.lifted", reason="legal_obligation")
+    data = require_object(data)
+    hold_id = text_field(data, "hold", SERVER_ID)
+    audit = by(conn, "legal_hold.lifted", reason=reason_code(data))  # why it may end now
     case_id = await ctx.storage.lift_hold(officer.org_id, hold_id, ctx.now(), audit)
     return {"ok": True, "hold": hold_id, "case": case_id}
 

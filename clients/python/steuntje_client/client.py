@@ -287,17 +287,25 @@ class RelayClient:
     async def add_case_member(self, case_id: str, account_id: str) -> None:
         await self.request("case_add_member", {"case": case_id, "account": account_id})
 
-    async def hand_over_case(self, case_id: str, to_account: str) -> None:
-        await self.request("case_handover", {"case": case_id, "to": to_account})
+    # The relay requires a reason code for these (docs/audit.md): the defaults below are the
+    # caller's choice made visible in the signature, for scripts and tests; pass your own.
+    async def hand_over_case(
+        self, case_id: str, to_account: str, reason: str = "care_handover"
+    ) -> None:
+        await self.request("case_handover", {"case": case_id, "to": to_account, "reason": reason})
 
     async def accounts(self) -> list[dict[str, Any]]:
         return (await self.request("admin_accounts"))["accounts"]
 
-    async def set_account_status(self, account_id: str, status: str) -> None:
-        await self.request("admin_set_account_status", {"account": account_id, "status": status})
+    async def set_account_status(
+        self, account_id: str, status: str, reason: str = "staff_change"
+    ) -> None:
+        await self.request(
+            "admin_set_account_status", {"account": account_id, "status": status, "reason": reason}
+        )
 
-    async def revoke_device(self, device_id: str) -> None:
-        await self.request("admin_revoke_device", {"device": device_id})
+    async def revoke_device(self, device_id: str, reason: str = "security_incident") -> None:
+        await self.request("admin_revoke_device", {"device": device_id, "reason": reason})
 
     # -- sending ----------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ export const REASONS = [
   "care_handover",
   "retention_policy",
   "policy_update",
+  "not_given",
 ];
 
 /** docs/audit.md §1: every event code of the audit log. */

@@ -22,11 +22,25 @@ const STATUS_REASONS = [
   "client_request",
 ];
 
+// Why a device is revoked goes into the audit log as the admin chose it (docs/audit.md).
+const REVOKE_REASONS = [
+  "account_compromised",
+  "security_incident",
+  "left_organisation",
+  "staff_change",
+  "suspected_misuse",
+];
+
 export async function show(main, app) {
   const m = app.messenger;
   const list = h("div", {});
   const status = h("div", { "aria-live": "polite" });
   const reason = reasonField("staff_change", STATUS_REASONS, t("accounts_reason_label"));
+  const revokeReason = reasonField(
+    "account_compromised",
+    REVOKE_REASONS,
+    t("accounts_revoke_reason_label"),
+  );
 
   async function refresh() {
     try {
@@ -119,7 +133,10 @@ export async function show(main, app) {
                       opener: event.currentTarget,
                       onYes: async () => {
                         try {
-                          await m.request("admin_revoke_device", { device: device.id });
+                          await m.request("admin_revoke_device", {
+                            device: device.id,
+                            reason: revokeReason.select.value,
+                          });
                           fill(
                             status,
                             h("p", { class: "notice", role: "status" }, t("accounts_revoked")),
@@ -172,7 +189,7 @@ export async function show(main, app) {
   main.append(
     h("h1", {}, t("accounts_title")),
     h("p", {}, t("accounts_intro")),
-    h("div", { class: "card" }, reason.field),
+    h("div", { class: "card" }, reason.field, revokeReason.field),
     status,
     list,
   );

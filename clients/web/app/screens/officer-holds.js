@@ -11,6 +11,7 @@ import {
   formatDate,
   inputField,
   markInvalid,
+  reasonField,
   selectField,
   table,
   unixToDate,
@@ -18,11 +19,26 @@ import {
 
 const SCOPES = ["envelopes", "case", "accounts", "audit"];
 const DEFAULT_SCOPES = ["envelopes", "case", "accounts"];
+// The audit log records the officer's own choice (docs/audit.md): the basis for a hold,
+// and why it may end. The relay refuses either request without one.
+const HOLD_BASES = [
+  "legal_obligation",
+  "court_order",
+  "incident_investigation",
+  "security_incident",
+];
+const LIFT_REASONS = [
+  "legal_obligation",
+  "court_order",
+  "incident_investigation",
+  "retention_policy",
+];
 
 export async function show(main, app) {
   const m = app.messenger;
   const list = h("div", { "aria-live": "polite" });
   const status = h("div", { role: "status" });
+  const liftReason = reasonField("legal_obligation", LIFT_REASONS, t("holds_lift_reason_label"));
   let cases = [];
   try {
     const all = await m.request("cases_all", {});
@@ -99,7 +115,10 @@ export async function show(main, app) {
       opener,
       onYes: async () => {
         try {
-          await m.request("legal_hold_lift", { hold: hold.id });
+          await m.request("legal_hold_lift", {
+            hold: hold.id,
+            reason: liftReason.select.value,
+          });
           placed.forget(hold.reference); // its "geldt nu" would now be wrong
           fill(
             status,
@@ -122,6 +141,7 @@ export async function show(main, app) {
       { "aria-labelledby": "holds-list-title" },
       h("h2", { id: "holds-list-title" }, t("holds_list_title")),
       list,
+      liftReason.field,
       status,
     ),
     placed.form,
@@ -151,6 +171,7 @@ function placeForm(app, cases, refresh) {
     { type: "text", maxlength: "200", required: true },
     t("holds_reason_hint"),
   );
+  const basis = reasonField("legal_obligation", HOLD_BASES, t("holds_basis_label"));
   const reference = inputField(
     t("holds_reference_label"),
     { type: "text", maxlength: "100", required: true },
@@ -208,6 +229,7 @@ function placeForm(app, cases, refresh) {
         const data = {
           case: caseField.select.value,
           reason: reason.input.value.trim(),
+          basis: basis.select.value,
           reference: reference.input.value.trim(),
           review_at: dateToUnix(review.input.value),
           scope: SCOPES.filter((scope) => scopeBoxes[scope].checked),
@@ -241,6 +263,7 @@ function placeForm(app, cases, refresh) {
     cases.length === 0 ? h("p", { class: "hint" }, t("holds_no_cases")) : null,
     caseField.field,
     reason.field,
+    basis.field,
     reference.field,
     h("div", { class: "desk-grid" }, review.field, ends.field),
     scopeSet,
