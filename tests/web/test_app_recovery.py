@@ -207,3 +207,69 @@ async def test_a_caregiver_whose_old_phone_still_works_can_keep_it(browser, rela
     finally:
         for context in (worker_context, carer_context, second_context):
             await context.close()
+
+
+async def approve(page, typed: str) -> None:
+    await page.get_by_role("link", name="Herstelcode van een collega goedkeuren").click()
+    await expect(page.get_by_role("heading", name="Herstel goedkeuren")).to_be_visible()
+    await page.get_by_label("Herstelnummer").fill(typed)
+    await page.get_by_role("button", name="Goedkeuren").click()
+
+
+async def test_where_the_organisation_wants_it_a_colleague_approves_the_code(
+    browser, relay, artifacts: Path
+):
+    """Policy recovery_issuers = case_workers_with_approval: the worker's screen shows the
+    recovery number, the caregiver's link waits, the worker cannot approve their own code,
+    a colleague approves it by number (typed loosely), and then the link works."""
+    admin = relay.client()
+    await admin.register(await relay.invite("admin"))
+    policy = {"version": 1, "recovery_issuers": "case_workers_with_approval"}
+    await admin.request("policy_set", {"document": policy})
+    watch = Watch(relay.url)
+    worker_context, worker = await new_phone(browser, watch, LAPTOP)
+    colleague_context, colleague = await new_phone(browser, watch, LAPTOP)
+    carer_context, carer = await new_phone(browser, watch, PHONE)
+    second_context, second = await new_phone(browser, watch, PHONE)
+    try:
+        await join(worker, await relay.invite("worker"))
+        await join(colleague, await relay.invite("worker"))
+        await worker.get_by_role("link", name="Nieuwe mantelzorger uitnodigen").first.click()
+        await worker.get_by_label("Naam van de mantelzorger").fill("Ans")
+        await worker.get_by_role("button", name="Maak uitnodiging").click()
+        await join(carer, await worker.locator("#invite-link").get_attribute("href"))
+        await worker.get_by_role("link", name="Stuur Ans een bericht").click()
+        await worker.get_by_role("link", name="Nieuwe telefoon of alles kwijt?").click()
+        await worker.get_by_role("button", name="Maak herstelcode").click()
+        await expect(worker.get_by_text("Geef je collega dit nummer")).to_be_visible()
+        number = await worker.locator(".recovery-id strong").inner_text()
+        link = await worker.locator("#recovery-link").get_attribute("href")
+
+        await second.goto(link)
+        await second.get_by_role("button", name="Doe mee").click()
+        await expect(second.get_by_role("alert")).to_contain_text(
+            "Een tweede ondersteuner moet deze code nog goedkeuren"
+        )
+        await expect(second.get_by_role("button", name="Doe mee")).to_be_enabled()
+
+        await worker.get_by_role("link", name="Terug naar het gesprek").click()
+        await worker.get_by_role("link", name="Terug naar overzicht").click()
+        await approve(worker, number)
+        await expect(worker.get_by_role("alert")).to_contain_text("moet een collega goedkeuren")
+        await approve(colleague, number.replace("-", " ").lower())
+        done = colleague.locator("p[role=status]", has_text="Goedgekeurd.")
+        await expect(done).to_have_text("Goedgekeurd. De herstelcode werkt nu.")
+        await check_screen(colleague, artifacts, "06-colleague-approves")
+
+        await second.get_by_role("button", name="Doe mee").click()
+        await decline_notifications(second)
+        await expect(
+            second.get_by_role("heading", name="Berichten van je ondersteuner")
+        ).to_be_visible()
+        _, _, devices = await caregiver_state(relay)
+        assert sorted(status for _, status in devices) == ["active", "revoked"]
+        watch.check()
+    finally:
+        for context in (worker_context, colleague_context, carer_context, second_context):
+            await context.close()
+        await admin.close()

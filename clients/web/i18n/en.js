@@ -140,6 +140,7 @@ export default {
   caseload_count_one: "{count} caregiver",
   caseload_count_other: "{count} caregivers",
   invite_new: "Invite a new caregiver",
+  recovery_approve_link: "Approve a colleague's recovery code",
   last_contact: "Last contact: {when}",
   last_used: "Last used: {when}",
   no_answers_yet: "No answers to questions yet",

@@ -141,6 +141,7 @@ export default {
   caseload_count_one: "{count} mantelzorger",
   caseload_count_other: "{count} mantelzorgers",
   invite_new: "Nieuwe mantelzorger uitnodigen",
+  recovery_approve_link: "Herstelcode van een collega goedkeuren",
   last_contact: "Laatste contact: {when}",
   last_used: "Laatst gebruikt: {when}",
   no_answers_yet: "Nog geen antwoorden op vragen",

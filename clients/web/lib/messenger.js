@@ -882,7 +882,13 @@ export class Messenger extends Emitter {
    * phone lost its keys: the same account comes back on a new phone (PROTOCOL §4.2). */
   async createRecovery(accountId) {
     const reply = await this.#link.request("recovery_create", { account: accountId });
-    return inviteOf(reply, this.deviceId);
+    // approval "pending": a colleague approves it by recoveryId first (policy recovery_issuers).
+    return { ...inviteOf(reply, this.deviceId), recoveryId: reply.recovery_id, approval: reply.approval };
+  }
+
+  /** A second worker approves a colleague's pending recovery invite by its recovery id. */
+  async approveRecovery(recoveryId) {
+    return await this.#link.request("recovery_approve", { recovery_id: recoveryId });
   }
 
   async linkDevice() {

@@ -96,7 +96,9 @@ export async function show(main, app) {
   );
   const list = h("ul", { class: "caseload" });
   const body = h("div", {});
-  main.append(title, toolbar, filterField, body);
+  // Where the organisation wants a second worker's approval of a recovery code (issue 20).
+  const approve = h("p", {}, h("a", { href: "#/recovery/approve" }, t("recovery_approve_link")));
+  main.append(title, toolbar, filterField, body, approve);
 
   let dirty = false;
   const busy = () => {

@@ -21,6 +21,22 @@ export default {
   recovery_done: "Done! {name} has a new phone.",
   recovery_compare: "Compare the new safety number",
   recovery_back: "Back to the conversation",
+  recovery_needs_approval:
+    "Your organisation wants a colleague to approve this recovery code first. Then {name} can use it. Give your colleague this number:",
+  recovery_id_label: "Recovery number:",
+  approve_title: "Approve a recovery",
+  approve_intro:
+    "Did a colleague make a recovery code for a caregiver? Your organisation wants a second support worker to approve it. Only then does the code work.",
+  approve_label: "Recovery number",
+  approve_hint: "Your colleague gives you this number, for example K7QF-2M9X.",
+  approve_button: "Approve",
+  approve_done: "Approved. The recovery code works now.",
+  approve_not_yours: "You cannot do this: a colleague must approve a recovery code you made yourself.",
+  approve_unknown: "We do not know this recovery number. Check it together with your colleague.",
+  approve_used: "This recovery code was already used.",
+  approve_expired: "This recovery code has expired. Your colleague can make a new one.",
+  approve_revoked: "This recovery code no longer works. Your colleague can make a new one.",
+  approve_failed: "Approving did not work. Please try again.",
   empty_title: "Steuntje is empty on this phone",
   empty_ask: "Ask your support worker for a new code.",
   empty_why:

@@ -21,6 +21,22 @@ export default {
   recovery_done: "Gelukt! {name} heeft een nieuwe telefoon.",
   recovery_compare: "Vergelijk het nieuwe veiligheidsnummer",
   recovery_back: "Terug naar het gesprek",
+  recovery_needs_approval:
+    "Je organisatie wil dat een collega deze herstelcode eerst goedkeurt. Daarna kan {name} de code gebruiken. Geef je collega dit nummer:",
+  recovery_id_label: "Herstelnummer:",
+  approve_title: "Herstel goedkeuren",
+  approve_intro:
+    "Heeft een collega een herstelcode gemaakt voor een mantelzorger? Je organisatie wil dat een tweede ondersteuner die goedkeurt. Pas daarna werkt de code.",
+  approve_label: "Herstelnummer",
+  approve_hint: "Je collega geeft je dit nummer, bijvoorbeeld K7QF-2M9X.",
+  approve_button: "Goedkeuren",
+  approve_done: "Goedgekeurd. De herstelcode werkt nu.",
+  approve_not_yours: "Dit kan niet: een herstelcode die je zelf hebt gemaakt, moet een collega goedkeuren.",
+  approve_unknown: "Dit herstelnummer kennen we niet. Kijk samen met je collega of het goed is.",
+  approve_used: "Deze herstelcode is al gebruikt.",
+  approve_expired: "Deze herstelcode is verlopen. Je collega kan een nieuwe maken.",
+  approve_revoked: "Deze herstelcode werkt niet meer. Je collega kan een nieuwe maken.",
+  approve_failed: "Goedkeuren is niet gelukt. Probeer het nog eens.",
   empty_title: "Steuntje is leeg op deze telefoon",
   empty_ask: "Vraag je ondersteuner om een nieuwe code.",
   empty_why:
