@@ -456,7 +456,17 @@ async function start() {
   app.me = m.registered ? m.me : null;
   // A caregiver opens on the conversation: fetch its code while the connection starts
   // (home.js imports it lazily so a first visit's join screen does not).
-  if (app.me?.role === "caregiver") SCREENS.chat().catch(() => {});
+  // All of its modules at once: imported one by one, each would wait for its parent's
+  // round trip first (on a slow phone line about 150 ms a level).
+  if (app.me?.role === "caregiver") {
+    Promise.all([
+      SCREENS.chat(),
+      import("./parts/messages.js"),
+      import("./parts/nudge.js"),
+      import("./parts/disappear-note.js"),
+      import("./content.js"),
+    ]).catch(() => {});
+  }
   if (app.me) forgetInvite(); // already in: an old or second invite link is not needed
   document.body.classList.toggle("role-caregiver", app.me?.role === "caregiver");
   document.body.classList.toggle("role-desk", Boolean(DESK_ROUTES[app.me?.role]));
