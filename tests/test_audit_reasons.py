@@ -104,3 +104,19 @@ async def test_a_search_without_a_reason_says_none_was_given(relay):
     assert entries(relay, "audit.exported")[-1].reason == "not_given"
     report = verify_bundle(export["bundle"], export["verifier_key"])
     assert report.ok, str(report)
+
+
+async def test_closing_without_a_reason_says_none_was_given(relay):
+    """Closing or reopening a case and closing a group may be done without a reason; the log
+    then says so (`not_given`) instead of inventing `client_request`."""
+    from test_groups_relay import Handle, start_group
+
+    _, worker, _ = await relay.onboard()
+    (case,) = await worker.cases()
+    await worker.request("case_close", {"case": case["id"]})
+    await worker.request("case_reopen", {"case": case["id"], "reason": "client_request"})
+    group = await start_group(Handle(worker))
+    await worker.request("group_close", {"group": group.id})
+    assert [e.reason for e in entries(relay, "case.closed")] == ["not_given"]
+    assert [e.reason for e in entries(relay, "case.reopened")] == ["client_request"]
+    assert [e.reason for e in entries(relay, "group.closed")] == ["not_given"]

@@ -120,7 +120,7 @@ async def _set_closed(ctx: RelayContext, conn: Connection, data: Any, closed: bo
     device = _device(conn, *CASE_CLOSERS)
     data = require_object(data)
     case_id = text_field(data, "case", SERVER_ID)
-    reason = reason_code(data, "client_request")
+    reason = reason_code(data, "not_given")  # may be left out; the log then says so
     event = "case.closed" if closed else "case.reopened"
     audit = [by(conn, event, [("case", case_id)], reason=reason)]
     members = await ctx.storage.set_case_closed(device, case_id, closed, ctx.now(), audit)

@@ -317,7 +317,7 @@ async def on_group_close(ctx: RelayContext, conn: Connection, data: Any) -> dict
         membership = await _member(ctx, device, group_id)
         if membership.role != "facilitator" or device.role != "worker":
             raise RelayError(Code.NOT_PERMITTED)
-    reason = reason_code(require_object(data), "client_request")
+    reason = reason_code(require_object(data), "not_given")  # optional: never invented
     now = ctx.now()
     audit = [by(conn, "group.closed", [("group", group_id)], reason=reason)]
     devices = await ctx.storage.group_set_closed(group_id, now, now, audit)
