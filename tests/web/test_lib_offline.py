@@ -114,12 +114,15 @@ async def test_queued_messages_survive_a_reload_while_offline(relay, browser):
     await caregiver.wait_state("connecting")
     first = await caregiver.call("send", worker.account_id, "text", {"text": "voor het herladen"})
     second = await caregiver.call("send", worker.account_id, "call_me", {})
-    # The page is closed while offline; it loads again once the network is back (the
-    # service worker that serves it offline is the UI's), and sends only after connect().
+    # The page is closed while offline (a reload would race the still-open page's own
+    # reconnect, which flushes the outbox the moment the network is back); it loads again
+    # once the network is back (the service worker that serves it offline is the UI's),
+    # and sends only after connect().
+    await page.close()
     await context.set_offline(False)
-    await page.reload()
-    await page.wait_for_function("document.documentElement.dataset.ready === '1'")
-    await caregiver.open()
+    page = await open_page(context, relay.url)
+    caregiver = BrowserDevice(page, "caregiver")
+    assert (await caregiver.open())["registered"] is True
     shown = await caregiver.call("messages", worker.account_id)
     assert [(m["id"], m["status"]) for m in shown] == [
         (first["id"], "queued"),
