@@ -5,7 +5,8 @@
     CryptoError                  root: ``except CryptoError`` catches everything below
     ├── DecryptionError          anything received (envelope, prekey bundle) was rejected
     ├── StateError               a serialised session or key store cannot be read back
-    └── PayloadTooLargeError     a plaintext does not fit in the largest padding bucket
+    ├── PayloadTooLargeError     a plaintext does not fit in the largest padding bucket
+    └── AttachmentError          an attachment was refused; ``.reason`` names the check
 
 ``DecryptionError`` is deliberately opaque. A bad tag, a replay, a malformed header, too
 many skipped messages, an expired skipped key, a bad prekey signature and a low-order
@@ -17,7 +18,13 @@ session has changed.
 
 from __future__ import annotations
 
-__all__ = ["CryptoError", "DecryptionError", "PayloadTooLargeError", "StateError"]
+__all__ = [
+    "AttachmentError",
+    "CryptoError",
+    "DecryptionError",
+    "PayloadTooLargeError",
+    "StateError",
+]
 
 
 class CryptoError(Exception):
@@ -38,3 +45,16 @@ class StateError(CryptoError):
 
 class PayloadTooLargeError(CryptoError):
     """The plaintext is larger than the largest padding bucket allows."""
+
+
+class AttachmentError(CryptoError):
+    """An attachment blob or its key was refused; ``reason`` says which check failed.
+
+    The reasons are ``crypto.attachment.REASONS``. They are named, unlike
+    ``DecryptionError``'s, because an attachment is decrypted once and locally: nothing
+    about the failure goes back to anyone who could use it as an oracle.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"attachment refused: {reason}")
+        self.reason = reason
