@@ -51,6 +51,7 @@ AUTHENTICATED_EVENTS = frozenset(
         "audit_query",
         "audit_export",
         "audit_key",
+        "audit_proof",
         "admin_accounts",
         "admin_set_account_status",
         "admin_revoke_device",

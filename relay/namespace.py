@@ -29,6 +29,7 @@ from relay.errors import Code, RelayError
 from relay.handlers import (
     admin,
     audit_access,
+    audit_proofs,
     cases,
     envelopes,
     gdpr,
@@ -99,6 +100,7 @@ HANDLERS: dict[str, Handler] = {
     "audit_query": audit_access.on_audit_query,
     "audit_export": audit_access.on_audit_export,
     "audit_key": audit_access.on_audit_key,
+    "audit_proof": audit_proofs.on_audit_proof,
     "admin_accounts": admin.on_admin_accounts,
     "admin_set_account_status": admin.on_admin_set_account_status,
     "admin_revoke_device": admin.on_admin_revoke_device,

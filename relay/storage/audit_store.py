@@ -315,6 +315,39 @@ class AuditStore:
         return bundle_lines(self.origin, self.verifier_key, entries, checkpoints, _node_reader(con))
 
 
+@dataclass(frozen=True)
+class AuditProofs:
+    """What a browser needs to check what it shows without trusting the relay at that moment:
+    the latest signed checkpoint, audit paths to its root for some entries, and a consistency
+    proof from a tree size the browser kept (PROTOCOL.md §4.13, `audit_proof`)."""
+
+    checkpoint: str | None  # the signed note; None before the first checkpoint
+    size: int
+    paths: dict[int, list[bytes]]  # index -> audit path; indices at or past `size` left out
+    consistency: list[bytes] | None  # None when no proof from `from_size` can exist
+
+
+def read_proofs(con: sqlite3.Connection, indices: list[int], from_size: int | None) -> AuditProofs:
+    """Proofs against the newest checkpoint, from the stored nodes (never from bodies: the
+    browser computes each leaf hash itself from the entry it shows)."""
+    from audit import consistency_proof, inclusion_proof
+
+    row = con.execute(
+        "SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return AuditProofs(None, 0, {}, None)
+    size, note = row
+    node = _node_reader(con)
+    paths = {i: inclusion_proof(i, size, node) for i in sorted(set(indices)) if i < size}
+    # From 0 nothing is proved, and a kept size past the newest one cannot be extended:
+    # the browser judges that itself (a rollback), so there is no proof to give.
+    consistency = None
+    if from_size is not None and 0 < from_size <= size:
+        consistency = consistency_proof(from_size, size, node)
+    return AuditProofs(note, size, paths, consistency)
+
+
 def _stored_entries(con: sqlite3.Connection, size: int) -> Iterator[tuple[int, bytes, bytes]]:
     """(index, body, leaf hash) rows, with the cursor closed however the reader stops: an
     open statement would block the WAL truncation when the storage closes.

@@ -24,8 +24,10 @@ from typing import Any, TypeVar
 from relay.storage.audit_store import (
     CHECKPOINT_AT_ONCE,
     AuditDraft,
+    AuditProofs,
     AuditStore,
     load_signing_key,
+    read_proofs,
 )
 from relay.storage.epoch_keys import EpochKeyring
 from relay.storage.migrations import migrate_sqlite
@@ -193,6 +195,10 @@ class SQLiteBase:
         return await self._write(
             lambda: self._audit_store(self._write_con).pseudonyms_about(self._write_con, subject)  # type: ignore[arg-type]
         )
+
+    async def audit_proofs(self, indices: list[int], from_size: int | None) -> AuditProofs:
+        """The newest checkpoint with inclusion and consistency proofs (audit_store.py)."""
+        return await self._read(lambda: read_proofs(self._reader_con(), indices, from_size))
 
     async def audit_size(self) -> int:
         def read() -> int:
