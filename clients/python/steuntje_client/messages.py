@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+
+from crypto.attachment import ciphertext_size
 
 VERSION = 1
 MAX_TEXT = 4_000
 MAX_DISPLAY_NAME = 40
 MAX_GROUP_NAME = 80
+MAX_QUESTIONNAIRE = 32_000  # questionnaires/document.py MAX_DOCUMENT_BYTES, in characters
 
 # kind -> {field: type}. Everything listed is required.
 FIELDS: dict[str, dict[str, type]] = {
@@ -44,8 +48,48 @@ FIELDS: dict[str, dict[str, type]] = {
     # To one of the person's own devices only (the web app): a handle made for it in a group,
     # its private keys (base64url) and what the sender knows of the group (JSON).
     "group_handle": {"group": str, "keys": str, "doc": str},
+    # A picture, voice note, video or PDF (docs/messages.md, docs/e2e.md §15): where the
+    # encrypted blob is on the relay, its key and commitment (base64url), the blob's SHA-256
+    # (hex) and length, the file's length and media type.
+    "attachment": {
+        "blob": str,
+        "key": str,
+        "commit": str,
+        "sha256": str,
+        "size": int,
+        "plain_size": int,
+        "type": str,
+    },
+    # Signed questionnaires (docs/accountability.md): the document as canonical JSON, and
+    # the caregiver's signed answers (questionnaires/statements.py), signature base64url.
+    "questionnaire": {"doc": str},
+    "questionnaire_answer": {"statement": str, "signature": str},
 }
 KINDS = tuple(FIELDS)
+# kind -> {field: type}: validated when present, never required.
+OPTIONAL: dict[str, dict[str, type]] = {
+    "attachment": {"name": str, "preview": str, "width": int, "height": int, "duration_ms": int},
+}
+
+ATTACHMENT_TYPES = frozenset(
+    {
+        "image/jpeg", "image/webp", "image/png",
+        "audio/ogg", "audio/webm", "audio/mp4",
+        "video/mp4", "video/webm",
+        "application/pdf",
+    }
+)  # fmt: skip
+MAX_ATTACHMENT_SIZE = 25 * 1024 * 1024  # plaintext bytes (the relay's default limit)
+MAX_ATTACHMENT_NAME = 120
+MAX_PREVIEW = 4_096  # bytes of the decoded preview picture
+MAX_DIMENSION = 16_384  # pixels
+MAX_DURATION_MS = 24 * 3_600_000
+BLOB_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# Control characters, and the bidirectional overrides that make "gpj.exe" read "exe.jpg".
+NAME_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# A preview is a JPEG or a WebP picture: the receiver shows it without trusting `type`.
+PREVIEW_MAGIC = (re.compile(rb"\xff\xd8\xff"), re.compile(rb"RIFF....WEBP", re.DOTALL))
 
 
 class InvalidMessage(ValueError):
@@ -92,6 +136,7 @@ def decode(plaintext: bytes) -> Message:
     if kind not in FIELDS:
         raise InvalidMessage("unknown kind")
     fields = {name: document.get(name) for name in FIELDS[kind]}
+    fields |= {name: document[name] for name in OPTIONAL.get(kind, {}) if name in document}
     validate(kind, fields)
     head = (document.get("id"), document.get("t"), document.get("c"))
     if not isinstance(head[0], str) or not isinstance(head[1], int) or not isinstance(head[2], str):
@@ -102,10 +147,13 @@ def decode(plaintext: bytes) -> Message:
 def validate(kind: str, fields: dict[str, Any]) -> None:
     if kind not in FIELDS:
         raise InvalidMessage(f"unknown kind {kind!r}")
-    for name, expected in FIELDS[kind].items():
+    optional = {name: t for name, t in OPTIONAL.get(kind, {}).items() if name in fields}
+    for name, expected in (FIELDS[kind] | optional).items():
         value = fields.get(name)
         if not isinstance(value, expected) or isinstance(value, bool):
             raise InvalidMessage(f"{kind}.{name} must be {expected.__name__}")
+    if kind == "attachment":
+        validate_attachment(fields)
     if kind == "text" and len(fields["text"]) > MAX_TEXT:
         raise InvalidMessage("text too long")
     if kind == "checkin" and not 2 <= fields["scale"] <= 10:
@@ -120,3 +168,54 @@ def validate(kind: str, fields: dict[str, Any]) -> None:
         raise InvalidMessage("group_meta.description and rules are at most 4,000 characters")
     if kind == "group_invite" and "#group=" not in fields["link"]:
         raise InvalidMessage("group_invite.link must be a #group= link")
+    if kind == "questionnaire" and len(fields["doc"]) > MAX_QUESTIONNAIRE:
+        raise InvalidMessage("questionnaire.doc is at most 32,000 characters")
+    if kind == "questionnaire_answer" and len(fields["statement"]) > MAX_QUESTIONNAIRE:
+        raise InvalidMessage("questionnaire_answer.statement is at most 32,000 characters")
+
+
+def validate_attachment(fields: dict[str, Any]) -> None:
+    """The ranges of an attachment's fields; their types are already checked."""
+    media = fields["type"]
+    if not BLOB_ID.fullmatch(fields["blob"]):
+        raise InvalidMessage("attachment.blob must be a blob id")
+    for name in ("key", "commit"):
+        if len(canonical_base64url(fields[name], name)) != 32:
+            raise InvalidMessage(f"attachment.{name} must be 32 bytes")
+    if not SHA256_HEX.fullmatch(fields["sha256"]):
+        raise InvalidMessage("attachment.sha256 must be 64 lower-case hex digits")
+    if media not in ATTACHMENT_TYPES:
+        raise InvalidMessage("attachment.type is not an allowed media type")
+    if not 0 <= fields["plain_size"] <= MAX_ATTACHMENT_SIZE:
+        raise InvalidMessage("attachment.plain_size must be 0..25 MiB")
+    if fields["size"] != ciphertext_size(fields["plain_size"]):
+        raise InvalidMessage("attachment.size does not match plain_size")
+    file_name = fields.get("name")
+    if file_name is not None and not (
+        1 <= len(file_name) <= MAX_ATTACHMENT_NAME and not NAME_FORBIDDEN.search(file_name)
+    ):
+        raise InvalidMessage("attachment.name must be 1..120 characters, no control characters")
+    visual = media.startswith(("image/", "video/"))
+    if "preview" in fields:
+        preview = canonical_base64url(fields["preview"], "preview")
+        if not visual or not 0 < len(preview) <= MAX_PREVIEW:
+            raise InvalidMessage("attachment.preview is a picture's or video's, ≤ 4 KB")
+        if not any(magic.match(preview) for magic in PREVIEW_MAGIC):
+            raise InvalidMessage("attachment.preview must be a JPEG or WebP picture")
+    for name in ("width", "height"):
+        if name in fields and not (visual and 1 <= fields[name] <= MAX_DIMENSION):
+            raise InvalidMessage(f"attachment.{name} is a picture's or video's, 1..16384")
+    if "duration_ms" in fields and not (
+        media.startswith(("audio/", "video/")) and 0 <= fields["duration_ms"] <= MAX_DURATION_MS
+    ):
+        raise InvalidMessage("attachment.duration_ms is a recording's, at most 24 hours")
+
+
+def canonical_base64url(text: str, name: str) -> bytes:
+    """Base64url without padding, in its one canonical spelling (as the web app checks)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", text) or len(text) % 4 == 1:
+        raise InvalidMessage(f"attachment.{name} must be base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if base64.urlsafe_b64encode(data).rstrip(b"=").decode() != text:
+        raise InvalidMessage(f"attachment.{name} must be base64url")
+    return data

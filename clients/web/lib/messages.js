@@ -9,7 +9,7 @@
  * Unknown keys are ignored; a plaintext that does not validate raises InvalidMessage, and
  * the receiver drops it (counted, never shown or logged).
  */
-import { fromUtf8, randomId, utf8 } from "./bytes.js";
+import { b64url, fromUtf8, randomId, unb64url, utf8 } from "./bytes.js";
 import { InvalidMessage } from "./errors.js";
 
 export const VERSION = 1;
@@ -39,8 +39,47 @@ export const FIELDS = Object.freeze({
   // To one of the person's own devices only: a handle made for it in a group (its private
   // keys, base64url) and what the sender knows of the group (JSON: names, meta, member).
   group_handle: { group: isString, keys: isString, doc: isString },
+  // A picture, voice note, video or PDF (docs/e2e.md §15): where the encrypted blob is on
+  // the relay, its key and commitment (base64url), the blob's SHA-256 (hex) and length,
+  // the file's length and media type.
+  attachment: {
+    blob: isString,
+    key: isString,
+    commit: isString,
+    sha256: isString,
+    size: isInteger,
+    plain_size: isInteger,
+    type: isString,
+  },
 });
 export const KINDS = Object.freeze(Object.keys(FIELDS));
+/** kind -> {field: check}: validated when present, never required. */
+export const OPTIONAL = Object.freeze({
+  attachment: {
+    name: isString,
+    preview: isString,
+    width: isInteger,
+    height: isInteger,
+    duration_ms: isInteger,
+  },
+});
+
+export const ATTACHMENT_TYPES = Object.freeze([
+  "image/jpeg", "image/webp", "image/png",
+  "audio/ogg", "audio/webm", "audio/mp4",
+  "video/mp4", "video/webm",
+  "application/pdf",
+]);
+export const MAX_ATTACHMENT_SIZE = 25 * 1024 * 1024; // plaintext bytes (the relay's default limit)
+export const MAX_ATTACHMENT_NAME = 120;
+const MAX_PREVIEW = 4096; // bytes of the decoded preview picture
+const MAX_DIMENSION = 16384;
+const MAX_DURATION_MS = 24 * 3600000;
+// crypto/attachment.py's ciphertext_size, inlined so this first-load module does not pull
+// in the attachment crypto: 16 tag bytes per 64 KiB chunk, at least one chunk.
+const attachmentBlobSize = (plainSize) => plainSize + Math.max(1, Math.ceil(plainSize / 65536)) * 16;
+// Control characters, and the bidirectional overrides that make "gpj.exe" read "exe.jpg".
+const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 export const CALLBACK_STATUSES = Object.freeze(["done", "retry"]);
 
 export const newMessageId = () => randomId(16);
@@ -52,6 +91,12 @@ export function validate(kind, fields) {
   for (const [name, check] of Object.entries(FIELDS[kind])) {
     if (!check(fields[name])) throw new InvalidMessage(`${kind}.${name} has the wrong type`);
   }
+  for (const [name, check] of Object.entries(OPTIONAL[kind] ?? {})) {
+    if (present(fields, name) && !check(fields[name])) {
+      throw new InvalidMessage(`${kind}.${name} has the wrong type`);
+    }
+  }
+  if (kind === "attachment") validateAttachment(fields);
   // Code points, as Python's len() counts them.
   if (kind === "text" && length(fields.text) > MAX_TEXT) throw new InvalidMessage("text too long");
   if (kind === "checkin" && !(fields.scale >= 2 && fields.scale <= 10)) {
@@ -79,11 +124,85 @@ export function validate(kind, fields) {
 
 const length = (text) => [...text].length; // code points, as Python's len()
 const between = (value, low, high) => value >= low && value <= high;
+// An optional field is absent when its key is missing (or undefined, JSON's "missing").
+const present = (fields, name) => Object.hasOwn(fields, name) && fields[name] !== undefined;
 
-/** Only the kind's own fields, in FIELDS order (what is sent and stored). */
+/** The ranges of an attachment's fields (their types are already checked), as Python's. */
+function validateAttachment(fields) {
+  const media = fields.type;
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(fields.blob)) {
+    throw new InvalidMessage("attachment.blob must be a blob id");
+  }
+  for (const name of ["key", "commit"]) {
+    if (canonicalBase64url(fields[name], name).length !== 32) {
+      throw new InvalidMessage(`attachment.${name} must be 32 bytes`);
+    }
+  }
+  if (!/^[0-9a-f]{64}$/.test(fields.sha256)) {
+    throw new InvalidMessage("attachment.sha256 must be 64 lower-case hex digits");
+  }
+  if (!ATTACHMENT_TYPES.includes(media)) {
+    throw new InvalidMessage("attachment.type is not an allowed media type");
+  }
+  if (!between(fields.plain_size, 0, MAX_ATTACHMENT_SIZE)) {
+    throw new InvalidMessage("attachment.plain_size must be 0..25 MiB");
+  }
+  if (fields.size !== attachmentBlobSize(fields.plain_size)) {
+    throw new InvalidMessage("attachment.size does not match plain_size");
+  }
+  const fileName = fields.name;
+  const nameOk = () => between(length(fileName), 1, MAX_ATTACHMENT_NAME) && !NAME_FORBIDDEN.test(fileName);
+  if (present(fields, "name") && !nameOk()) {
+    throw new InvalidMessage("attachment.name must be 1..120 characters, no control characters");
+  }
+  const visual = media.startsWith("image/") || media.startsWith("video/");
+  if (present(fields, "preview")) {
+    const preview = canonicalBase64url(fields.preview, "preview");
+    if (!visual || !between(preview.length, 1, MAX_PREVIEW)) {
+      throw new InvalidMessage("attachment.preview is a picture's or video's, ≤ 4 KB");
+    }
+    if (!isJpegOrWebp(preview)) {
+      throw new InvalidMessage("attachment.preview must be a JPEG or WebP picture");
+    }
+  }
+  for (const name of ["width", "height"]) {
+    if (present(fields, name) && !(visual && between(fields[name], 1, MAX_DIMENSION))) {
+      throw new InvalidMessage(`attachment.${name} is a picture's or video's, 1..16384`);
+    }
+  }
+  const recording = media.startsWith("audio/") || media.startsWith("video/");
+  const duration = fields.duration_ms;
+  if (present(fields, "duration_ms") && !(recording && between(duration, 0, MAX_DURATION_MS))) {
+    throw new InvalidMessage("attachment.duration_ms is a recording's, at most 24 hours");
+  }
+}
+
+// A preview is a JPEG or a WebP picture: the receiver shows it without trusting `type`.
+function isJpegOrWebp(bytes) {
+  const ascii = (from, to) => String.fromCharCode(...bytes.subarray(from, to));
+  const jpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  return jpeg || (bytes.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP");
+}
+
+// Base64url without padding, in its one canonical spelling (as Python checks).
+function canonicalBase64url(text, name) {
+  let bytes;
+  try {
+    bytes = unb64url(text);
+  } catch {
+    throw new InvalidMessage(`attachment.${name} must be base64url`);
+  }
+  if (b64url(bytes) !== text) throw new InvalidMessage(`attachment.${name} must be base64url`);
+  return bytes;
+}
+
+/** Only the kind's own fields, in FIELDS order then OPTIONAL order (what is sent and stored). */
 export function pick(kind, fields) {
   const out = {};
   for (const name of Object.keys(FIELDS[kind])) out[name] = fields[name];
+  for (const name of Object.keys(OPTIONAL[kind] ?? {})) {
+    if (present(fields, name)) out[name] = fields[name];
+  }
   return out;
 }
 
