@@ -21,6 +21,7 @@ from test_app_support import (
     expect_message,
     messages,
     new_phone,
+    poll,
     send_text,
     worker_joins,
 )
@@ -128,9 +129,16 @@ CALLBACKS = """() => new Promise((resolve, reject) => {
 async def wait_for_callbacks(phone, statuses: list[str]) -> None:
     """Until the caregiver's phone holds exactly these answers to "Bel me" (no PIN: the
     records are plain in IndexedDB)."""
-    await phone.wait_for_function(
-        f"async () => JSON.stringify((await ({CALLBACKS})()).sort()) === '{json.dumps(statuses)}'"
-    )
+    wanted = json.dumps(statuses, separators=(",", ":"))  # as JSON.stringify writes it
+    try:
+        await poll(
+            phone,
+            f"async () => JSON.stringify((await ({CALLBACKS})()).sort()) === '{wanted}'",
+            f"the phone to hold the answers {statuses}",
+        )
+    except TimeoutError:
+        held = sorted(await phone.evaluate(CALLBACKS))
+        raise AssertionError(f"the phone holds {held}, not {statuses}") from None
 
 
 async def test_call_request_stays_until_answered_and_the_chart_reads(

@@ -14,6 +14,7 @@ from test_app_support import (
     clear_screenshots,
     expect,
     new_phone,
+    poll,
     worker_joins,
 )
 
@@ -36,12 +37,13 @@ async def test_app_shell_opens_offline(browser, relay, artifacts: Path) -> None:
             " if (!navigator.serviceWorker.controller) await new Promise((ok) =>"
             " navigator.serviceWorker.addEventListener('controllerchange', ok)); }"
         )
-        await page.wait_for_function(
+        await poll(
+            page,
             "async () => { const keys = await caches.keys();"
             " const name = keys.find((k) => k.startsWith('steuntje-shell-'));"
             " if (!name) return false; const cache = await caches.open(name);"
             " return Boolean(await cache.match('/app/lib/messenger.js'));}",
-            polling=100,
+            "the service worker to cache the app shell",
         )
         await context.set_offline(True)
         await page.reload()

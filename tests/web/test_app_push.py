@@ -13,7 +13,7 @@ import base64
 import time
 
 import pytest
-from test_app_support import Watch, check_screen, clear_screenshots, expect, new_phone
+from test_app_support import Watch, check_screen, clear_screenshots, expect, new_phone, poll
 from test_lib_support import python_worker
 
 from relay.push.payload import conversation_hint, push_payload
@@ -37,17 +37,6 @@ READY = """async () => { await navigator.serviceWorker.ready;
     navigator.serviceWorker.addEventListener('controllerchange', ok)); }"""
 WORKER_STATE = """async () => { const c = await caches.open('steuntje-push');
   const r = await c.match('/push-state'); return r ? r.json() : null; }"""
-
-
-async def poll(page, script: str, what: str):  # type: ignore[no-untyped-def]
-    """Evaluate `script` (an async function) until it returns something; return that.
-    (wait_for_function does not wait for an async predicate's promise.)"""
-    deadline = asyncio.get_running_loop().time() + 15
-    while not (value := await page.evaluate(script)):
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)  # polling step of a condition wait
-    return value
 
 
 def unb64url(text: str) -> bytes:

@@ -5,6 +5,7 @@ No sleeps anywhere: every wait is on something a person would see."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -151,3 +152,16 @@ async def expect_message(page, text: str, status: str | re.Pattern[str] | None =
     await expect(item.first).to_be_visible()
     if status:
         await expect(item.first.locator(".meta")).to_contain_text(status)
+
+
+async def poll(page, script: str, what: str, seconds: float = 15):  # type: ignore[no-untyped-def]
+    """Evaluate `script` (an async function) until it returns something truthy; return that.
+    Playwright's wait_for_function does not await an async predicate: its promise is
+    truthy at once, so such a "wait" returns before the condition holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not (value := await page.evaluate(script)):
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)  # polling step of a condition wait
+    return value
