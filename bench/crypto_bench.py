@@ -1,6 +1,6 @@
 """Micro-benchmark of the end-to-end crypto, on one core (one Python thread).
 
-    python -m steuntje_client.crypto_bench [seconds]     # prints JSON
+    python -m bench.crypto_bench [seconds]     # prints JSON
 
 Figures, each in operations per second:
 

@@ -32,10 +32,9 @@ from typing import Any
 import psutil
 from socketio.exceptions import SocketIOError
 
-from steuntje_client import bench_report as report
-from steuntje_client import crypto_bench
-from steuntje_client.bench_crypto import Decrypting
-from steuntje_client.bench_workload import (
+from bench import crypto_bench, report
+from bench.e2e import Decrypting
+from bench.workload import (
     CLOSE_CONCURRENCY,
     HEADER,
     REGISTER_CONCURRENCY,
@@ -71,7 +70,7 @@ class Relay:
     pid: int | None
 
 
-async def _read_announcement(stdout: asyncio.StreamReader) -> tuple[str, str]:
+async def read_announcement(stdout: asyncio.StreamReader) -> tuple[str, str]:
     """The URL and the admin invite link from `steuntje serve`'s first lines."""
     url = invite = None
     while url is None or invite is None:
@@ -100,7 +99,7 @@ async def spawned_relay(sqlite_sync: str) -> AsyncIterator[Relay]:
             try:
                 try:
                     async with asyncio.timeout(RELAY_START_TIMEOUT_S):
-                        url, invite = await _read_announcement(process.stdout)  # type: ignore[arg-type]
+                        url, invite = await read_announcement(process.stdout)  # type: ignore[arg-type]
                 except (TimeoutError, BenchError):
                     raise BenchError(_relay_failure(log_path)) from None
                 report.say(f"relay pid {process.pid} at {url} (data in {folder})")

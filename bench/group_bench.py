@@ -32,9 +32,9 @@ from typing import Any
 
 from socketio.exceptions import SocketIOError
 
+from bench import report
+from bench.envelope_bench import BenchError, ServerMeter, spawned_relay
 from crypto import DeviceKeys
-from steuntje_client import bench_report as report
-from steuntje_client.bench import BenchError, ServerMeter, spawned_relay
 from steuntje_client.client import RelayClient
 from steuntje_client.errors import ClientError
 from steuntje_client.keys import DeviceKey
@@ -275,7 +275,7 @@ def run_cli(args: argparse.Namespace) -> int:
         print(f"steuntje bench --groups: {error}", file=sys.stderr)
         return 2
     if args.web:  # one member is the web app on a slowed browser (web_group_bench.py)
-        from steuntje_client import web_group_bench as web
+        from bench import web_group_bench as web
 
         measure, render, what = web.run(sizes), web.table, "--groups --web"
     else:

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.envelope_bench import read_announcement
 from relay.invites import invite_link, new_token, token_hash
 from relay.storage.base import NewEnvelope
 from relay.storage.sqlite import SQLiteStorage
-from steuntje_client.bench import _read_announcement
 
 FILL_BATCH = 10_000
 
@@ -47,7 +47,7 @@ async def _start_relay(data: Path, log: Path) -> tuple[asyncio.subprocess.Proces
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
         )
-    url, _ = await asyncio.wait_for(_read_announcement(process.stdout), 30)  # type: ignore[arg-type]
+    url, _ = await asyncio.wait_for(read_announcement(process.stdout), 30)  # type: ignore[arg-type]
     return process, url
 
 
@@ -74,7 +74,7 @@ async def _bench(url: str, admin_invite: str, pid: int, rate: float, messages: i
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "relay",
+        "steuntje_cli",
         "bench",
         "--url",
         url,
@@ -112,7 +112,7 @@ async def _purge(data: Path) -> tuple[float, int]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "relay",
+        "steuntje_cli",
         "retention",
         "purge",
         "--data",

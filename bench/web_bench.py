@@ -29,9 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import report
+from bench.envelope_bench import spawned_relay
 from crypto import DeviceKeys
-from steuntje_client import bench_report as report
-from steuntje_client.bench import spawned_relay
 from steuntje_client.client import RelayClient
 from steuntje_client.keys import DeviceKey
 from steuntje_client.secure import SecureClient

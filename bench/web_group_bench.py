@@ -31,13 +31,13 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from steuntje_client import bench_report as report
-from steuntje_client.bench import spawned_relay
+from bench import report
+from bench.envelope_bench import spawned_relay
+from bench.group_bench import WAIT_S, BenchGroup, build_group
+from bench.web_bench import CHROMIUM, CHROMIUM_ARGS, SLOW_PHONE, WebBenchError
 from steuntje_client.client import RelayClient
-from steuntje_client.group_bench import WAIT_S, BenchGroup, build_group
 from steuntje_client.keys import DeviceKey
 from steuntje_client.secure import SecureClient
-from steuntje_client.web_bench import CHROMIUM, CHROMIUM_ARGS, SLOW_PHONE, WebBenchError
 
 HARNESS = "/app/lib/test/harness.html"
 BROWSER = "phone"  # the browser device's name in the harness page

@@ -13,14 +13,14 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from steuntje_client import bench_report as report
-from steuntje_client.bench_crypto import Decrypting, establish, new_device
+from bench import report
+from bench.e2e import Decrypting, establish, new_device
 from steuntje_client.client import Envelope, RelayClient
 from steuntje_client.errors import ClientError
 from steuntje_client.keys import DeviceKey
 
 if TYPE_CHECKING:  # only for annotations: bench.py imports this module
-    from steuntje_client.bench import ServerMeter
+    from bench.envelope_bench import ServerMeter
 
 T = TypeVar("T")
 

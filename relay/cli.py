@@ -8,10 +8,11 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from relay import __version__
 from relay.config import DAY, RelayConfig
@@ -21,6 +22,21 @@ from relay.storage.base import ROLES
 DESCRIPTION = """\
 Steuntje: an end-to-end encrypted messaging relay for social-care casework.
 The relay stores and forwards opaque envelopes; it never sees message content."""
+
+
+Commands = argparse._SubParsersAction  # the argparse type add_subparsers() returns
+
+
+class Extension(Protocol):
+    """Commands another package adds to `steuntje` (bench/ adds `bench` and `retention bench`).
+    The relay never imports them: the composition in steuntje_cli.py hands them in, so the
+    dependency points one way (bench -> relay, never relay -> bench)."""
+
+    def add_commands(self, groups: Mapping[str, Commands]) -> None:
+        """Add parsers to the top level (key "") or a command's actions ("retention")."""
+
+    def run(self, args: argparse.Namespace) -> int | None:
+        """The exit status if `args` names one of this extension's commands, else None."""
 
 
 def _add_relay_options(parser: argparse.ArgumentParser, public_url: bool = True) -> None:
@@ -73,7 +89,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="steuntje",
         description=DESCRIPTION,
@@ -151,20 +167,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     _add_relay_options(purge, public_url=False)
-    retention_bench = retention_commands.add_parser(
-        "bench",
-        help="measure purging N expired envelopes under live traffic",
-        description="Start a relay, store N expired envelopes, and compare live latency at "
-        "an offered rate while idle and while the purge deletes them all.",
-    )
-    retention_bench.add_argument("--envelopes", type=int, default=1_000_000)
-    retention_bench.add_argument(
-        "--rate", type=float, default=1000.0, help="offered envelopes/s of live traffic (1000)"
-    )
-    retention_bench.add_argument(
-        "--cli", action="store_true", help="purge from a second process instead of the relay's job"
-    )
-    retention_bench.add_argument("--json", action="store_true")
     retention_report = retention_commands.add_parser(
         "report",
         help="print what is kept how long and why (GDPR Art. 30)",
@@ -269,92 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="verify KEPT's cosignature by this key (printed when it was made) instead",
     )
 
-    bench = commands.add_parser(
-        "bench",
-        help="measure throughput and latency",
-        description="Start a relay on a temporary folder (or use --url), register pairs of "
-        "devices through real invites, and send envelopes between them. Prints "
-        "progress to stderr and a table (or, with --json, one JSON object as "
-        "the last line) to stdout.",
-    )
-    bench.add_argument(
-        "--url",
-        default=None,
-        help="measure an already running relay (needs --admin-invite); several nodes of one "
-        "cluster comma-separated: devices are spread over them, so every envelope crosses "
-        "from one node to another (docs/scaling.md)",
-    )
-    bench.add_argument(
-        "--admin-invite", default=None, metavar="LINK", help="an admin invite link for --url"
-    )
-    bench.add_argument(
-        "--server-pid",
-        type=int,
-        default=None,
-        metavar="PID",
-        help="process id of the relay at --url, to report its CPU and memory",
-    )
-    bench.add_argument("--pairs", type=int, default=50, help="sender/recipient pairs (50)")
-    bench.add_argument("--messages", type=int, default=200, help="envelopes per sender (200)")
-    bench.add_argument("--size", type=int, default=200, help="bytes per envelope (200)")
-    bench.add_argument(
-        "--inflight", type=int, default=8, help="unacknowledged envelopes per sender (8)"
-    )
-    bench.add_argument(
-        "--rate",
-        type=float,
-        default=0.0,
-        help="offered envelopes/s in total, 0 = as fast as possible",
-    )
-    bench.add_argument(
-        "--offline",
-        action="store_true",
-        help="recipients connect only after every send is acknowledged",
-    )
-    bench.add_argument(
-        "--connections",
-        type=int,
-        default=0,
-        metavar="N",
-        help="hold N idle authenticated connections and measure memory",
-    )
-    bench.add_argument(
-        "--runs", type=int, default=None, help="repeat and report medians (1; with --web 5)"
-    )
-    bench.add_argument(
-        "--web",
-        action="store_true",
-        help="measure the web app instead: bytes of the first load and the time until a "
-        "caregiver reads a message, in headless Chromium slowed to a cheap phone on a slow "
-        "line (needs chromium and playwright; uses --runs, default 5 here); with --groups, one "
-        "member of each group is the web app on that slowed browser, sending",
-    )
-    bench.add_argument(
-        "--groups",
-        nargs="?",
-        const="5,15,30",
-        default=None,
-        metavar="SIZES",
-        help="measure peer-support groups instead: for each size (people, comma-separated; "
-        "5,15,30) with 2 devices each, the latency and sender CPU of --messages group "
-        "messages, then envelopes/s with every group sending at once",
-    )
-    bench.add_argument("--sqlite-sync", choices=("full", "normal"), default="full")
-    bench.add_argument(
-        "--no-crypto",
-        dest="crypto",
-        action="store_false",
-        help="send opaque bytes: measure the relay alone, without the "
-        "end-to-end encryption every real device does (on by default)",
-    )
-    bench.add_argument(
-        "--crypto-micro",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="also time ratchet encrypt+decrypt and X3DH setups on one core",
-    )
-    bench.add_argument("--json", action="store_true", help="print one JSON object last")
+    for extension in extensions:
+        extension.add_commands({"": commands, "retention": retention_commands})
     return parser
 
 
@@ -469,8 +387,8 @@ def _audit_command(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, extensions: Sequence[Extension] = ()) -> int:
+    args = build_parser(extensions).parse_args(argv)
     try:
         if args.command == "serve":
             logging.basicConfig(
@@ -501,18 +419,6 @@ def main(argv: list[str] | None = None) -> int:
 
             asyncio.run(purge(_config(args), int(time.time()), args.dry_run))
             return 0
-        if args.command == "retention" and args.retention_command == "bench":
-            from relay import purge_bench
-
-            if args.envelopes < 100 or args.rate <= 0:
-                raise ConfigError("--envelopes must be at least 100 and --rate positive")
-            figures = asyncio.run(purge_bench.run(args.envelopes, args.rate, args.cli))
-            print(
-                json.dumps(figures)
-                if args.json
-                else "\n".join(f"{name:<16} {value}" for name, value in figures.items())
-            )
-            return 0 if figures["lost"] == 0 else 1
         if args.command == "retention" and args.retention_command == "report":
             from relay.maintenance import retention_report
 
@@ -520,19 +426,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "audit":
             return _audit(args)
-        if args.command == "bench" and args.groups is not None:
-            from steuntje_client import group_bench
-
-            return group_bench.run_cli(args)
-        if args.command == "bench" and args.web:
-            from steuntje_client import web_bench
-
-            return web_bench.run_cli(args.runs or 5, args.json)
-        if args.command == "bench":
-            from steuntje_client.bench import run_cli
-
-            args.runs = args.runs or 1
-            return run_cli(args)
+        for extension in extensions:
+            status = extension.run(args)
+            if status is not None:
+                return status
     except ConfigError as error:
         print(f"steuntje: {error.message}", file=sys.stderr)
         return 2
@@ -544,4 +441,4 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-__all__ = ["DAY", "build_parser", "main"]
+__all__ = ["DAY", "Extension", "build_parser", "main"]

@@ -1,11 +1,14 @@
 """The dependency rules of docs/design.md, enforced: crypto depends on nothing of ours and does
-no I/O; the relay never imports code that handles secret keys; only the CLI and tests
-import the relay."""
+no I/O; the relay never imports code that handles secret keys; only the CLI, the benchmarks
+and tests import the relay; dependencies point one way: bench -> relay and clients, and
+neither the relay nor the client library imports bench."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 from helpers import imports_in
 
@@ -61,6 +64,39 @@ def test_only_the_cli_and_tests_import_the_relay():
     for folder in ("crypto", "audit", "retention", "groups", "clients/python"):
         for path, names in imports_of(ROOT / folder).items():
             assert not any(n.split(".")[0] == "relay" for n in names), path
+
+
+def test_the_relay_never_imports_the_clients_or_the_benchmarks():
+    """`steuntje bench` is wired in by steuntje_cli.py, outside the relay (relay/cli.py's
+    Extension), so the relay runs without bench/ or the client library installed."""
+    for path, names in imports_of(ROOT / "relay").items():
+        for name in names:
+            top = name.split(".")[0]
+            assert top not in {"steuntje_client", "bench", "steuntje_cli"}, (path, name)
+
+
+def test_the_client_library_holds_only_the_client():
+    """Scripts import steuntje_client; the benchmarks that drive it live in bench/."""
+    library = ROOT / "clients" / "python" / "steuntje_client"
+    for path, names in imports_of(library).items():
+        assert not any(n.split(".")[0] in {"bench", "steuntje_cli"} for n in names), path
+    assert not [path.name for path in library.glob("*bench*")]
+
+
+def test_the_benchmarks_are_wired_in_from_outside_the_relay():
+    """The `steuntje` script is the composition: relay commands plus bench's, which the
+    relay's own parser does not know."""
+    import tomllib
+
+    import bench.cli
+    from relay.cli import build_parser
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["steuntje"] == "steuntje_cli:main"
+    assert build_parser([bench.cli]).parse_args(["bench", "--no-crypto"]).crypto is False
+    assert build_parser().parse_args(["serve"]).command == "serve"
+    with pytest.raises(SystemExit):  # argparse: invalid choice 'bench'
+        build_parser().parse_args(["bench"])
 
 
 def test_the_client_library_exports_a_small_explicit_surface():

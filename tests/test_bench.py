@@ -28,7 +28,7 @@ PAIRS, MESSAGES = 2, 20
 
 
 def run_bench(*options: str) -> dict:
-    command = (sys.executable, "-m", "relay", "bench", "--pairs", str(PAIRS))
+    command = (sys.executable, "-m", "steuntje_cli", "bench", "--pairs", str(PAIRS))
     completed = subprocess.run(
         [*command, "--messages", str(MESSAGES), "--json", *options],
         cwd=ROOT,

@@ -17,7 +17,7 @@ from steuntje_client import DeviceKey, RelayClient, RelayRefused
 
 def steuntje(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "relay", *args],
+        [sys.executable, "-m", "steuntje_cli", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -28,7 +28,7 @@ CONCURRENT_KEYS = {"groups", "envelopes", "seconds", "envelopes_per_s", "relay_c
 
 def run_group_bench(*options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "relay", "bench", *options],
+        [sys.executable, "-m", "steuntje_cli", "bench", *options],
         cwd=ROOT,
         capture_output=True,
         text=True,

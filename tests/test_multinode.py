@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from servers import PostgresServer, RedisServer, create_database, drop_database, loaded_conftest
 
+from bench.workload import ClientPool
 from steuntje_client import ConnectionLost, DeviceKey, RelayClient, RelayRefused
-from steuntje_client.bench_workload import ClientPool
 
 WAIT = 30
 LEADER_LINE = "background job 1: runs on this node"
@@ -308,7 +308,7 @@ async def test_the_benchmark_spreads_devices_over_the_nodes_it_is_given(cluster)
     await cluster.start(2)
     urls = ",".join(node.url for node in cluster.nodes)
     command = [
-        sys.executable, "-m", "relay", "bench", "--url", urls,
+        sys.executable, "-m", "steuntje_cli", "bench", "--url", urls,
         "--admin-invite", cluster.nodes[0].admin_invite,
         "--pairs", "4", "--messages", "25", "--no-crypto", "--json",
     ]  # fmt: skip

@@ -27,7 +27,7 @@ OUTSIDE = (b"../" + b"shared", b"/" + b"work/")
 PARENT_SHARED = re.compile(rb"""(\.parent\b|parents\[\d+\])[^\n]*["']shared["']""")
 # The optional benchmark against the reference relays: these files may name their folder.
 OPTIONAL_ANCHORS = b"../" + b"shared/anchors/"
-ANCHOR_FILES = {"docs/performance.md", "clients/python/steuntje_client/bench_report.py"}
+ANCHOR_FILES = {"docs/performance.md", "bench/report.py", "bench/sitting.sh"}
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from steuntje_client.crypto_bench import run
+from bench.crypto_bench import run
 
 
 def test_bench_reports_figures() -> None:

@@ -13,7 +13,7 @@ import pytest
 @pytest.mark.usefixtures("browser")  # skips (or fails in CI) without Chromium, like the rest
 def test_the_web_benchmark_measures_a_caregiver_on_a_slow_phone():
     result = subprocess.run(
-        [sys.executable, "-m", "relay", "bench", "--web", "--runs", "1", "--json"],
+        [sys.executable, "-m", "steuntje_cli", "bench", "--web", "--runs", "1", "--json"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -35,7 +35,7 @@ def test_the_group_web_benchmark_measures_a_browser_member_sending():
     """`--groups --web`: one member is the web app on a slowed browser; it reports when its
     message was on screen, sent (encrypted for every other device), and read by all."""
     result = subprocess.run(
-        [sys.executable, "-m", "relay", "bench", "--groups", "3", "--web", "--json"],
+        [sys.executable, "-m", "steuntje_cli", "bench", "--groups", "3", "--web", "--json"],
         capture_output=True,
         text=True,
         timeout=300,
