@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit import events
+from audit.change import Change, validate_changes
 from audit.errors import EntryError
 from audit.nesting import MAX_DEPTH, too_deep
 from audit.validate import (
@@ -45,6 +46,7 @@ __all__ = [
     "AuditEntry",
     "AuditObject",
     "Authorisation",
+    "Change",
     "Source",
     "decode",
     "encode",
@@ -140,10 +142,12 @@ class AuditEntry:
     query: Mapping[str, str | int] = field(default_factory=dict)
     reason: str | None = None
     counts: Mapping[str, int] = field(default_factory=dict)
+    change: tuple[Change, ...] = ()
 
     def __post_init__(self) -> None:
         # Copies, so that a caller mutating its own list or dict cannot change the entry.
         object.__setattr__(self, "objects", tuple(self.objects))
+        object.__setattr__(self, "change", tuple(self.change))
         for name in ("checks", "query", "counts"):
             object.__setattr__(self, name, plain_dict(name, getattr(self, name)))
         _validate(self)
@@ -178,6 +182,9 @@ class AuditEntry:
             "query": dict(self.query),
             "reason": self.reason,
             "counts": dict(self.counts),
+            "change": [
+                {"field": c.field, "before": c.before, "after": c.after} for c in self.change
+            ],
         }
         data.update({key: value for key, value in optional.items() if value})
         return data
@@ -195,6 +202,11 @@ class AuditEntry:
             raise EntryError("objects: a non-empty list, or left out")
         for item in objects:
             closed_keys("objects[]", item, ("type", "pseudonym"), ())
+        change = data.get("change", [])
+        if not isinstance(change, list):
+            raise EntryError("change: a non-empty list, or left out")
+        for item in change:
+            closed_keys("change[]", item, ("field", "before", "after"), ())
         for name in OPTIONAL_FIELDS:
             if name in data and not data[name]:
                 raise EntryError(f"{name}: left out when empty, never null or empty")
@@ -217,6 +229,7 @@ class AuditEntry:
             query=data.get("query", {}),
             reason=data.get("reason"),
             counts=data.get("counts", {}),
+            change=tuple(Change(**item) for item in change),
         )
 
 
@@ -230,6 +243,7 @@ OPTIONAL_FIELDS = (
     "query",
     "reason",
     "counts",
+    "change",  # issue 19; an entry without it encodes exactly as before
 )
 
 
@@ -305,6 +319,8 @@ def _validate(entry: AuditEntry) -> None:
     for key, count in entry.counts.items():
         check_code("counts", key, events.COUNTS)
         check_int(f"counts.{key}", count, minimum=0)
+    _conditional("change", entry.change, rule.change, entry.event)
+    validate_changes(entry.change)
 
 
 def _validate_objects(entry: AuditEntry, rule: events.EventRule) -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "ACTIONS",
+    "CHANGE_FIELDS",
+    "CHANGE_VALUES",
     "CHECKS",
     "CHECK_RESULTS",
     "COUNTS",
@@ -108,6 +110,42 @@ COUNTS = (
     "records",
 )
 
+# What a change entry may name (issue 19 item 2): which setting moved, from what to what.
+# Settings of the organisation's policy by their policy-document path, a case's or group's
+# own setting under `case.`, an account's status. Values are whole seconds or one of
+# CHANGE_VALUES: settings and states, never anything about a person.
+CHANGE_FIELDS = (
+    "envelope_lifetime.default",
+    "envelope_lifetime.minimum",
+    "envelope_lifetime.maximum",
+    "disappearing_timer.default",
+    "disappearing_timer.minimum",
+    "disappearing_timer.maximum",
+    "disappearing_timer.off_allowed",
+    "metadata_lifetime",
+    "inactive_accounts.flag_after",
+    "inactive_accounts.remove_after",
+    "closed_case_lifetime",
+    "audit_retention",
+    "invite_grace",
+    "recovery_issuers",
+    "case.envelope_lifetime",
+    "case.disappearing_timer",
+    "account.status",
+)
+CHANGE_VALUES = (
+    "off",  # a disappearing timer that is off
+    "unset",  # a case setting that follows the organisation's default
+    "yes",
+    "no",
+    "case_workers",
+    "case_workers_with_approval",
+    "active",  # account statuses (relay/handlers/admin.py ACCOUNT_STATUSES)
+    "disabled",
+    "revoked",
+)
+MAX_CHANGES = len(CHANGE_FIELDS)
+
 REQUIRED = "required"
 OPTIONAL = "optional"
 FORBIDDEN = "forbidden"
@@ -124,12 +162,17 @@ class EventRule:
     reason: str = FORBIDDEN
     query: str = FORBIDDEN
     counts: str = FORBIDDEN
+    change: str = FORBIDDEN  # before/after values (entries written before issue 19 lack them)
 
 
 EVENTS: dict[str, EventRule] = {
     "account.registered": EventRule("C", "an account was created", ("account", "invite")),
     "account.status_changed": EventRule(
-        "U", "an account was suspended, re-activated or closed", ("account",), reason=REQUIRED
+        "U",
+        "an account was suspended, re-activated or closed",
+        ("account",),
+        reason=REQUIRED,
+        change=OPTIONAL,
     ),
     "device.registered": EventRule(
         "C", "a further device was linked to an account", ("device", "account")
@@ -227,7 +270,11 @@ EVENTS: dict[str, EventRule] = {
         "D", "a legal hold was lifted", ("legal_hold", "case", "group"), reason=REQUIRED
     ),
     "policy.changed": EventRule(
-        "U", "a retention or access policy was changed", ("policy",), reason=REQUIRED
+        "U",
+        "a retention or access policy was changed",
+        ("policy",),
+        reason=REQUIRED,
+        change=OPTIONAL,
     ),
     # Peer-support groups (docs/groups.md): the actor is the account that signed the change
     # with its group key; who else was involved is in the group's own signed log.

@@ -28,6 +28,7 @@ from relay.audit_words import (
     ROLES_NL,
     amsterdam_day,
     amsterdam_iso,
+    change_text,
     word,
 )
 
@@ -49,6 +50,8 @@ HEADERS = (
     "Waarover (codes en pseudoniemen)",
     "Waarom",
     "Reden (code)",
+    "Wat veranderde",
+    "Wijziging (codes)",
     "Zoekopdracht",
     "Aantallen",
     "Controles",
@@ -94,6 +97,8 @@ def _row(index: int, entry: AuditEntry | None) -> list[str]:
         ", ".join(f"{o.type}={o.pseudonym}" for o in entry.objects),
         word(REASONS_NL, entry.reason),
         entry.reason or "",
+        "; ".join(change_text(c.field, c.before, c.after) for c in entry.change),
+        ", ".join(f"{c.field}={c.before}>{c.after}" for c in entry.change),
         _pairs(entry.query),
         _pairs(entry.counts),
         _pairs(entry.checks),

@@ -98,6 +98,64 @@ OBJECT_TYPES_NL: dict[str, str] = {
     "group": "groep",
 }
 
+# Before/after values (audit/change.py): which setting, in the words of the policy screen.
+CHANGE_FIELDS_NL: dict[str, str] = {
+    "envelope_lifetime.default": "Bewaartermijn berichten",
+    "envelope_lifetime.minimum": "Bewaartermijn berichten, minstens",
+    "envelope_lifetime.maximum": "Bewaartermijn berichten, hoogstens",
+    "disappearing_timer.default": "Verdwijntijd berichten",
+    "disappearing_timer.minimum": "Verdwijntijd berichten, minstens",
+    "disappearing_timer.maximum": "Verdwijntijd berichten, hoogstens",
+    "disappearing_timer.off_allowed": "Verdwijnen uitzetten mag",
+    "metadata_lifetime": "Bewaartermijn gebruiksgegevens",
+    "inactive_accounts.flag_after": "Ongebruikt account gemarkeerd na",
+    "inactive_accounts.remove_after": "Gemarkeerd account verwijderd na",
+    "closed_case_lifetime": "Gesloten dossier bewaard",
+    "audit_retention": "Bewaartermijn logboek",
+    "invite_grace": "Uitnodiging geldig na verlopen",
+    "recovery_issuers": "Wie herstel mag geven",
+    "case.envelope_lifetime": "Bewaartermijn berichten (dit dossier)",
+    "case.disappearing_timer": "Verdwijntijd berichten (dit dossier)",
+    "account.status": "Status account",
+}
+CHANGE_VALUES_NL: dict[str, str] = {
+    "off": "uit",
+    "unset": "zoals de organisatie",
+    "yes": "ja",
+    "no": "nee",
+    "case_workers": "ondersteuners van het dossier",
+    "case_workers_with_approval": "ondersteuners, met een tweede die goedkeurt",
+    "active": "actief",
+    "disabled": "uitgezet",
+    "revoked": "ingetrokken",
+}
+_UNITS = ((86_400, "dag", "dagen"), (3_600, "uur", "uur"), (60, "minuut", "minuten"))
+
+
+def _amount(seconds: int) -> tuple[int, str, str]:
+    for size, one, many in _UNITS:
+        if seconds and seconds % size == 0:
+            return seconds // size, one, many
+    return seconds, "seconde", "seconden"
+
+
+def change_value(value: int | str) -> str:
+    """One value in words: "7 dagen", "uit", "actief"."""
+    if isinstance(value, str):
+        return CHANGE_VALUES_NL.get(value, value)
+    number, one, many = _amount(value)
+    return f"{number} {one if number == 1 else many}"
+
+
+def change_text(field: str, before: int | str, after: int | str) -> str:
+    """ "Bewaartermijn berichten: 14 → 7 dagen" (one unit written once when both share it)."""
+    label = CHANGE_FIELDS_NL.get(field, field)
+    if isinstance(before, int) and isinstance(after, int):
+        old, new = _amount(before), _amount(after)
+        if old[1:] == new[1:] and new[0] != 1:
+            return f"{label}: {old[0]} → {new[0]} {new[2]}"
+    return f"{label}: {change_value(before)} → {change_value(after)}"
+
 
 def word(words: dict[str, str], code: str | None) -> str:
     """The Dutch words for a code; the code itself if there are none (never empty)."""

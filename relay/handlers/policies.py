@@ -14,6 +14,7 @@ from relay.handlers.auditing import by
 from relay.ids import SERVER_ID
 from relay.notify import notify_case_members
 from relay.policies import effective_for, load
+from relay.policy_changes import case_changes, organisation_changes
 from retention import (
     PolicyError,
     PurgeSchedule,
@@ -167,15 +168,18 @@ async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[
         if case_id is None:
             if device.role != "admin":
                 raise RelayError(Code.NOT_PERMITTED)
-            org = organisation_from_dict(data["document"])
+            before, org = org, organisation_from_dict(data["document"])
             document, scope = organisation_to_dict(org), f"org:{ctx.org_id}"
+            change = organisation_changes(before, org)
         else:
             if not is_group:
                 if not isinstance(case_id, str) or not SERVER_ID.fullmatch(case_id):
                     raise RelayError(Code.MALFORMED, "Field 'case' must be a case id.")
                 await _on_case(ctx, conn, case_id, ("admin", "worker"))
+            previous = cases.get(case_id)
             cases[case_id] = case_from_dict({**data["document"], "case_id": case_id})
             document, scope = case_to_dict(cases[case_id]), f"case:{case_id}"
+            change = case_changes(previous, cases[case_id])
         # Store only what reads back: a duration past what the format can write (10**30
         # seconds is "31709791983764586504y") would stop every later policy read and send.
         read_back = organisation_from_dict if case_id is None else case_from_dict
@@ -190,7 +194,7 @@ async def on_policy_set(ctx: RelayContext, conn: Connection, data: Any) -> dict[
         for c in affected
         if case_id is None or c == case_id
     ]
-    audit = [by(conn, "policy.changed", [("policy", scope)], reason="policy_update")]
+    audit = [by(conn, "policy.changed", [("policy", scope)], reason="policy_update", change=change)]
     version = await ctx.storage.set_policy(scope, ctx.org_id, document, ctx.now(), lifetimes, audit)
     ctx.forget_permissions()  # the policy cache too, on every node
     if is_group:  # every member's banner follows

@@ -24,6 +24,7 @@ from audit import (
     AuditEntry,
     AuditObject,
     BundleError,
+    Change,
     Frontier,
     Source,
     bundle_lines,
@@ -101,6 +102,8 @@ class AuditDraft:
     counts: Mapping[str, int] = field(default_factory=dict)
     checks: Mapping[str, str] = field(default_factory=dict)
     on_behalf_of: str | None = None
+    # (field, before, after): settings and states only (audit/change.py), never a person.
+    change: tuple[tuple[str, int | str, int | str], ...] = ()
 
 
 def load_signing_key(path: Path) -> bytes:
@@ -253,6 +256,7 @@ class AuditStore:
             query=query,
             reason=draft.reason,
             counts=dict(draft.counts),
+            change=tuple(Change(*item) for item in draft.change),
         )
 
     def forget_subjects(self, con: sqlite3.Connection, subjects: list[str]) -> None:

@@ -331,7 +331,10 @@ class CasesSQL(SQLiteBase):
             if status == "revoked":
                 for device_id in devices:
                     self._revoke_device_rows(con, device_id)
-            self._log(con, audit, now)
+            # The entry records the status before and after (issue 19 item 2), read here in
+            # the same transaction, so two admins at once cannot make it tell a wrong story.
+            moved = (("account.status", current, status),) if current != status else ()
+            self._log(con, [replace(d, change=moved) for d in audit], now)
             return devices
 
         return await self._write(self._transaction, update)

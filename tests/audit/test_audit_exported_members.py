@@ -9,7 +9,7 @@ import audit
 EXPECTED = {
     "BUNDLE_FORMAT", "EMPTY_ROOT", "ENTRY_PREFIX", "EVENTS",
     "AuditError", "BundleError", "EntryError", "NoteError", "ProofError", "TreeError",
-    "Actor", "AuditEntry", "AuditObject", "Authorisation", "Source", "decode", "encode",
+    "Actor", "AuditEntry", "AuditObject", "Authorisation", "Change", "Source", "decode", "encode",
     "is_pseudonym", "new_subject_key", "pseudonym",
     "Frontier", "MemoryNodeStore", "Node", "consistency_proof", "inclusion_proof",
     "leaf_hash", "root_at",

@@ -33,6 +33,7 @@ from audit import (  # noqa: E402
     AuditEntry,
     AuditObject,
     Authorisation,
+    Change,
     Frontier,
     MemoryNodeStore,
     Source,
@@ -143,14 +144,51 @@ def sample_entry(number: int) -> AuditEntry:
     return AuditEntry(**fields)
 
 
+def change_entries() -> list[tuple[str, str, AuditEntry]]:
+    """Entries with before/after values (issue 19 item 2); not in the sample log, so the
+    tree and bundle vectors stay as they were."""
+    admin = Actor("admin", "user", person("admin"))
+    common = {"source": ORG, "access_point": pseudonym(Stream("subject/admin")(32), "device-a")}
+    policy = dict(
+        event="policy.changed",
+        action="U",
+        time=T0 + 3600,
+        outcome="success",
+        actor=admin,
+        objects=(AuditObject("policy", pseudonym(Stream("subject/policy")(32), "org:x")),),
+        reason="policy_update",
+        change=(
+            Change("envelope_lifetime.default", 14 * 86400, 7 * 86400),
+            Change("recovery_issuers", "case_workers", "case_workers_with_approval"),
+        ),
+    )
+    status = dict(
+        event="account.status_changed",
+        action="U",
+        time=T0 + 7200,
+        outcome="success",
+        actor=admin,
+        objects=(AuditObject("account", person("worker")),),
+        reason="left_organisation",
+        change=(Change("account.status", "active", "disabled"),),
+    )
+    return [
+        ("policy.changed-with-change",
+         "A policy change naming two settings with their values before and after.",
+         AuditEntry(**common, **policy)),
+        ("account.status_changed-with-change",
+         "An account disabled: its status before and after.", AuditEntry(**common, **status)),
+    ]  # fmt: skip
+
+
 def entries_vectors() -> dict:
     tests = []
-    for number in range(6):
-        entry = sample_entry(number)
+    samples = [(None, None, sample_entry(number)) for number in range(6)]
+    for number, (name, desc, entry) in enumerate(samples + change_entries()):
         tests.append(
             case(
-                f"{entry.event}-{number}",
-                f"A valid {entry.event} entry: its canonical bytes and leaf hash.",
+                name or f"{entry.event}-{number}",
+                desc or f"A valid {entry.event} entry: its canonical bytes and leaf hash.",
                 entry=entry.to_dict(),
                 encoding=encode(entry).hex(),
                 leaf_hash=leaf_hash(encode(entry)).hex(),
@@ -166,6 +204,8 @@ def entries_vectors() -> dict:
 
     def changed(**fields: object) -> bytes:
         return spelled({**body, **fields})
+
+    policy_body = change_entries()[0][2].to_dict()
 
     ipv6 = "2001:db8::1"
     token = b64(Stream("token")(32))
@@ -204,6 +244,25 @@ def entries_vectors() -> dict:
         ("version-bool", "authorisation.version is true.",
          changed(authorisation={"policy": "case-membership", "version": True})),
         ("not-utf8", "A byte that is not UTF-8.", good.replace(b"relay-1", b"relay-\xff")),
+        ("change-on-member-added", "A change on an event that takes none.",
+         changed(change=[{"field": "account.status", "before": "active", "after": "revoked"}])),
+        ("change-value-free-text", "A change whose value is prose (a name).",
+         spelled({**policy_body, "change": [
+             {"field": "recovery_issuers", "before": "case_workers", "after": "Jan Jansen"}]})),
+        ("change-field-unknown", "A change naming a field not on the list.",
+         spelled({**policy_body, "change": [
+             {"field": "display_name", "before": 1, "after": 2}]})),
+        ("change-value-float", "A change whose value is a fraction.",
+         spelled({**policy_body, "change": [
+             {"field": "invite_grace", "before": 1.5, "after": 2}]})),
+        ("change-extra-key", "A change item with an extra key.",
+         spelled({**policy_body, "change": [
+             {"field": "invite_grace", "before": 1, "after": 2, "name": "x"}]})),
+        ("change-same-values", "A change whose before and after are equal.",
+         spelled({**policy_body, "change": [
+             {"field": "invite_grace", "before": 2, "after": 2}]})),
+        ("change-empty", "change written as an empty list.",
+         spelled({**policy_body, "change": []})),
     ]  # fmt: skip
     for name, desc, data in negatives:
         tests.append(case(name, desc, "EntryError", encoding=data.hex()))
