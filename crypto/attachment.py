@@ -218,8 +218,8 @@ class Decryptor:
     def finish(self) -> bytes:
         self._check_usable()
         self._finished = True
-        if not self._buffer:
-            self._fail("truncated")  # nothing at all: not even an empty last chunk
+        if len(self._buffer) < TAG_SIZE:
+            self._fail("truncated")  # not even an empty last chunk fits
         return self._decrypt(bytes(self._buffer), last=True)
 
     def _check_usable(self) -> None:

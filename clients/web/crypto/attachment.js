@@ -184,7 +184,7 @@ export class Decryptor {
   finish() {
     this._checkUsable();
     this._finished = true;
-    if (!this._buffer.length) this._fail('truncated'); // not even an empty last chunk
+    if (this._buffer.length < TAG_SIZE) this._fail('truncated'); // not even an empty last chunk fits
     return this._decrypt(this._buffer, true);
   }
 
