@@ -10,6 +10,7 @@ import socketio
 from aiohttp import web
 
 from relay import __version__, fanout, housekeeping, notify
+from relay.blobs.http import add_blob_routes
 from relay.clock import Clock, SystemClock
 from relay.commit_queue import CommitQueue
 from relay.config import RelayConfig
@@ -62,6 +63,7 @@ def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Applicati
     app[CONTEXT] = ctx
     sio.attach(app)
     app.router.add_get("/healthz", healthz)
+    add_blob_routes(app, ctx)  # attachments: streamed, so client_max_size stays small
     add_web_routes(app)
     app.cleanup_ctx.append(_lifecycle)
     app.on_shutdown.append(_on_shutdown)

@@ -65,6 +65,9 @@ AUTHENTICATED_EVENTS = frozenset(
         "push_key",
         "push_subscribe",
         "push_unsubscribe",
+        "blob_create",
+        "blob_fetch",
+        "blob_done",
     }
 )
 

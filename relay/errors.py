@@ -65,6 +65,13 @@ class Code(StrEnum):
     PUSH_SERVICE_REFUSED = "push_service_refused"
     # the audit log
     AUDIT_LOG_DAMAGED = "audit_log_damaged"
+    # attachments (blobs)
+    BLOB_TOO_LARGE = "blob_too_large"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    UNKNOWN_BLOB = "unknown_blob"
+    BLOB_INCOMPLETE = "blob_incomplete"
+    BAD_TOKEN = "bad_token"  # noqa: S105 (an error code, not a password)
+    OFFSET_MISMATCH = "offset_mismatch"
     # the relay itself
     UNAVAILABLE = "unavailable"
     INTERNAL_ERROR = "internal_error"
@@ -128,6 +135,14 @@ MESSAGES: dict[Code, str] = {
         "The stored audit log does not add up ('detail' names the entry): the operator runs"
         " `steuntje audit verify --data` and investigates before anything is exported."
     ),
+    Code.BLOB_TOO_LARGE: "The attachment is larger than the relay accepts ('limit' bytes).",
+    Code.QUOTA_EXCEEDED: (
+        "Your attachments waiting on the relay use up your quota; try again once they are fetched."
+    ),
+    Code.UNKNOWN_BLOB: "No such attachment on the relay (it may have been deleted); send it again.",
+    Code.BLOB_INCOMPLETE: "The attachment has not been uploaded completely yet.",
+    Code.BAD_TOKEN: "The attachment token is missing, wrong or expired; ask for a new one.",
+    Code.OFFSET_MISMATCH: "The upload does not continue where the relay is; resume from 'offset'.",
     Code.UNAVAILABLE: "The relay cannot store data right now; nothing was accepted. Retry later.",
     Code.INTERNAL_ERROR: "The relay hit a bug; nothing was accepted. Retry, and tell the operator.",
 }

@@ -49,3 +49,4 @@ class DeviceBudgets:
     send: TokenBucket
     fetch: TokenBucket  # prekeys of devices (case contacts)
     group_fetch: TokenBucket  # prekeys of group handles (a newcomer fetches many at once)
+    blob_create: TokenBucket | None = None  # made on first use (relay/handlers/blobs.py)

@@ -30,6 +30,7 @@ from relay.handlers import (
     admin,
     audit_access,
     audit_proofs,
+    blobs,
     cases,
     envelopes,
     gdpr,
@@ -114,6 +115,9 @@ HANDLERS: dict[str, Handler] = {
     "push_key": push.on_push_key,
     "push_subscribe": push.on_push_subscribe,
     "push_unsubscribe": push.on_push_unsubscribe,
+    "blob_create": blobs.on_blob_create,
+    "blob_fetch": blobs.on_blob_fetch,
+    "blob_done": blobs.on_blob_done,
 }
 
 

@@ -268,6 +268,48 @@ LIFETIMES: tuple[Lifetime, ...] = (
         "push_unsubscribe; the push service's 404/410; revocation; erasure; the hourly"
         " expiry purge",
     ),
+    # Attachments (PROTOCOL.md §4.17): ciphertext the relay cannot read, and who may fetch it.
+    Lifetime(
+        "blobs",
+        (
+            "id",
+            "account_id",
+            "device_id",
+            "size",
+            "received",
+            "epoch",
+            "named",
+            "created_at",
+            "expires_at",
+        ),
+        "an attachment's bookkeeping: who uploaded how many bytes, for the quota, resumable"
+        " uploads and the lifetime",
+        "until every reader device said blob_done, or the latest expiry of the envelopes that"
+        " name it (24 hours if none does); a legal hold keeps it like those envelopes",
+        "blob_done of the last reader; the hourly expiry purge; erasure of the uploader",
+    ),
+    Lifetime(
+        "blob_chunks",
+        ("blob_id", "start", "body"),
+        "the attachment's ciphertext in pieces, sealed at rest under an epoch key",
+        "as the blob",
+        "with the blob (overwritten: secure_delete, WAL truncation; the epoch key destroyed)",
+    ),
+    Lifetime(
+        "blob_readers",
+        ("blob_id", "device_id", "case_id", "done"),
+        "which recipient devices may fetch a blob, the case or group for legal holds, and"
+        " which already have it",
+        "as the blob",
+        "with the blob; erasure or removal of the device",
+    ),
+    Lifetime(
+        "blob_secret",
+        ("id", "secret"),
+        "the key of the 10-minute upload and download tokens, shared by every node",
+        "as long as the installation",
+        "never (not personal data)",
+    ),
 )
 
 INVITE_GRACE_S = 7 * DAY  # keep spent invites this long after expiry to answer invite_used

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from relay.blobs import BLOB_ID, MAX_BLOBS_PER_ENVELOPE
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID, ENVELOPE_ID
 from relay.notify import note_delivered
 from relay.policies import effective_for
-from relay.storage.base import NewEnvelope, Route, StoreOutcome
+from relay.storage.base import DeviceRecord, NewEnvelope, Route, StoreOutcome
 from relay.validate import int_field, require_object
 
 _OUTCOME_ERRORS = {
@@ -25,8 +26,26 @@ _OUTCOME_ERRORS = {
 }
 
 
-def _parse_send(data: Any, ctx: RelayContext) -> list[tuple[str, str, bytes]]:
-    """(id, recipient, body) for each envelope, or `malformed` / a size error for the event."""
+def _parse_blobs(item: dict[str, Any], index: int) -> tuple[str, ...]:
+    """The blobs an envelope names (PROTOCOL.md §4.17): none, or 1-4 blob ids."""
+    names = item.get("blobs")
+    if names is None:
+        return ()
+    if (
+        not isinstance(names, list)
+        or not 1 <= len(names) <= MAX_BLOBS_PER_ENVELOPE
+        or not all(isinstance(name, str) and BLOB_ID.fullmatch(name) for name in names)
+    ):
+        raise RelayError(
+            Code.MALFORMED,
+            f"envelopes[{index}].blobs must be a list of 1-{MAX_BLOBS_PER_ENVELOPE} blob ids.",
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _parse_send(data: Any, ctx: RelayContext) -> list[tuple[str, str, bytes, tuple[str, ...]]]:
+    """(id, recipient, body, blobs named) for each envelope, or `malformed` / a size error
+    for the event."""
     data = require_object(data)
     limits = ctx.config.limits
     descriptors, bodies = data.get("envelopes"), data.get("bodies")
@@ -49,11 +68,26 @@ def _parse_send(data: Any, ctx: RelayContext) -> list[tuple[str, str, bytes]]:
             raise RelayError(Code.MALFORMED, f"envelopes[{index}].to must be a device id.")
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise RelayError(Code.MALFORMED, f"envelopes[{index}].size must be a whole number ≥ 1.")
-        parsed.append((envelope_id, to, bodies[offset : offset + size]))
+        parsed.append((envelope_id, to, bodies[offset : offset + size], _parse_blobs(item, index)))
         offset += size
     if offset != len(bodies):
         raise RelayError(Code.MALFORMED, "The sizes do not add up to the length of 'bodies'.")
     return parsed
+
+
+async def _blob_refusals(
+    ctx: RelayContext, sender: DeviceRecord, names: set[str], now: int
+) -> dict[str, Code]:
+    """Blob id -> why an envelope may not name it: unknown_blob (none, gone, expired, or
+    another account's: the relay does not say it exists) or blob_incomplete."""
+    refusals: dict[str, Code] = {}
+    for blob_id in names:
+        blob = await ctx.storage.blob(blob_id)
+        if blob is None or blob.account_id != sender.account_id or blob.expires_at <= now:
+            refusals[blob_id] = Code.UNKNOWN_BLOB
+        elif not blob.complete:
+            refusals[blob_id] = Code.BLOB_INCOMPLETE
+    return refusals
 
 
 def _refusal(route: Route | None, now: float) -> Code | None:
@@ -84,12 +118,20 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
     lifetimes: dict[str | None, int] = {}  # case id -> lifetime, looked up once per event
     rejected: list[dict[str, str]] = []
     accepted: list[NewEnvelope] = []
+    named = {blob for *_, blobs in parsed for blob in blobs}
+    blob_refusals = await _blob_refusals(ctx, sender, named, int(now)) if named else {}
+    # (blob, reader device, expiry, case or group) for each accepted envelope naming blobs
+    readers: list[tuple[str, str, int, str | None]] = []
     # The lock keeps one sender's envelopes in the order it sent them, even when a
     # permission lookup has to wait for the database.
     async with conn.send_lock:
-        for envelope_id, to, body in parsed:
+        for envelope_id, to, body, blobs in parsed:
             if len(body) > limits.max_envelope_bytes:
                 rejected.append({"id": envelope_id, "code": Code.ENVELOPE_TOO_LARGE})
+                continue
+            blob_code = next((blob_refusals[b] for b in blobs if b in blob_refusals), None)
+            if blob_code is not None:
+                rejected.append({"id": envelope_id, "code": blob_code})
                 continue
             route = await ctx.may_send(sender, to)
             code = _refusal(route, now)
@@ -102,6 +144,8 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
                 policy = await effective_for(ctx, route.case_id)
                 lifetimes[route.case_id] = policy.envelope_lifetime
             expires_at = int(now) + lifetimes[route.case_id]
+            reader = route.to_device or to  # a group envelope: the device behind the handle
+            readers.extend((blob, reader, expires_at, route.case_id) for blob in blobs)
             if route.group:  # from the sender's handle to the device behind the recipient's
                 assert route.from_handle is not None and route.to_device is not None
                 accepted.append(
@@ -120,16 +164,23 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
             )
         if ctx.closing or ctx.commits is None:
             raise RelayError(Code.UNAVAILABLE)
+        if readers:
+            # Before the envelopes commit: a reader that receives one may fetch at once.
+            await ctx.storage.name_blobs(readers)
         pending = ctx.commits.store(accepted) if accepted else None
     if pending is not None:
         try:
             results = await pending
         except Exception:
             raise RelayError(Code.UNAVAILABLE) from None
+        not_stored: set[str] = set()
         for envelope, result in zip(accepted, results, strict=True):
             code = _OUTCOME_ERRORS.get(result.outcome)
             if code is not None:
                 rejected.append({"id": envelope.envelope_id, "code": code})
+                not_stored.add(envelope.to_device)
+        if readers and not_stored:  # that device will not get the key: no reader after all
+            await ctx.storage.unname_blobs([(b, d) for b, d, *_ in readers if d in not_stored])
     return {
         "ok": True,
         "accepted": len(parsed) - len(rejected),

@@ -87,6 +87,24 @@ class StoreResult:
     envelope: StoredEnvelope | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class BlobRecord:
+    """A blob's bookkeeping (PROTOCOL.md §4.17); its bytes are read piece by piece."""
+
+    id: str
+    account_id: str  # who uploaded it
+    device_id: str
+    size: int
+    received: int  # bytes uploaded so far
+    epoch: int  # the epoch key its pieces are sealed under
+    named: bool  # an envelope names it (its lifetime is theirs)
+    expires_at: int
+
+    @property
+    def complete(self) -> bool:
+        return self.received == self.size
+
+
 # `register` with a recovery invite and `"keep_devices": "all"` (PROTOCOL.md §4.2): the
 # caregiver keeps every old device. "all" is no device id (relay.ids.DEVICE_ID), so the
 # one-element tuple cannot be mistaken for a list of devices to keep.
@@ -330,6 +348,19 @@ class Storage(Protocol):
         """Revoke a device for good, delete its mailbox and void the invites and device
         links it made; returns its account id."""
         ...
+
+    # Attachments (relay/storage/sqlite_blobs.py, PROTOCOL.md §4.17)
+    async def blob_secret(self) -> bytes: ...
+    async def create_blob(
+        self, blob_id: str, device: DeviceRecord, size: int, now: int, expires_at: int, quota: int
+    ) -> None: ...
+    async def blob(self, blob_id: str) -> BlobRecord | None: ...
+    async def append_blob(self, blob_id: str, start: int, piece: bytes) -> tuple[bool, int]: ...
+    async def read_blob_piece(self, blob: BlobRecord, position: int) -> bytes: ...
+    async def name_blobs(self, names: Sequence[tuple[str, str, int, str | None]]) -> None: ...
+    async def unname_blobs(self, pairs: Sequence[tuple[str, str]]) -> None: ...
+    async def is_blob_reader(self, blob_id: str, device_id: str) -> bool: ...
+    async def blob_done(self, blob_id: str, device_id: str) -> bool | None: ...
 
     # Web Push (relay/storage/sqlite_push.py, docs/notifications.md)
     async def push_subscribe(

@@ -3,7 +3,7 @@
 `SQLiteStorage` implements `Storage` (base.py) by joining the mixins beside it, one per
 concern: sqlite_base (connections, transactions, audit plumbing), sqlite_accounts,
 sqlite_envelopes, sqlite_privacy, sqlite_cases, sqlite_policies, sqlite_lifecycle, sqlite_groups,
-sqlite_first_admin, sqlite_push and sqlite_recovery.
+sqlite_first_admin, sqlite_push, sqlite_recovery and sqlite_blobs.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from relay.storage.sqlite_accounts import AccountsSQL
 from relay.storage.sqlite_base import SYNC_MODES
+from relay.storage.sqlite_blobs import BlobsSQL
 from relay.storage.sqlite_cases import CasesSQL
 from relay.storage.sqlite_envelopes import PURGE_BATCH, EnvelopesSQL
 from relay.storage.sqlite_first_admin import FirstAdminSQL
@@ -39,6 +40,7 @@ class SQLiteStorage(
     FirstAdminSQL,
     PushSQL,
     RecoverySQL,
+    BlobsSQL,
 ):
     """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only
     a process crash (see docs/performance.md for what each costs)."""

@@ -273,6 +273,9 @@ class EnvelopesSQL(SQLiteBase):
                 # Pace the purge: each batch ends in an fsync that live commits would
                 # queue behind; a short rest between batches keeps their latency down.
                 await asyncio.sleep(PURGE_PAUSE_S)
+        # Blobs after envelopes, in batches of their own (sqlite_blobs.py); before the WAL
+        # is truncated, so no copy of their pieces stays in it.
+        counts["blobs"] = await self._purge_blobs(now, dry_run)  # type: ignore[attr-defined]
         if not dry_run:
             # Always, not only when something expired: acknowledged envelopes were deleted
             # (and zeroed) in the database, but their earlier copies linger in the WAL.
@@ -281,14 +284,15 @@ class EnvelopesSQL(SQLiteBase):
         return counts
 
     async def _shred(self, now: int, dry_run: bool) -> int:
-        """Destroy the key of every epoch whose day is over and of which no envelope is left
-        (a legal hold keeps its envelopes, and so their key). Returns how many (would) go."""
+        """Destroy the key of every epoch whose day is over and of which no envelope or blob is
+        left (a legal hold keeps its envelopes, and so their key). Returns how many (would) go."""
 
         def in_use() -> set[int]:
             return {
                 row[0]
                 for row in self._reader_con().execute(
                     "SELECT DISTINCT epoch FROM envelopes WHERE epoch IS NOT NULL"
+                    " UNION SELECT DISTINCT epoch FROM blobs"  # a blob keeps its pieces' key
                 )
             }
 

@@ -93,6 +93,7 @@ class RelayClient:
         self._notice_handlers = {"undeliverable": on_undeliverable, "devices": on_devices_changed}
         self._sio = socketio.AsyncClient(reconnection=False)
         self._outgoing: list[tuple[str, str, bytes, asyncio.Future[str]]] = []
+        self._blob_names: dict[str, list[str]] = {}  # envelope id -> blobs it names
         self._flush_scheduled = False
         self._ack_upto = 0
         self._acked = 0
@@ -309,9 +310,14 @@ class RelayClient:
 
     # -- sending ----------------------------------------------------------------------
 
-    async def send(self, to: str, body: bytes, envelope_id: str | None = None) -> str:
-        """Store `body` for device `to`; returns the envelope id once the relay committed it."""
+    async def send(
+        self, to: str, body: bytes, envelope_id: str | None = None, blobs: Sequence[str] = ()
+    ) -> str:
+        """Store `body` for device `to`; returns the envelope id once the relay committed it.
+        `blobs`: the attachments the envelope names (PROTOCOL.md §4.17), so `to` may fetch them."""
         envelope_id = envelope_id or new_envelope_id()
+        if blobs:
+            self._blob_names[envelope_id] = list(blobs)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[str] = loop.create_future()
         self._outgoing.append((envelope_id, to, body, future))
@@ -341,9 +347,16 @@ class RelayClient:
         self._pending_sends.add(task)
         task.add_done_callback(self._pending_sends.discard)
 
+    def _descriptor(self, envelope_id: str, to: str, body: bytes) -> dict[str, Any]:
+        descriptor: dict[str, Any] = {"id": envelope_id, "to": to, "size": len(body)}
+        names = self._blob_names.pop(envelope_id, None)
+        if names:
+            descriptor["blobs"] = names
+        return descriptor
+
     async def _send_chunk(self, chunk: list[tuple[str, str, bytes, asyncio.Future[str]]]) -> None:
         data = {
-            "envelopes": [{"id": eid, "to": to, "size": len(body)} for eid, to, body, _ in chunk],
+            "envelopes": [self._descriptor(eid, to, body) for eid, to, body, _ in chunk],
             "bodies": b"".join(body for _, _, body, _ in chunk),
         }
         try:

@@ -253,7 +253,10 @@ class SecureClient:
             ready.append((device, result))
         if not ready and targets:
             raise RelayRefused("no_prekeys", "none of the recipient's devices has keys yet")
-        sent = await asyncio.gather(*(self.relay.send(device, env) for device, env in ready))
+        names = (fields["blob"],) if kind == "attachment" else ()  # it may fetch the blob
+        sent = await asyncio.gather(
+            *(self.relay.send(device, env, blobs=names) for device, env in ready)
+        )
         for (device, _), envelope_id in zip(ready, sent, strict=True):
             if device in peers and account_id != self.account_id:
                 self._in_flight.note(envelope_id, account_id, plaintext, peers)
