@@ -64,7 +64,7 @@ COMMIT_LABEL = b"steuntje attachment v1 commit"
 LAST_CHUNK = 0x01
 # How far from the expected position the diagnosis of a failed chunk looks for the
 # counter it was sealed under (only after a failure, to name it "reordered").
-REORDER_WINDOW = 64
+REORDER_WINDOW = 16
 
 REASONS = (
     "bad_key",  # the key is not 32 bytes

@@ -750,6 +750,23 @@ def fingerprint_vectors() -> dict:
     return vector_file("fingerprint", "Safety numbers and QR payloads.", tests)
 
 
+def attachment_vectors(build: str) -> Callable[[], dict]:
+    """attachment.json / attachment_message.json: built by attachment_cases.py (issue 16)."""
+
+    def load() -> dict:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(
+            "steuntje_attachment_cases", HERE / "attachment_cases.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, build)()
+
+    return load
+
+
 # --- group_log.json --------------------------------------------------------------------
 
 
@@ -1018,6 +1035,8 @@ GENERATORS = {
     "padding.json": padding_vectors,
     "envelope.json": envelope_vectors,
     "fingerprint.json": fingerprint_vectors,
+    "attachment.json": attachment_vectors("build_attachment"),
+    "attachment_message.json": attachment_vectors("build_attachment_message"),
     "group_log.json": group_log_vectors,
 }
 

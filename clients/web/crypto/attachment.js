@@ -26,7 +26,7 @@ const NO_SALT = new Uint8Array(0);
 const EMPTY = new Uint8Array(0);
 // How far from its position a failed chunk's diagnosis looks for the counter it was
 // sealed under (only after a failure, to name it "reordered").
-const REORDER_WINDOW = 64;
+const REORDER_WINDOW = 16;
 
 export const REASONS = Object.freeze([
   'bad_key', // the key is not 32 bytes

@@ -7,9 +7,20 @@
 // Test code only: the app never imports it. An unknown schema throws, so a new vector
 // file cannot pass unnoticed; a case either passes or fails, it is never skipped.
 
-import { bytesEqual, fromHex, toHex } from './codec.js';
+import { sha256 } from '../vendor/noble-2.4.0.js';
+import { InvalidMessage } from '../lib/errors.js';
+import * as messages from '../lib/messages.js';
+import {
+  ciphertextSize,
+  commitment,
+  Decryptor,
+  decryptBytes,
+  Encryptor,
+  encryptBytes,
+} from './attachment.js';
+import { bytesEqual, concat, fromHex, toHex } from './codec.js';
 import { decodeEnvelope } from './envelope.js';
-import { DecryptionError, PayloadTooLargeError } from './errors.js';
+import { AttachmentError, DecryptionError, PayloadTooLargeError } from './errors.js';
 import { identityFingerprint, qrPayload, safetyNumber, verifyQrPayload } from './fingerprint.js';
 import {
   DeviceKeys,
@@ -324,6 +335,121 @@ function runGroupLog(test) {
   check(JSON.stringify([...state.retired].sort()) === JSON.stringify(want.retired), 'retired');
 }
 
+// attachment.json's recipes (tests/vectors/README.md): byte i of a plaintext is
+// (start + i) mod 251; a must-fail blob is a made blob with its mutations applied.
+function pattern(size, start) {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (start + i) % 251;
+  return out;
+}
+
+function blobFrom(source) {
+  return encryptBytes(fromHex(source.key), pattern(source.plaintext_size, source.plaintext_start));
+}
+
+function applyMutations(blob, mutations) {
+  let out = blob.slice();
+  for (const m of mutations) {
+    if (m.op === 'flip') {
+      out[m.offset] ^= 1 << m.bit;
+    } else if (m.op === 'truncate') {
+      out = out.slice(0, m.size);
+    } else if (m.op === 'append') {
+      out = concat(out, fromHex(m.data));
+    } else if (m.op === 'swap') {
+      const a = out.slice(m.a, m.a + m.length);
+      out.copyWithin(m.a, m.b, m.b + m.length);
+      out.set(a, m.b);
+    } else if (m.op === 'splice') {
+      out.set(blobFrom(m.from).subarray(m.from_offset, m.from_offset + m.length), m.offset);
+    } else {
+      throw new VectorMismatch(`unknown mutation ${m.op}`);
+    }
+  }
+  return out;
+}
+
+// `data` cut at sizes that straddle chunk boundaries, as the Python test cuts it.
+function pieces(data) {
+  const sizes = [1, 7919, 65536, 100003];
+  const out = [];
+  for (let offset = 0, turn = 0; offset < data.length; turn++) {
+    const size = sizes[turn % sizes.length];
+    out.push(data.subarray(offset, offset + size));
+    offset += size;
+  }
+  return out;
+}
+
+function expectReason(reason, action, what) {
+  try {
+    action();
+  } catch (error) {
+    if (!(error instanceof AttachmentError)) throw error;
+    check(error.reason === reason, `${what}: refused with ${error.reason}, want ${reason}`);
+    return;
+  }
+  throw new VectorMismatch(`${what}: accepted, want ${reason}`);
+}
+
+function runAttachment(test) {
+  const key = fromHex(test.key);
+  const commit = fromHex(test.commitment);
+  if (test.want_err) {
+    const blob = blobFrom(test.blob_from);
+    equalHex(sha256(blob), test.blob_sha256, 'blob before mutation');
+    const mutated = applyMutations(blob, test.mutations);
+    equalHex(sha256(mutated), test.mutated_sha256, 'mutated blob');
+    const checks = { sha256: test.check_sha256, size: test.check_size };
+    expectReason(test.want_err, () => decryptBytes(key, commit, mutated, checks), 'decryptBytes');
+    if (test.check_sha256 === null && test.check_size === null) {
+      expectReason(
+        test.want_err,
+        () => {
+          const decryptor = new Decryptor(key, commit);
+          for (const piece of pieces(mutated)) decryptor.push(piece);
+          decryptor.finish();
+        },
+        'streaming',
+      );
+    }
+    return;
+  }
+  const plaintext = pattern(test.plaintext_size, test.plaintext_start);
+  equalHex(commitment(key), test.commitment, 'commitment');
+  const blob = encryptBytes(key, plaintext);
+  check(blob.length === test.blob_size, 'blob size');
+  check(ciphertextSize(plaintext.length) === test.blob_size, 'ciphertextSize');
+  equalHex(sha256(blob), test.blob_sha256, 'blob SHA-256');
+  if (test.blob) equalHex(blob, test.blob, 'blob');
+  const encryptor = new Encryptor(key);
+  const streamed = concat(...pieces(plaintext).map((p) => encryptor.push(p)), encryptor.finish());
+  check(bytesEqual(streamed, blob), 'streamed encryption');
+  check(encryptor.sha256 === test.blob_sha256 && encryptor.size === test.blob_size, 'sha256, size');
+  const checks = { sha256: test.blob_sha256, size: test.blob_size };
+  check(bytesEqual(decryptBytes(key, commit, blob, checks), plaintext), 'decryptBytes');
+  const decryptor = new Decryptor(key, commit);
+  const released = concat(...pieces(blob).map((p) => decryptor.push(p)), decryptor.finish());
+  check(bytesEqual(released, plaintext), 'streamed decryption');
+}
+
+function runAttachmentMessage(test) {
+  const fields = test.fields;
+  if (test.want_err) {
+    expectError(InvalidMessage, () => messages.validate('attachment', fields), 'validate');
+    const document = { v: 1, k: 'attachment', id: 'x', t: 1, c: 'acc_x', ...fields };
+    const plaintext = new TextEncoder().encode(JSON.stringify(document));
+    expectError(InvalidMessage, () => messages.decode(plaintext), 'decode');
+    return;
+  }
+  const { id, t, c } = test.message;
+  const message = messages.makeMessage('attachment', fields, c, t, id);
+  const encoded = new TextDecoder().decode(messages.encode(message));
+  check(encoded === test.plaintext, `plaintext: got ${encoded.slice(0, 120)}`);
+  const decoded = messages.decode(new TextEncoder().encode(test.plaintext));
+  check(JSON.stringify(decoded.fields) === JSON.stringify(fields), 'decoded fields');
+}
+
 const RUNNERS = {
   'steuntje-e2e/keys/v1': runKeys,
   'steuntje-e2e/x3dh/v1': runX3dh,
@@ -332,6 +458,8 @@ const RUNNERS = {
   'steuntje-e2e/envelope/v1': runEnvelope,
   'steuntje-e2e/fingerprint/v1': runFingerprint,
   'steuntje-e2e/group_log/v1': runGroupLog,
+  'steuntje-e2e/attachment/v1': runAttachment,
+  'steuntje-e2e/attachment_message/v1': runAttachmentMessage,
 };
 
 export const SCHEMAS = Object.freeze(Object.keys(RUNNERS));
