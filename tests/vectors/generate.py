@@ -1028,6 +1028,19 @@ def group_log_vectors() -> dict:
     return vector_file("group_log", "Signed membership logs of groups (docs/groups.md §2).", tests)
 
 
+def questionnaire_vectors() -> dict:
+    """questionnaire.json: built by questionnaire_cases.py beside this file (issue 18)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "steuntje_questionnaire_cases", HERE / "questionnaire_cases.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build()
+
+
 GENERATORS = {
     "keys.json": keys_vectors,
     "x3dh.json": x3dh_vectors,
@@ -1038,6 +1051,7 @@ GENERATORS = {
     "attachment.json": attachment_vectors("build_attachment"),
     "attachment_message.json": attachment_vectors("build_attachment_message"),
     "group_log.json": group_log_vectors,
+    "questionnaire.json": questionnaire_vectors,
 }
 
 

@@ -19,6 +19,7 @@ import {
   encryptBytes,
 } from './attachment.js';
 import { bytesEqual, concat, fromHex, toHex } from './codec.js';
+import { checkVectorCase } from '../lib/questionnaires.js';
 import { decodeEnvelope } from './envelope.js';
 import { AttachmentError, DecryptionError, PayloadTooLargeError } from './errors.js';
 import { identityFingerprint, qrPayload, safetyNumber, verifyQrPayload } from './fingerprint.js';
@@ -450,6 +451,13 @@ function runAttachmentMessage(test) {
   check(JSON.stringify(decoded.fields) === JSON.stringify(fields), 'decoded fields');
 }
 
+// questionnaire.json (issue 18): the reason code clients/web/lib/questionnaires.js gives
+// must be the case's want_err, as questionnaire_cases.py's check_case gives it in Python.
+function runQuestionnaire(test) {
+  const reason = checkVectorCase(test);
+  check(reason === test.want_err, `reason ${reason}, want ${test.want_err}`);
+}
+
 const RUNNERS = {
   'steuntje-e2e/keys/v1': runKeys,
   'steuntje-e2e/x3dh/v1': runX3dh,
@@ -458,6 +466,7 @@ const RUNNERS = {
   'steuntje-e2e/envelope/v1': runEnvelope,
   'steuntje-e2e/fingerprint/v1': runFingerprint,
   'steuntje-e2e/group_log/v1': runGroupLog,
+  'steuntje-e2e/questionnaire/v1': runQuestionnaire,
   'steuntje-e2e/attachment/v1': runAttachment,
   'steuntje-e2e/attachment_message/v1': runAttachmentMessage,
 };
