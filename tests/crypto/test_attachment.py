@@ -1,0 +1,171 @@
+"""crypto.attachment beyond the shared vectors: memory, streaming edges, misuse, secrecy.
+
+The vectors (test_attachment_vectors.py) fix the bytes and the refusals; these tests pin
+what a vector cannot express: memory stays flat on a 25 MB stream, chunk boundaries are
+held back correctly, a failed decryptor stays failed, and no repr shows a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tracemalloc
+
+import nacl.bindings as sodium
+import pytest
+
+import crypto
+from crypto import attachment
+from crypto.attachment import (
+    CHUNK_SIZE,
+    KEY_SIZE,
+    TAG_SIZE,
+    Decryptor,
+    Encryptor,
+    ciphertext_size,
+    commitment,
+    decrypt_bytes,
+    encrypt_bytes,
+    new_key,
+)
+from crypto.errors import AttachmentError
+
+ENCRYPTED = CHUNK_SIZE + TAG_SIZE
+KEY = bytes(range(32))
+
+
+def reason_of(action: object) -> str:
+    with pytest.raises(AttachmentError) as refused:
+        action()  # type: ignore[operator]
+    return refused.value.reason
+
+
+def test_memory_stays_flat_on_a_25_mb_stream() -> None:
+    """Encrypting and decrypting 25 MB, piece by piece, never holds more than a few chunks."""
+    piece = bytes(range(256)) * (CHUNK_SIZE // 256)  # allocated before the baseline
+    pieces = 25 * 1_000_000 // len(piece) + 1
+    sent, received = hashlib.sha256(), hashlib.sha256()
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        encryptor, decryptor = Encryptor(KEY), Decryptor(KEY, commitment(KEY))
+        for _ in range(pieces):
+            sent.update(piece)
+            received.update(decryptor.push(encryptor.push(piece)))
+        received.update(decryptor.push(encryptor.finish()))
+        received.update(decryptor.finish())
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+    finally:
+        tracemalloc.stop()
+    assert received.digest() == sent.digest()
+    assert encryptor.size == ciphertext_size(pieces * len(piece)) > 25_000_000
+    assert peak < 1_000_000, f"peak {peak} bytes above baseline"
+
+
+def test_a_full_chunk_is_held_back_until_the_next_byte_or_finish() -> None:
+    encryptor = Encryptor(KEY)
+    assert encryptor.push(bytes(CHUNK_SIZE)) == b""  # might still be the last chunk
+    first = encryptor.push(b"x")
+    assert len(first) == ENCRYPTED  # now it is known not to be the last
+    last = encryptor.finish()
+    assert len(last) == 1 + TAG_SIZE
+    assert (encryptor.size, encryptor.sha256) == (
+        len(first + last),
+        hashlib.sha256(first + last).hexdigest(),
+    )
+    decryptor = Decryptor(KEY, commitment(KEY))
+    assert decryptor.push(first) == b""  # held back: it might be the last chunk
+    assert decryptor.push(last) == bytes(CHUNK_SIZE)
+    assert decryptor.finish() == b"x"
+
+
+def test_sha256_and_size_are_known_only_after_finish() -> None:
+    encryptor = Encryptor(KEY)
+    encryptor.push(b"abc")
+    assert encryptor.sha256 is None
+    blob = encryptor.finish()
+    assert encryptor.sha256 == hashlib.sha256(blob).hexdigest()
+    assert encryptor.size == len(blob) == ciphertext_size(3)
+
+
+def test_an_empty_last_chunk_after_data_is_refused() -> None:
+    """age's rule: only an empty file ends in an empty chunk. Otherwise a key holder could
+    make a blob that is accepted whether or not its real last chunk is there."""
+    payload_key = attachment._payload_key(KEY)
+    full = encrypt_bytes(KEY, bytes(CHUNK_SIZE + 1))[:ENCRYPTED]  # chunk 0, not last
+    empty_last = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        b"", None, bytes(15) + (1).to_bytes(8, "big") + b"\x01", payload_key
+    )
+    assert reason_of(lambda: decrypt_bytes(KEY, commitment(KEY), full + empty_last)) == (
+        "chunk_invalid"
+    )
+
+
+def test_a_failed_decryptor_stays_failed_and_releases_nothing_more() -> None:
+    blob = bytearray(encrypt_bytes(KEY, bytes(3 * CHUNK_SIZE)))
+    blob[ENCRYPTED + 10] ^= 1  # chunk 1
+    decryptor = Decryptor(KEY, commitment(KEY))
+    released = decryptor.push(bytes(blob[: 2 * ENCRYPTED]))
+    assert released == bytes(CHUNK_SIZE)  # chunk 0 authenticated; chunk 1 still held back
+    assert reason_of(lambda: decryptor.push(bytes(blob[2 * ENCRYPTED :]))) == "chunk_invalid"
+    assert reason_of(lambda: decryptor.push(b"")) == "chunk_invalid"
+    assert reason_of(decryptor.finish) == "chunk_invalid"
+
+
+def test_a_chunk_moved_beyond_the_diagnosis_window_is_still_refused() -> None:
+    """Naming a refusal "reordered" looks only 16 chunks either way; farther moves are
+    refused all the same, as chunk_invalid."""
+    chunks = attachment.REORDER_WINDOW + 3
+    blob = encrypt_bytes(KEY, bytes(chunks * CHUNK_SIZE + 1))  # all `chunks` full, + 1 byte
+    far = blob[(chunks - 1) * ENCRYPTED : chunks * ENCRYPTED]
+    near = blob[2 * ENCRYPTED : 3 * ENCRYPTED]
+    commit = commitment(KEY)
+    assert reason_of(lambda: decrypt_bytes(KEY, commit, near + blob[ENCRYPTED:])) == "reordered"
+    assert reason_of(lambda: decrypt_bytes(KEY, commit, far + blob[ENCRYPTED:])) == (
+        "chunk_invalid"
+    )
+
+
+def test_the_commitment_is_checked_before_any_data() -> None:
+    other = bytes(32)
+    assert reason_of(lambda: Decryptor(KEY, commitment(other))) == "key_not_committed"
+    assert reason_of(lambda: Decryptor(KEY, b"")) == "key_not_committed"
+    assert reason_of(lambda: Decryptor(KEY[:31], commitment(KEY))) == "bad_key"
+    # The hash and size of a whole blob are checked only after the commitment.
+    assert reason_of(lambda: decrypt_bytes(KEY, commitment(other), b"", size=5)) == (
+        "key_not_committed"
+    )
+
+
+def test_misuse_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        Encryptor(KEY[:31])
+    encryptor = Encryptor(KEY)
+    encryptor.finish()
+    with pytest.raises(ValueError):
+        encryptor.push(b"x")
+    with pytest.raises(ValueError):
+        encryptor.finish()
+    decryptor = Decryptor(KEY, commitment(KEY))
+    decryptor.push(encrypt_bytes(KEY, b""))
+    decryptor.finish()
+    with pytest.raises(ValueError):
+        decryptor.push(b"")
+    with pytest.raises(ValueError):
+        ciphertext_size(-1)
+    with pytest.raises(ValueError):
+        new_key(lambda size: bytes(size - 1))
+
+
+def test_keys_are_fresh_and_never_shown() -> None:
+    keys = {new_key() for _ in range(8)}
+    assert len(keys) == 8 and all(len(key) == KEY_SIZE for key in keys)
+    encryptor, decryptor = Encryptor(KEY), Decryptor(KEY, commitment(KEY))
+    for shown in (repr(encryptor), repr(decryptor), str(AttachmentError("truncated"))):
+        assert KEY.hex() not in shown and repr(KEY) not in shown
+        assert attachment._payload_key(KEY).hex() not in shown
+
+
+def test_attachment_error_is_a_crypto_error_with_every_reason_named() -> None:
+    assert issubclass(AttachmentError, crypto.CryptoError)
+    assert AttachmentError("hash_mismatch").reason == "hash_mismatch"
+    assert len(set(attachment.REASONS)) == len(attachment.REASONS) == 8
