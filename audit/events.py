@@ -242,6 +242,15 @@ EVENTS: dict[str, EventRule] = {
         query=OPTIONAL,
         counts=OPTIONAL,
     ),
+    # Reach figures (docs/accountability.md): the period in query since/until; the event
+    # names the one protection every report gets (cells under 5 suppressed, rounded to 5).
+    "reach.reported": EventRule(
+        "R",
+        "reach figures for a fixed period were handed out (under 5 suppressed, rounded to 5)",
+        ("export",),
+        object_required=False,
+        query=REQUIRED,
+    ),
     "purge.ran": EventRule(
         "D",
         "a retention job deleted what had expired (counts only)",

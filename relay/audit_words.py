@@ -35,6 +35,7 @@ EVENTS_NL: dict[str, str] = {
     "account.flagged_inactive": "ongebruikt account gemarkeerd om te verwijderen",
     "audit.queried": "iemand zocht in het logboek",
     "audit.exported": "logboek (of een deel) gedownload",
+    "reach.reported": "bereikcijfers over een periode opgevraagd (beschermd)",
     "purge.ran": "verlopen gegevens gewist",
     "export.made": "gegevens over een persoon gedownload (inzage)",
     "erasure.done": "account en alle gegevens erover gewist",

@@ -49,6 +49,9 @@ class RelayContext:
     # Accounts whose sign-in today is already recorded (the day, the accounts): a device
     # reconnecting all day long costs one database write a day, not one per connection.
     active_today: tuple[int, set[str]] = (0, set())
+    # Reach figures: month -> the accounts and groups whose taking part this month is
+    # recorded already (relay/handlers/reach.py), so a month costs one write per account.
+    reach_noted: dict[str, set[str]] = field(default_factory=dict)
     # `delivered` notices waiting to be sent, by sender device (relay/notify.py).
     delivered_pending: dict[str, list[str]] = field(default_factory=dict)
     # Several nodes: tells the others to drop their caches (fanout.RedisFanout.forget).

@@ -72,6 +72,9 @@ class Code(StrEnum):
     BLOB_INCOMPLETE = "blob_incomplete"
     BAD_TOKEN = "bad_token"  # noqa: S105 (an error code, not a password)
     OFFSET_MISMATCH = "offset_mismatch"
+    # reach figures
+    PERIOD_OPEN = "period_open"
+    NOT_ON_LIST = "not_on_list"
     # the relay itself
     UNAVAILABLE = "unavailable"
     INTERNAL_ERROR = "internal_error"
@@ -143,6 +146,10 @@ MESSAGES: dict[Code, str] = {
     Code.BLOB_INCOMPLETE: "The attachment has not been uploaded completely yet.",
     Code.BAD_TOKEN: "The attachment token is missing, wrong or expired; ask for a new one.",
     Code.OFFSET_MISMATCH: "The upload does not continue where the relay is; resume from 'offset'.",
+    Code.PERIOD_OPEN: "Figures are made only for a period that has ended; choose an earlier one.",
+    Code.NOT_ON_LIST: (
+        "This wijk or team is not on the organisation's list; an administrator adds it first."
+    ),
     Code.UNAVAILABLE: "The relay cannot store data right now; nothing was accepted. Retry later.",
     Code.INTERNAL_ERROR: "The relay hit a bug; nothing was accepted. Retry, and tell the operator.",
 }

@@ -62,6 +62,7 @@ async def purge_once(ctx: RelayContext) -> dict[str, int]:
     counts = await ctx.storage.purge_expired(
         ctx.now(), organisation.invite_grace, HOLD_RECORD_S, organisation.audit_retention
     )
+    counts["reach"] = await ctx.storage.purge_reach(ctx.now())  # activity months, releases
     counts["closed_cases"] = cases_removed
     counts["closed_groups"] = groups_removed
     counts["inactive_accounts"] = accounts_removed

@@ -312,8 +312,74 @@ LIFETIMES: tuple[Lifetime, ...] = (
     ),
 )
 
+# Reach figures (docs/accountability.md): counts for the municipality, no content.
+REACH = (
+    Lifetime(
+        "reach_lists",
+        ("org_id", "kind", "name", "position"),
+        "the organisation's fixed lists of wijken and teams the figures are broken down by",
+        "until an admin changes the lists",
+        "an admin (reach_lists_set)",
+    ),
+    Lifetime(
+        "reach_case_areas",
+        ("case_id", "area"),
+        "the wijk a worker tagged the case with, from the organisation's list: routing"
+        " metadata for the figures per wijk",
+        "as long as the case (deleted with it), or until a worker removes the tag",
+        "case_set_area; removal of the case (closed, erased)",
+    ),
+    Lifetime(
+        "reach_account_teams",
+        ("account_id", "team"),
+        "the team an admin gave a worker account, from the organisation's list",
+        "as long as the account, or until an admin changes it",
+        "account_set_team; erasure of the account",
+    ),
+    Lifetime(
+        "reach_activity",
+        ("account_id", "month"),
+        "a caregiver took part in a conversation in that month (sent or took delivery of an"
+        " envelope): the 'reached' count; a month, not a time",
+        "400 days after the month ends (a year's report is made by March), or erasure",
+        "the hourly purge; erasure of the account",
+    ),
+    Lifetime(
+        "reach_group_activity",
+        ("group_id", "month"),
+        "someone sent a message in the group that month: the 'groups active' count",
+        "400 days after the month ends, or removal of the group",
+        "the hourly purge; removal of the group",
+    ),
+    Lifetime(
+        "reach_contributions",
+        (
+            "device_id",
+            "period",
+            "period_end",
+            "checkins_answered",
+            "questionnaires_signed",
+            "updated_at",
+        ),
+        "what a worker's device counted for a period (numbers only, never content)",
+        "400 days after the period ends; replaced by the device's next count",
+        "the hourly purge; erasure of the device's account",
+    ),
+    Lifetime(
+        "reach_releases",
+        ("org_id", "period", "note", "created_at"),
+        "the signed, protected report per period, frozen so a second report cannot differ"
+        " from the first by one person",
+        "7 years (a subsidy's accounts are kept that long)",
+        "the hourly purge",
+    ),
+)
+LIFETIMES = LIFETIMES + REACH
+
 INVITE_GRACE_S = 7 * DAY  # keep spent invites this long after expiry to answer invite_used
 HOLD_RECORD_S = 365 * DAY  # how long the record of a lifted or ended hold stays
+REACH_ACTIVITY_KEEP_S = 400 * DAY  # after the month (or period) ends
+REACH_RELEASE_KEEP_S = 7 * 365 * DAY
 
 
 def by_table() -> dict[str, Lifetime]:

@@ -58,6 +58,15 @@ _BASIS: dict[str, str] = {
     "group_signed_prekeys": f"{_SECURITY}: end-to-end encryption",
     "group_one_time_prekeys": f"{_SECURITY}: forward secrecy",
     "push_subscriptions": f"{_SERVICE}: notifications the person switched on themselves",
+    "reach_lists": "not personal data (the organisation's wijken and teams)",
+    "reach_case_areas": f"{_SERVICE}: accounting to the funding municipality per wijk",
+    "reach_account_teams": "organisation data about its own staff",
+    "reach_activity": "Art. 6(1)(c) or (e) GDPR: accounting to the funding municipality, as"
+    " protected counts only (the controller confirms)",
+    "reach_group_activity": "not personal data (a group and a month)",
+    "reach_contributions": "Art. 6(1)(c) or (e) GDPR: accounting to the funding municipality,"
+    " numbers only",
+    "reach_releases": "not personal data (protected aggregates, signed)",
 }
 _STATUS: dict[str, str] = {
     "installation": "enforced",
@@ -83,6 +92,13 @@ _STATUS: dict[str, str] = {
     "group_signed_prekeys": "enforced",
     "group_one_time_prekeys": "enforced",
     "push_subscriptions": "enforced: unsubscribe, 404/410, revocation, erasure, expiry purge",
+    "reach_lists": "enforced",
+    "reach_case_areas": "enforced: removed with the case",
+    "reach_account_teams": "enforced: removed with the account",
+    "reach_activity": "enforced: the hourly purge 400 days after the month, erasure",
+    "reach_group_activity": "enforced: the hourly purge, removal of the group",
+    "reach_contributions": "enforced: the hourly purge, erasure",
+    "reach_releases": "enforced: the hourly purge after 7 years",
     "audit_entries": "enforced: written with every recorded action, bodies removed after the"
     " audit retention",
     "audit_nodes": "enforced",

@@ -13,6 +13,7 @@ from relay.blobs import BLOB_ID, MAX_BLOBS_PER_ENVELOPE
 from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
+from relay.handlers.reach import note_took_part
 from relay.ids import DEVICE_ID, ENVELOPE_ID
 from relay.notify import note_delivered
 from relay.policies import effective_for
@@ -181,6 +182,9 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
                 not_stored.add(envelope.to_device)
         if readers and not_stored:  # that device will not get the key: no reader after all
             await ctx.storage.unname_blobs([(b, d) for b, d, *_ in readers if d in not_stored])
+    if len(parsed) > len(rejected):  # the sender took part in a conversation (reach figures)
+        groups = {e.case_id for e in accepted if e.from_device != sender.id and e.case_id}
+        await note_took_part(ctx, sender, groups)
     return {
         "ok": True,
         "accepted": len(parsed) - len(rejected),
@@ -200,4 +204,5 @@ async def on_ack(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, An
     acknowledged = stream.acknowledged(upto)
     if acknowledged:
         note_delivered(ctx, acknowledged)
+        await note_took_part(ctx, conn.device)  # took delivery: took part (reach figures)
     return {"ok": True}

@@ -21,6 +21,7 @@ from relay.storage.sqlite_lifecycle import LifecycleSQL
 from relay.storage.sqlite_policies import PoliciesSQL
 from relay.storage.sqlite_privacy import PrivacySQL
 from relay.storage.sqlite_push import PushSQL
+from relay.storage.sqlite_reach import ReachSQL
 from relay.storage.sqlite_recovery import RecoverySQL
 
 if TYPE_CHECKING:  # config.py imports this module (SYNC_MODES)
@@ -40,6 +41,7 @@ class SQLiteStorage(
     FirstAdminSQL,
     PushSQL,
     RecoverySQL,
+    ReachSQL,
     BlobsSQL,
 ):
     """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only

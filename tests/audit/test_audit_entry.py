@@ -67,7 +67,7 @@ def test_the_event_list_is_the_one_asked_for() -> None:
         "group.created", "group.member_joined", "group.device_added", "group.member_left",
         "group.member_removed", "group.role_changed", "group.member_muted", "group.closed",
         "group.removed", "recovery.created", "recovery.redeemed", "recovery.approved",
-        "recovery.expired", "recovery.voided",
+        "recovery.expired", "recovery.voided", "reach.reported",
     }  # fmt: skip
     assert "prekeys.fetched" not in EVENTS  # too fine-grained: one per message sent
 

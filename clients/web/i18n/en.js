@@ -346,6 +346,7 @@ export default {
   event_account_flagged_inactive: "Account flagged as unused",
   event_audit_queried: "Audit log searched",
   event_audit_exported: "Audit log exported",
+  event_reach_reported: "Reach figures requested",
   event_purge_ran: "Expired data purged",
   event_export_made: "Data exported",
   event_erasure_done: "Account erased",

@@ -347,6 +347,7 @@ export default {
   event_account_flagged_inactive: "Account niet meer gebruikt",
   event_audit_queried: "Logboek doorzocht",
   event_audit_exported: "Logboek gedownload",
+  event_reach_reported: "Bereikcijfers opgevraagd",
   event_purge_ran: "Oude gegevens gewist",
   event_export_made: "Gegevens gedownload",
   event_erasure_done: "Account gewist",

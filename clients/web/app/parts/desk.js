@@ -59,6 +59,7 @@ export const EVENTS = [
   "account.flagged_inactive",
   "audit.queried",
   "audit.exported",
+  "reach.reported",
   "purge.ran",
   "export.made",
   "erasure.done",
