@@ -131,8 +131,9 @@ def build_attachment() -> dict:
     one_full = attachment_source(key, c, 22)
     two_full = attachment_source(key, 2 * c, 23)
     foreign_four = attachment_source(other_key, 3 * c + 700, 21)
-    three_blob = attachment_blob(three)
-    three_checks = {"sha256": hashlib.sha256(three_blob).hexdigest(), "size": len(three_blob)}
+    small = attachment_source(key, 1000, 24)  # one short chunk: enough where size is moot
+    small_blob = attachment_blob(small)
+    small_checks = {"sha256": hashlib.sha256(small_blob).hexdigest(), "size": len(small_blob)}
     # (name, desc, want_err, blob source, mutations, overrides of key/commitment/checks)
     negatives: list[tuple[str, str, str, dict, list[dict], dict]] = [
         ("tampered-chunk-0-byte-5-bit-0", "First chunk's ciphertext altered.",
@@ -149,9 +150,9 @@ def build_attachment() -> dict:
          one_full, [{"op": "truncate", "size": 0}], {}),
         ("truncated-below-one-tag", "15 bytes: shorter than one tag.", "truncated",
          one_full, [{"op": "truncate", "size": 15}], {}),
-        ("truncated-inside-last-chunk", "Cut 100 bytes into the last chunk: a cut chunk "
-         "cannot authenticate, like an altered one.", "chunk_invalid", three,
-         [{"op": "truncate", "size": 2 * e + 100}], {}),
+        ("truncated-inside-last-chunk", "Cut in the middle of the last chunk: a cut chunk "
+         "cannot authenticate, like an altered one.", "chunk_invalid", small,
+         [{"op": "truncate", "size": 500}], {}),
         ("swapped-chunks-0-1", "The first two chunks swapped.", "reordered", four,
          [{"op": "swap", "a": 0, "b": e, "length": e}], {}),
         ("swapped-chunks-1-2", "Two full middle chunks swapped.", "reordered", four,
@@ -168,26 +169,26 @@ def build_attachment() -> dict:
         ("trailing-bytes-after-two-full-chunks", "17 bytes after a full last chunk.",
          "trailing_data", two_full, [{"op": "append", "data": "ab" * 17}], {}),
         ("trailing-byte-after-short-last-chunk", "One byte after a short last chunk: the "
-         "message's size catches it.", "size_mismatch", three,
-         [{"op": "append", "data": "00"}], {"size": len(three_blob)}),
-        ("wrong-key", "Another key, with its own valid commitment.", "chunk_invalid", three,
+         "message's size catches it.", "size_mismatch", small,
+         [{"op": "append", "data": "00"}], {"size": len(small_blob)}),
+        ("wrong-key", "Another key, with its own valid commitment.", "chunk_invalid", small,
          [], {"key": other_key.hex(), "commitment": other_commit.hex()}),
         ("key-not-committed", "The right key with another key's commitment.",
-         "key_not_committed", three, [], {"commitment": other_commit.hex()}),
-        ("commitment-31-bytes", "A commitment one byte short.", "key_not_committed", three,
+         "key_not_committed", small, [], {"commitment": other_commit.hex()}),
+        ("commitment-31-bytes", "A commitment one byte short.", "key_not_committed", small,
          [], {"commitment": commit[:31].hex()}),
-        ("key-31-bytes", "A key one byte short.", "bad_key", three, [],
+        ("key-31-bytes", "A key one byte short.", "bad_key", small, [],
          {"key": key[:31].hex()}),
         ("wrong-sha256", "An intact blob, but the message names another SHA-256.",
-         "hash_mismatch", three, [],
-         {**three_checks, "sha256": hashlib.sha256(three_blob + b"x").hexdigest()}),
+         "hash_mismatch", small, [],
+         {**small_checks, "sha256": hashlib.sha256(small_blob + b"x").hexdigest()}),
         ("blob-from-another-message", "Another attachment's blob of the same length, under "
          "this message's hash and size.", "hash_mismatch",
-         attachment_source(other_key, 2 * c + 500, 20), [], three_checks),
+         attachment_source(other_key, 1000, 24), [], small_checks),
         ("tampered-with-hash-given", "An altered byte: the hash refuses it first.",
-         "hash_mismatch", three, [{"op": "flip", "offset": 70_000, "bit": 1}], three_checks),
-        ("wrong-size", "The message names a size one byte larger.", "size_mismatch", three,
-         [], {**three_checks, "size": len(three_blob) + 1}),
+         "hash_mismatch", small, [{"op": "flip", "offset": 500, "bit": 1}], small_checks),
+        ("wrong-size", "The message names a size one byte larger.", "size_mismatch", small,
+         [], {**small_checks, "size": len(small_blob) + 1}),
     ]  # fmt: skip
     for name, desc, want, source, mutations, overrides in negatives:
         blob = attachment_blob(source)
