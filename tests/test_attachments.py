@@ -4,21 +4,19 @@ and the relay forgetting each blob once every device that received it said so.""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 
 import pytest
+from test_secure_client import NOW, close_all, next_message, secure_pair
 
 from crypto import DeviceKeys
 from crypto.attachment import ciphertext_size
 from crypto.errors import AttachmentError
-from helpers import WAIT
 from relay.config import Limits
 from steuntje_client.attachments import fetch_attachment, send_attachment
 from steuntje_client.errors import RelayRefused
 from steuntje_client.secure import SecureClient
-from test_secure_client import NOW, close_all, next_message, secure_pair
 
 PICTURE = b"\xff\xd8\xff\xe0" + os.urandom(180_000)  # a JPEG's size, random content
 VOICE = os.urandom(70_000)
@@ -28,9 +26,7 @@ def test_the_relay_limit_is_a_25_mib_file_in_the_attachment_format():
     assert Limits().max_blob_bytes == ciphertext_size(25 * 1024 * 1024)
 
 
-async def test_a_picture_and_a_voice_note_reach_every_device_and_are_then_deleted(
-    relay, tmp_path
-):
+async def test_a_picture_and_a_voice_note_reach_every_device_and_are_then_deleted(relay, tmp_path):
     admin, worker, caregiver = await secure_pair(relay)
     tablet = SecureClient(relay.url, DeviceKeys.generate(NOW))
     await tablet.register((await caregiver.relay.link_device())["link"])

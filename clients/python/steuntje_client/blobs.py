@@ -32,8 +32,14 @@ Source = Callable[[], Iterator[bytes]]  # yields the blob's bytes from the start
 class BlobTransfer:
     """One device's uploads and downloads, on the relay `relay` is connected to."""
 
-    def __init__(self, relay: RelayClient, session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self,
+        relay: RelayClient,
+        session: aiohttp.ClientSession | None = None,
+        url: str | None = None,  # where /blobs/ is, if not where the socket is (a proxy)
+    ) -> None:
         self.relay = relay
+        self.url = (url or relay.url).rstrip("/")
         self._session = session
         self._own_session = session is None
 
@@ -57,7 +63,7 @@ class BlobTransfer:
         return self._session
 
     def _url(self, blob: str) -> str:
-        return f"{self.relay.url}/blobs/{blob}"
+        return f"{self.url}/blobs/{blob}"
 
     # -- upload ---------------------------------------------------------------------------
 
