@@ -31,6 +31,7 @@ import test_legal_holds
 import test_limits_and_errors
 import test_policies
 import test_prekeys
+import test_reach
 import test_recovery
 import test_retention_basics
 from aiohttp.test_utils import TestServer
@@ -54,6 +55,7 @@ MODULES = (
     test_limits_and_errors,
     test_policies,
     test_prekeys,
+    test_reach,
     test_recovery,
     test_retention_basics,
 )
@@ -74,6 +76,7 @@ PEEKING_MODULES = (
     test_groups_relay,
     test_legal_holds,
     test_policies,
+    test_reach,
     test_retention_basics,
 )
 
