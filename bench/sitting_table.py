@@ -128,8 +128,8 @@ def table(summary: dict[str, Any]) -> str:
         lines.append(f"| {label} | " + " | ".join(_cell(cell) for cell in cells) + " |")
     lines.append("")
     lines.append("Ratios: ours ÷ the reference run of the same round, median over rounds;")
-    lines.append("delivered/s for live rows, drain/s for offline rows; CPU: the relay process's")
-    lines.append("CPU seconds for the same 10,000 envelopes (lower is cheaper; steadier under load).")
+    lines.append("delivered/s for live rows, drain/s for offline rows. CPU: the relay process")
+    lines.append("CPU seconds for the same 10,000 envelopes (lower is cheaper).")
     return "\n".join(lines)
 
 
