@@ -5,7 +5,9 @@ this test proves they interoperate with fresh random keys: Python (crypto/) star
 session with a bundle made in Chromium, the browser accepts and answers, Python decrypts;
 then the roles swap. Saved state crosses over too (docs/e2e.md §8): a session and device
 keys saved by one implementation are loaded and used by the other, byte-identical. The
-browser's relay-authentication signature is checked with the relay's own verifier.
+browser's relay-authentication signature is checked with the relay's own verifier. An
+attachment crosses each way too (docs/e2e.md §15): one implementation encrypts the blob and
+sends its key in an `attachment` message over the session, the other decrypts both.
 
 All browser code runs in a page served by the real relay, under its CSP; the page keeps
 its objects in `globalThis.interop` between evaluate calls, and bytes cross as hex.
@@ -13,10 +15,13 @@ its objects in `globalThis.interop` between evaluate calls, and bytes cross as h
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 from crypto import DeviceKeys, PrekeyBundle, Session, accept_session, start_session
+from crypto.attachment import CHUNK_SIZE, Encryptor, commitment, decrypt_bytes, new_key
 from relay.auth import signature_valid
+from steuntje_client.messages import Message, decode, encode
 
 NOW = 1_767_225_600
 
@@ -105,7 +110,116 @@ async def test_browser_starts_python_answers(browser: object, relay: object) -> 
         {"envelope": answer.hex(), "now": NOW + 3},
     )
     assert decrypted == "Goedemorgen! Hoe gaat het? 🙂"
+    await attachments_cross_over(page, session)
     assert errors == []
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# Runs in the page: open an `attachment` message from the session, decrypt its blob with
+# what the message says, and try the blob tampered and the key with another commitment.
+OPEN_ATTACHMENT = """
+  const { decode } = await import('/app/lib/messages.js');
+  const { decryptBytes } = await import('/app/crypto/attachment.js');
+  const { unb64url } = await import('/app/lib/bytes.js');
+  const f = decode(state.session.decrypt(bytes(arg.envelope), arg.now)).fields;
+  const [key, commit, blob] = [unb64url(f.key), unb64url(f.commit), bytes(arg.blob)];
+  const plain = decryptBytes(key, commit, blob, { sha256: f.sha256, size: f.size });
+  const tampered = blob.slice();
+  tampered[arg.flip] ^= 1;
+  const attempts = [
+    () => decryptBytes(key, commit, tampered),
+    () => decryptBytes(key, commit, tampered, { sha256: f.sha256, size: f.size }),
+    () => decryptBytes(key, bytes(arg.otherCommit), blob),
+  ];
+  const refused = attempts.map((attempt) => {
+    try { attempt(); return 'accepted'; } catch (error) { return `${error.name} ${error.reason}`; }
+  });
+  return { plain: hex(plain), type: f.type, name: f.name, refused };
+"""
+
+# Runs in the page: encrypt random bytes as an attachment, in pieces, and send its
+# `attachment` message over the session.
+SEND_ATTACHMENT = """
+  const { encode, makeMessage } = await import('/app/lib/messages.js');
+  const attachment = await import('/app/crypto/attachment.js');
+  const { b64url } = await import('/app/lib/bytes.js');
+  const key = attachment.newKey();
+  const encryptor = new attachment.Encryptor(key);
+  const plain = [], blob = [];
+  for (let i = 0; i < 3; i++) {
+    const piece = globalThis.crypto.getRandomValues(new Uint8Array(50000));
+    plain.push(hex(piece));
+    blob.push(hex(encryptor.push(piece)));
+  }
+  blob.push(hex(encryptor.finish()));
+  const fields = {
+    blob: 'blb_browser', key: b64url(key), commit: b64url(attachment.commitment(key)),
+    sha256: encryptor.sha256, size: encryptor.size, plain_size: 150000, type: 'audio/ogg',
+    duration_ms: 4200,
+  };
+  const message = makeMessage('attachment', fields, 'acc_python', arg.now);
+  const envelope = state.session.encrypt(encode(message), arg.now);
+  return { envelope: hex(envelope), blob: blob.join(''), plain: plain.join('') };
+"""
+
+
+async def attachments_cross_over(page: object, session: Session) -> None:
+    """An attachment each way: the blob encrypted by one implementation, its key in an
+    `attachment` message over the session, decrypted by the other (docs/e2e.md §15)."""
+    key, data = new_key(), secrets.token_bytes(2 * CHUNK_SIZE + 123)
+    encryptor = Encryptor(key)
+    blob = encryptor.push(data) + encryptor.finish()
+    fields = {
+        "blob": "blb_python",
+        "key": b64url(key),
+        "commit": b64url(commitment(key)),
+        "sha256": encryptor.sha256,
+        "size": encryptor.size,
+        "plain_size": len(data),
+        "type": "application/pdf",
+        "name": "tips.pdf",
+    }
+    envelope = session.encrypt(encode(Message("attachment", fields, "acc_b", NOW + 4)), NOW + 4)
+    opened = await js(
+        page,
+        OPEN_ATTACHMENT,
+        {
+            "envelope": envelope.hex(),
+            "blob": blob.hex(),
+            "now": NOW + 5,
+            "flip": CHUNK_SIZE + 16 + 7,  # in chunk 1
+            "otherCommit": commitment(new_key()).hex(),
+        },
+    )
+    assert opened == {
+        "plain": data.hex(),
+        "type": "application/pdf",
+        "name": "tips.pdf",
+        "refused": [
+            "AttachmentError chunk_invalid",
+            "AttachmentError hash_mismatch",
+            "AttachmentError key_not_committed",
+        ],
+    }
+    sent = await js(page, SEND_ATTACHMENT, {"now": NOW + 6})
+    message = decode(session.decrypt(bytes.fromhex(sent["envelope"]), NOW + 6))
+    got = message.fields
+    assert (message.kind, got["type"], got["duration_ms"]) == ("attachment", "audio/ogg", 4200)
+    plain = decrypt_bytes(
+        b64url_decode(got["key"]),
+        b64url_decode(got["commit"]),
+        bytes.fromhex(sent["blob"]),
+        sha256=got["sha256"],
+        size=got["size"],
+    )
+    assert plain == bytes.fromhex(sent["plain"])
 
 
 async def test_saved_state_crosses_over(browser: object, relay: object) -> None:
