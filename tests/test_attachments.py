@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tracemalloc
 
 import pytest
 from test_secure_client import NOW, close_all, next_message, secure_pair
@@ -74,4 +75,25 @@ async def test_a_20_mb_file_round_trips_and_a_tampered_blob_is_refused(relay, tm
         await fetch_attachment(caregiver, voice, tmp_path / "bad.ogg")
     assert error.value.reason == "hash_mismatch"
     assert not (tmp_path / "bad.ogg").exists() and not (tmp_path / "bad.ogg.part").exists()
+    await close_all(worker, caregiver, admin)
+
+
+async def test_memory_stays_flat_on_relay_and_client_for_a_25_mb_file(relay, tmp_path):
+    """Relay and clients share this process: tracemalloc's peak covers both ends. Whole-file
+    buffering anywhere (the PATCH body, the encryptor, the GET) would add 25 MB to it."""
+    admin, worker, caregiver = await secure_pair(relay)
+    source = tmp_path / "video.mp4"
+    with source.open("wb") as out:
+        for _ in range(25):
+            out.write(os.urandom(1_000_000))
+    tracemalloc.start()
+    try:
+        await send_attachment(worker, caregiver.account_id, source, "video/mp4")
+        received = await next_message(caregiver)
+        await fetch_attachment(caregiver, received, tmp_path / "got.mp4")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / "got.mp4").stat().st_size == 25_000_000
+    assert peak < 12 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB for a 25 MB file"
     await close_all(worker, caregiver, admin)
