@@ -271,6 +271,9 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
         help="verify KEPT's cosignature by this key (printed when it was made) instead",
     )
 
+    from relay import reach_cli
+
+    reach_cli.add_commands(commands, _add_relay_options)  # steuntje report reach / verify
     for extension in extensions:
         extension.add_commands({"": commands, "retention": retention_commands})
     return parser
@@ -426,6 +429,10 @@ def main(argv: list[str] | None = None, extensions: Sequence[Extension] = ()) ->
             return 0
         if args.command == "audit":
             return _audit(args)
+        if args.command == "report":
+            from relay import reach_cli
+
+            return reach_cli.run(args, _config)
         for extension in extensions:
             status = extension.run(args)
             if status is not None:

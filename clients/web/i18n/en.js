@@ -100,6 +100,13 @@ export default {
   nudge_emoji: "Picture {emoji}",
   nudge_sent: "Nudge sent",
   nudge_sent_to: "Nudge sent to {name}",
+  // Pictures, voice notes, files (the rest of their words: i18n/media/).
+  media_photo_button: "Photo",
+  media_record_button: "Record",
+  media_file_button: "File",
+  attachment_photo: "Photo",
+  attachment_voice: "Voice message",
+  attachment_file: "File",
   nudge_thinking_of_you: "Thinking of you",
   nudge_good_luck_today: "Good luck today!",
   nudge_well_done: "Well done!",

@@ -101,6 +101,13 @@ export default {
   nudge_emoji: "Plaatje {emoji}",
   nudge_sent: "Steuntje verstuurd",
   nudge_sent_to: "Steuntje verstuurd naar {name}",
+  // Pictures, voice notes, files (the rest of their words: i18n/media/).
+  media_photo_button: "Foto",
+  media_record_button: "Inspreken",
+  media_file_button: "Bestand",
+  attachment_photo: "Foto",
+  attachment_voice: "Spraakbericht",
+  attachment_file: "Bestand",
   nudge_thinking_of_you: "Ik denk aan je",
   nudge_good_luck_today: "Succes vandaag!",
   nudge_well_done: "Goed gedaan!",

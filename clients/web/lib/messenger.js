@@ -549,6 +549,7 @@ export class Messenger extends Emitter {
     const message = makeMessage(kind, fields, conversationId, this.#clock());
     const record = outgoingRecord(message, this.me.accountId, this.deviceId, this.#nextOrder());
     const entry = { key: record.key, conversationId, plaintext: encode(message), envelopes: null };
+    if (kind === "attachment") entry.blobs = [message.fields.blob]; // PROTOCOL §4.17 step 3
     await this.#store.write([["add", "outbox", entry], ["put", "messages", record]]);
     await this.#announce(record, true);
     if (this.#holding || !this.#channel) this.#pump();
@@ -833,10 +834,32 @@ export class Messenger extends Emitter {
       await this.#store.write(expired.map((record) => ["delete", "messages", record.key]));
       this.emit("removed", { conversationId, ids: [...new Set(expired.map((record) => record.id))] });
     }
+    // Pictures and voice notes on this device go by the same timer as their messages.
+    for (const conversationId of conversations) {
+      const timer = this.#timerOf(conversationId);
+      if (!timer) continue;
+      const gone = (await this.#store.mediaTimesOf(conversationId)).filter((entry) => entry.receivedAt + timer <= now);
+      if (gone.length) await this.#store.write(gone.map((entry) => ["delete", "media", entry.key]));
+    }
     for (const removed of await this.groups.sweep(this.#store, now)) {
       this.emit("removed", removed);
       this.groups.emit("group-changed", { groupId: removed.conversationId });
     }
+  }
+
+  // -- attachments (lib/attachments.js) ---------------------------------------------
+
+  /** A decrypted attachment kept on this device, by blob id (or undefined). */
+  async savedMedia(blobId) {
+    this.#requireUnlocked();
+    return this.#store.get("media", blobId);
+  }
+
+  /** Keep a decrypted attachment {key: blob id, conversationId, receivedAt, type, bytes},
+   * sealed under the PIN like messages and swept by the same disappearing timer. */
+  async saveMedia(entry) {
+    this.#requireUnlocked();
+    await this.#store.write([["put", "media", entry]]);
   }
 
   // -- trust and names -----------------------------------------------------------------
@@ -915,7 +938,16 @@ export class Messenger extends Emitter {
     for (const item of await this.conversations()) {
       conversations.push({ id: item.id, role: item.role, messages: (await this.messages(item.id)).length });
     }
-    return { export: reply.export, html: reply.html, local: { me: this.me, names, conversations } };
+    // Attachments kept on this device are listed (what, when, how big), not their bytes.
+    const attachments = (await this.#store.getAll("media")).map((entry) => ({
+      blob: entry.key,
+      conversation: entry.conversationId,
+      receivedAt: entry.receivedAt,
+      type: entry.type,
+      size: entry.bytes?.length ?? 0,
+    }));
+    const local = { me: this.me, names, conversations, attachments };
+    return { export: reply.export, html: reply.html, local };
   }
 
   async eraseAccount() {

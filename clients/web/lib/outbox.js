@@ -9,7 +9,7 @@
  * (PROTOCOL §4.3). Entries go one at a time, each after the previous one was committed,
  * so the relay stores them in order.
  *
- *   entry: {seq, key (message record key), conversationId, plaintext, envelopes: null |
+ *   entry: {seq, key (message record key), conversationId, plaintext, blobs?, envelopes: null |
  *           [{id, to, peer (a device of the other account?), body,
  *             result: null | "accepted" | error code}]}
  *
@@ -30,6 +30,8 @@ const GIVE_UP = new Set([
   "group_closed",
   "muted", // a facilitator muted the sender: the message is not sent later either
   "id_reused", // the relay holds another envelope under this id: resending cannot help
+  "unknown_blob", // an attachment's blob is gone (or never was ours): resending cannot help
+  "blob_incomplete",
 ]);
 /** Refusals of a whole message: it cannot be sent to that account (or group) at all. */
 const MESSAGE_FAILS = new Set(["unknown_account", "not_permitted", "not_a_member", "group_closed", "muted"]);
@@ -104,7 +106,13 @@ export class Outbox {
       let reply;
       try {
         reply = await this.request("send", {
-          envelopes: chunk.map(({ id, to, body }) => ({ id, to, size: body.length })),
+          // An attachment's envelopes name its blob, so the relay lets their devices fetch it.
+          envelopes: chunk.map(({ id, to, body }) => ({
+            id,
+            to,
+            size: body.length,
+            ...(entry.blobs ? { blobs: entry.blobs } : {}),
+          })),
           bodies: joinBodies(chunk),
         });
       } catch (error) {

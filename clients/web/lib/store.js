@@ -12,6 +12,8 @@
  *             signed log, display names, name/description/rules, policy
  *   handles   handle → its private keys (bytes); `${handle}#uploaded` → prekey upload mark
  *   groupSessions  `${own handle}|${peer handle}` → [session bytes], as `sessions`
+ *   media     blob id → a received or sent attachment, decrypted (lib/attachments.js):
+ *             {key, conversationId, receivedAt, type, bytes}; index byConversation
  *
  * Group messages live in `messages` like case messages, with the group id as conversation.
  * `write(ops)` applies several puts, adds and deletes in one transaction, so a decrypted
@@ -25,8 +27,8 @@
  */
 import { LockError } from "./lock.js";
 
-const VERSION = 2; // 2: groups, handles, groupSessions
 const SEALED_META = new Set(["keys"]);
+const VERSION = 3; // 2: groups, handles, groupSessions; 3: media
 
 const done = (request) =>
   new Promise((resolve, reject) => {
@@ -64,6 +66,10 @@ export class Store {
         db.createObjectStore("handles");
         db.createObjectStore("groupSessions");
       }
+      if (event.oldVersion < 3) {
+        const media = db.createObjectStore("media", { keyPath: "key" });
+        media.createIndex("byConversation", "conversationId");
+      }
     };
     const db = await done(request);
     // Another tab deleting or upgrading the database: let it, this one stops.
@@ -87,10 +93,11 @@ export class Store {
 
   async #seal(storeName, value, key) {
     if (!this.sealer || !this.#sealed(storeName, key)) return value;
-    if (storeName === "messages") {
+    if (storeName === "messages" || storeName === "media") {
       // In the clear: what the index and the disappearing-message sweep need while locked.
       const { key: recordKey, conversationId, order, receivedAt, status, ...rest } = value;
-      const box = await this.sealer.seal(rest, `messages/${recordKey}`);
+      const box = await this.sealer.seal(rest, `${storeName}/${recordKey}`);
+      if (storeName === "media") return { key: recordKey, conversationId, receivedAt, box };
       return { key: recordKey, conversationId, order, receivedAt, status, box };
     }
     if (storeName === "outbox") {
@@ -104,9 +111,9 @@ export class Store {
   async #open(storeName, value, key) {
     if (!isBox(value)) return value;
     if (!this.sealer) throw new LockError("locked", "unlock with the PIN first");
-    if (storeName === "messages") {
+    if (storeName === "messages" || storeName === "media") {
       const { box, ...clear } = value;
-      return { ...(await this.sealer.open(box, `messages/${value.key}`)), ...clear };
+      return { ...(await this.sealer.open(box, `${storeName}/${value.key}`)), ...clear };
     }
     if (storeName === "outbox") {
       return { ...(await this.sealer.open(value.box, "outbox")), seq: value.seq };
@@ -163,6 +170,12 @@ export class Store {
       receivedAt,
       status,
     }));
+  }
+
+  /** {key, receivedAt} of a conversation's stored attachments, readable while locked. */
+  async mediaTimesOf(conversationId) {
+    const index = this.#db.transaction("media").objectStore("media").index("byConversation");
+    return (await done(index.getAll(conversationId))).map(({ key, receivedAt }) => ({ key, receivedAt }));
   }
 
   // -- writes ----------------------------------------------------------------------------
@@ -227,6 +240,7 @@ export class Store {
         for (const [key, value] of await this.entries(storeName)) ops.push(["put", storeName, value, key]);
       }
       for (const record of await this.getAll("messages")) ops.push(["put", "messages", record]);
+      for (const entry of await this.getAll("media")) ops.push(["put", "media", entry]);
       for (const entry of await this.getAll("outbox")) ops.push(["put", "outbox", entry]);
       const previous = this.sealer;
       this.sealer = sealer;

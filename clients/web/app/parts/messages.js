@@ -16,6 +16,7 @@ const SHOWN_KINDS = new Set([
   "call_me",
   "callback",
   "group_invite",
+  "attachment",
 ]);
 const GROUP_KINDS = new Set(["text", "nudge", "system"]);
 // Kinds nobody reacts to with a heart (a check-in is answered with a face instead).
@@ -102,11 +103,21 @@ export function summary(message) {
       return t(fields.status === CALLBACK_DONE ? "callback_done" : "callback_retry");
     case "group_invite":
       return t("group_invite_summary", { name: fields.name || t("group_unnamed") });
+    case "attachment":
+      return attachmentSummary(fields);
     case "system":
       return systemLine(message);
     default:
       return "";
   }
+}
+
+/** "📷 Foto", "🎤 Spraakbericht", "📎 folder.pdf": what an attachment is, in a few words. */
+function attachmentSummary(fields) {
+  const kind = String(fields.type || "").split("/")[0];
+  if (kind === "image") return `📷 ${t("attachment_photo")}`;
+  if (kind === "audio") return `🎤 ${t("attachment_voice")}`;
+  return `📎 ${fields.name || t("attachment_file")}`;
 }
 
 export function nudgeText(template) {
@@ -286,10 +297,22 @@ export function messageList(app, conversationId, otherName, options = {}) {
       }
       case "group_invite":
         return groupInvite(message);
+      case "attachment":
+        return [attachment(message)];
       default:
         return [];
     }
   }
+
+  /** A picture, voice note or file: its code (media-view.js) loads only when one is shown. */
+  function attachment(message) {
+    const slot = h("div", { class: "media" }, h("p", { class: "body" }, attachmentSummary(message.fields || {})));
+    import("./media-view.js")
+      .then((part) => part.fillAttachment(slot, app, message, otherName))
+      .catch(() => {}); // offline before the module was ever fetched: the summary stays
+    return slot;
+  }
+
 
   /** A worker's invitation to a peer-support group, sent in the case conversation. */
   function groupInvite(message) {

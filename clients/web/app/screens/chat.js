@@ -84,6 +84,7 @@ export async function show(main, app, where, options = {}) {
     view.jump,
     note,
     caregiver ? caregiverActions() : workerActions(),
+    mediaActions(),
     textForm(async (text) => {
       await send("text", { text }, "message_sent");
       return true; // in the outbox: sent when online
@@ -341,6 +342,59 @@ export async function show(main, app, where, options = {}) {
       nudgePanel(nudgeButton),
       checkinPanel,
     );
+  }
+
+  /**
+   * "📷 Foto" and "🎤 Inspreken" (a worker also "📎 Bestand"). Their code
+   * (parts/media-*.js) loads on the first tap, so opening a chat does not fetch it; the
+   * recorder then takes over the button and is handed that first touch.
+   */
+  function mediaActions() {
+    const status = h("p", { class: "media-status", role: "status", hidden: true });
+    const compose = () => import("../parts/media-compose.js");
+    const photo = h(
+      "button",
+      {
+        type: "button",
+        class: "media-photo",
+        onclick: async () => (await compose()).sendPicture(app, conversation.id, status, confirm),
+      },
+      h("span", { "aria-hidden": "true" }, "📷"),
+      t("media_photo_button"),
+    );
+    const record = h(
+      "button",
+      { type: "button", class: "big media-record" },
+      h("span", { "aria-hidden": "true" }, "🎤"),
+      h("span", { class: "label" }, t("media_record_button")),
+    );
+    let first = null; // the touch that loads the recorder: {event, released, clicked}
+    const takeOver = async (event) => {
+      if (first) {
+        if (event.type === "pointerup") first.released = true;
+        if (event.type === "click") first.clicked = true;
+        return;
+      }
+      if (event.type === "pointerup") return;
+      first = { event, released: false, clicked: false };
+      const recorder = await (await compose()).recorder(app, conversation.id, record, status, confirm);
+      for (const name of ["pointerdown", "pointerup", "click"]) record.removeEventListener(name, takeOver);
+      recorder.press(first.event, first);
+    };
+    for (const name of ["pointerdown", "pointerup", "click"]) record.addEventListener(name, takeOver);
+    const extra = caregiver
+      ? null
+      : h(
+          "button",
+          {
+            type: "button",
+            class: "media-file",
+            onclick: async () => (await compose()).sendFile(app, conversation.id, status, confirm),
+          },
+          h("span", { "aria-hidden": "true" }, "📎"),
+          t("media_file_button"),
+        );
+    return h("div", { class: "media-actions" }, h("div", { class: "quick-actions" }, photo, extra, record), status);
   }
 
   function workerTools() {
