@@ -16,6 +16,7 @@ from typing import IO, Any
 from crypto.attachment import Decryptor, Encryptor, ciphertext_size, commitment, new_key
 from crypto.errors import AttachmentError
 from steuntje_client.blobs import BlobTransfer
+from steuntje_client.group_links import GroupReceived
 from steuntje_client.keys import b64url, unb64url
 from steuntje_client.messages import Message
 from steuntje_client.secure import Received, SecureClient
@@ -76,17 +77,16 @@ class _Ciphertext:
         return self.sha256
 
 
-async def send_attachment(
+async def upload_attachment(
     client: SecureClient,
-    to_account: str,
     content: Content,
     media_type: str,
     transfer: BlobTransfer | None = None,
     **optional: Any,
-) -> Message:
-    """Encrypt `content` (a path, bytes or a seekable binary file), upload it, and send an
-    `attachment` message naming it to every device of `to_account` (and our own others).
-    `optional`: name, preview (base64url), width, height, duration_ms."""
+) -> dict[str, Any]:
+    """Encrypt `content` (a path, bytes or a seekable binary file) under a fresh key and
+    upload it; returns the `attachment` message's fields. `optional`: name, preview
+    (base64url), width, height, duration_ms."""
     plain_size = _plain_size(content)
     key = new_key()
     ciphertext = _Ciphertext(key, content)
@@ -97,7 +97,7 @@ async def send_attachment(
     finally:
         if transfer is None:
             await mover.close()
-    fields = {
+    return {
         "blob": blob,
         "key": b64url(key),
         "commit": b64url(commitment(key)),
@@ -107,19 +107,45 @@ async def send_attachment(
         "type": media_type,
         **optional,
     }
+
+
+async def send_attachment(
+    client: SecureClient,
+    to_account: str,
+    content: Content,
+    media_type: str,
+    transfer: BlobTransfer | None = None,
+    **optional: Any,
+) -> Message:
+    """Upload `content` and send an `attachment` message naming it to every device of
+    `to_account` (and our own others), each of which may then fetch it."""
+    fields = await upload_attachment(client, content, media_type, transfer, **optional)
     return await client.send(to_account, "attachment", **fields)
+
+
+async def send_group_attachment(
+    client: SecureClient,
+    group: str,
+    content: Content,
+    media_type: str,
+    transfer: BlobTransfer | None = None,
+    **optional: Any,
+) -> Message:
+    """The same to every other handle in a peer-support group (docs/groups.md)."""
+    fields = await upload_attachment(client, content, media_type, transfer, **optional)
+    return await client.groups.send(group, "attachment", **fields)
 
 
 async def fetch_attachment(
     client: SecureClient,
-    message: Message | Received,
+    message: Message | Received | GroupReceived,
     dest: Path,
     transfer: BlobTransfer | None = None,
 ) -> Path:
     """Download, check and decrypt the attachment `message` names into `dest`; then tell
     the relay this device has it. Raises AttachmentError (with its `reason`) and leaves no
     file behind when anything does not check out."""
-    fields = (message.message if isinstance(message, Received) else message).fields
+    fields = (message if isinstance(message, Message) else message.message).fields
     decryptor = Decryptor(unb64url(fields["key"]), unb64url(fields["commit"]))
     digest, size = hashlib.sha256(), 0
     partial = dest.with_name(dest.name + ".part")

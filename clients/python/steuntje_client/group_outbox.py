@@ -106,13 +106,19 @@ class Outbox:
             bodies.append(ready if ready is not None else await identity.encrypt_for(handle, text))
         return bodies
 
-    async def submit(self, envelopes: Sequence[tuple[str, bytes]]) -> dict[str, str]:
-        """Store the envelopes on the relay, in order; returns {handle: code} of refusals."""
+    async def submit(
+        self, envelopes: Sequence[tuple[str, bytes]], blobs: Sequence[str] = ()
+    ) -> dict[str, str]:
+        """Store the envelopes on the relay, in order; returns {handle: code} of refusals.
+        `blobs`: attachments they name, so each recipient device may fetch them."""
         refused: dict[str, str] = {}
+        named = {"blobs": list(blobs)} if blobs else {}
         for chunk in _chunks(envelopes):
             items = [(new_envelope_id(), to, body) for to, body in chunk]
             data = {
-                "envelopes": [{"id": i, "to": to, "size": len(body)} for i, to, body in items],
+                "envelopes": [
+                    {"id": i, "to": to, "size": len(body), **named} for i, to, body in items
+                ],
                 "bodies": b"".join(body for _, _, body in items),
             }
             reply = await self._send_event(data)

@@ -260,7 +260,9 @@ class Groups(Membership):
             sealed = await self._outbox.seal(identity, handles, plaintext)
             self.waiting.update(sealed.waiting)
             self.untrusted.update(sealed.untrusted)
-            refused = await self._outbox.submit(sealed.envelopes)
+            attachment = message is not None and message.kind == "attachment"
+            names = [message.fields["blob"]] if attachment else []  # type: ignore[union-attr]
+            refused = await self._outbox.submit(sealed.envelopes, names)
         self._check_refusals(group, sealed, refused)
 
     def _check_refusals(self, group: str, sealed: Sealed, refused: dict[str, str]) -> None:
