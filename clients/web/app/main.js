@@ -32,6 +32,9 @@ const SCREENS = {
   "group-invite": () => import("./screens/group-invite.js"),
   "group-join": () => import("./screens/group-join.js"),
   recovery: () => import("./screens/recovery.js"),
+  questionnaire: () => import("./screens/questionnaire.js"),
+  "questionnaire-evidence": () => import("./screens/questionnaire-evidence.js"),
+  "questionnaire-verify": () => import("./screens/questionnaire-verify.js"),
 };
 
 // The desk roles (privacy officer, organisation admin): their screens by first path part,
@@ -136,6 +139,8 @@ async function nameOf(conversation) {
 
 function route() {
   const hash = location.hash.replace(/^#/, "");
+  // Checking evidence needs no account (a municipality's officer), nor a connection.
+  if (hash === "/verify-questionnaires") return { screen: "questionnaire-verify" };
   if (app.gone) return { screen: "gone" };
   if (app.me && app.messenger.locked) return { screen: "lock" };
   if (!app.me) {
@@ -155,6 +160,12 @@ function route() {
       return caregiver ? { screen: "home" } : { screen: "invite" };
     case "checkin":
       return caregiver ? { screen: "home" } : { screen: "checkin", to: second };
+    case "questionnaire": {
+      const message = hash.split("/")[3] || "";
+      return { screen: "questionnaire", id: decodeURIComponent(second), message: decodeURIComponent(message) };
+    }
+    case "evidence":
+      return caregiver ? { screen: "home" } : { screen: "questionnaire-evidence" };
     case "recovery":
       return caregiver ? { screen: "home" } : { screen: "recovery", id: decodeURIComponent(second) };
     case "groups":

@@ -612,6 +612,10 @@ export default {
   group_unnamed: "Group",
   group_invite_label: "Invitation to a group",
   group_invite_summary: "Invitation to the group {name}",
+  // Signed questionnaires (the rest of their words: i18n/questionnaire/)
+  questionnaire_summary: "Questionnaire",
+  questionnaire_answer_summary: "Signed questionnaire",
+  questionnaire_button: "Questionnaire",
   group_invite_sent: "You invited {name} to the group {group}.",
   group_invite_body: "{name} invites you. In the group you talk with other caregivers. You may join, you do not have to.",
   group_invite_join: "Join the group",

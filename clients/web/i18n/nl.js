@@ -613,6 +613,10 @@ export default {
   group_unnamed: "Groep",
   group_invite_label: "Uitnodiging voor een groep",
   group_invite_summary: "Uitnodiging voor de groep {name}",
+  // Signed questionnaires (the rest of their words: i18n/questionnaire/)
+  questionnaire_summary: "Vragenlijst",
+  questionnaire_answer_summary: "Ondertekende vragenlijst",
+  questionnaire_button: "Vragenlijst",
   group_invite_sent: "Je hebt {name} uitgenodigd voor de groep {group}.",
   group_invite_body: "{name} nodigt je uit. In de groep praat je met andere mantelzorgers. Meedoen mag, het hoeft niet.",
   group_invite_join: "Doe mee met de groep",

@@ -16,6 +16,7 @@ export const VERSION = 1;
 export const MAX_TEXT = 4000;
 export const MAX_DISPLAY_NAME = 40; // group_profile.name (docs/groups.md §4)
 export const MAX_GROUP_NAME = 80; // group_meta.name, group_invite.name
+export const MAX_QUESTIONNAIRE = 32000; // questionnaire.doc, questionnaire_answer.statement
 
 const isString = (value) => typeof value === "string";
 const isInteger = (value) => Number.isInteger(value);
@@ -51,6 +52,10 @@ export const FIELDS = Object.freeze({
     plain_size: isInteger,
     type: isString,
   },
+  // Signed questionnaires (docs/accountability.md): the document as canonical JSON, and the
+  // caregiver's signed answers (lib/questionnaires.js), the signature base64url.
+  questionnaire: { doc: isString },
+  questionnaire_answer: { statement: isString, signature: isString },
 });
 export const KINDS = Object.freeze(Object.keys(FIELDS));
 /** kind -> {field: check}: validated when present, never required. */
@@ -119,6 +124,12 @@ export function validate(kind, fields) {
   }
   if (kind === "group_invite" && !fields.link.includes("#group=")) {
     throw new InvalidMessage("group_invite.link must be a #group= link");
+  }
+  if (kind === "questionnaire" && length(fields.doc) > MAX_QUESTIONNAIRE) {
+    throw new InvalidMessage("questionnaire.doc is at most 32,000 characters");
+  }
+  if (kind === "questionnaire_answer" && length(fields.statement) > MAX_QUESTIONNAIRE) {
+    throw new InvalidMessage("questionnaire_answer.statement is at most 32,000 characters");
   }
 }
 

@@ -22,6 +22,8 @@ import { SecureSessions } from "./secure.js";
 import { Store } from "./store.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
+// What signStatement may sign (lib/questionnaires.js ANSWERS_LABEL, ONBOARDING_LABEL).
+const STATEMENT_LABELS = new Set(["steuntje/v1/sig/questionnaire-answers\0", "steuntje/v1/sig/onboarding\0"]);
 const CONVERSATION_COALESCE_MS = 50;
 const EARLY_DELIVERED_MAX = 1000; // `delivered` ids not (yet) matched to a message of ours
 const systemClock = () => Math.floor(Date.now() / 1000);
@@ -880,8 +882,31 @@ export class Messenger extends Emitter {
 
   async markVerified(accountId) {
     const devices = this.#devicesOf(accountId);
-    await this.#store.write([["put", "pins", devices, accountId]]);
+    const writes = [["put", "pins", devices, accountId]];
+    // A worker who compared a caregiver's safety number in person signs that these devices
+    // are that caregiver's: the onboarding statement of signed questionnaires
+    // (docs/accountability.md). Loaded only now: nobody else downloads the module.
+    if (this.me?.role === "worker" && !this.locked && devices.length) {
+      const { onboardingStatements } = await import("./questionnaires.js");
+      const sign = (label, bytes) => this.signStatement(label, bytes);
+      const statements = await onboardingStatements(this.me, this.deviceId, accountId, devices, this.#clock(), sign);
+      writes.push(["put", "meta", statements, `onboarding:${accountId}`]);
+    }
+    await this.#store.write(writes);
     this.emit("conversation", {});
+  }
+
+  /** The onboarding statements this (worker's) device signed for `accountId`'s devices. */
+  async onboardingOf(accountId) {
+    return (await this.#store.get("meta", `onboarding:${accountId}`)) ?? [];
+  }
+
+  /** Sign a questionnaire statement with this device's identity key. Only the two labels of
+   * lib/questionnaires.js: nothing else can make the key sign a challenge or a prekey. */
+  signStatement(label, bytes) {
+    this.#requireUnlocked();
+    if (!STATEMENT_LABELS.has(label)) throw new TypeError("not a statement label");
+    return this.#secure.keys.identity.sign(new TextEncoder().encode(label), bytes);
   }
 
   async setName(accountId, name) {

@@ -302,7 +302,10 @@ function strictB64url(text) {
 // -- the organisation's vouch (evidence.py): a C2SP signed note by the organisation key ---------
 
 export function parseVerifierKey(text) {
-  const parts = typeof text === "string" ? text.trim().split("+") : [];
+  // Two separators: base64 may hold a "+" itself (Python's split("+", 2)).
+  const first = typeof text === "string" ? text.indexOf("+") : -1;
+  const second = first < 0 ? -1 : text.indexOf("+", first + 1);
+  const parts = second < 0 ? [] : [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
   if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) {
     throw new QuestionnaireError("verifier key: expected <name>+<8 hex digits>+<base64 key>");
   }
@@ -447,3 +450,13 @@ export function checkVectorCase(test) {
   return null;
 }
 
+
+/** A worker's onboarding statements, one per device of `accountId` (messenger.markVerified). */
+export async function onboardingStatements(me, workerDevice, accountId, devices, now, sign) {
+  const signed = [];
+  for (const device of devices) {
+    const statement = onboardingStatement(me.org, accountId, device, me.accountId, workerDevice, now);
+    signed.push(await signStatement(sign, ONBOARDING_LABEL, statement));
+  }
+  return signed;
+}

@@ -9,6 +9,8 @@ import { h, uid } from "../dom.js";
 import { has, t } from "../i18n.js";
 
 const SHOWN_KINDS = new Set([
+  "questionnaire", // and its answer: parts/questionnaire-card.js
+  "questionnaire_answer",
   "text",
   "nudge",
   "checkin",
@@ -21,6 +23,8 @@ const SHOWN_KINDS = new Set([
 const GROUP_KINDS = new Set(["text", "nudge", "system"]);
 // Kinds nobody reacts to with a heart (a check-in is answered with a face instead).
 const NO_HEART = new Set([
+  "questionnaire",
+  "questionnaire_answer",
   "checkin",
   "checkin_answer",
   "call_me",
@@ -103,6 +107,10 @@ export function summary(message) {
       return t(fields.status === CALLBACK_DONE ? "callback_done" : "callback_retry");
     case "group_invite":
       return t("group_invite_summary", { name: fields.name || t("group_unnamed") });
+    case "questionnaire":
+      return `📋 ${t("questionnaire_summary")}`;
+    case "questionnaire_answer":
+      return `📋 ${t("questionnaire_answer_summary")}`;
     case "attachment":
       return attachmentSummary(fields);
     case "system":
@@ -297,6 +305,9 @@ export function messageList(app, conversationId, otherName, options = {}) {
       }
       case "group_invite":
         return groupInvite(message);
+      case "questionnaire":
+      case "questionnaire_answer":
+        return [questionnaire(message)];
       case "attachment":
         return [attachment(message)];
       default:
@@ -313,6 +324,14 @@ export function messageList(app, conversationId, otherName, options = {}) {
     return slot;
   }
 
+  /** A questionnaire or signed answers: parts/questionnaire-card.js (loaded when shown). */
+  function questionnaire(message) {
+    const slot = h("div", { class: "questionnaire" }, h("p", { class: "body" }, summary(message)));
+    import("./questionnaire-card.js")
+      .then((card) => card.fill(slot, message, { conversationId, messages, otherName }))
+      .catch(() => {}); // offline before the module was ever fetched: the summary stays
+    return slot;
+  }
 
   /** A worker's invitation to a peer-support group, sent in the case conversation. */
   function groupInvite(message) {

@@ -335,13 +335,36 @@ export async function show(main, app, where, options = {}) {
     checkinButton.setAttribute("aria-controls", checkinPanel.id);
     checkinButton.setAttribute("aria-expanded", "false");
     checkinButton.addEventListener("click", () => toggle(checkinButton, checkinPanel));
+    const [questionnaireButton, questionnairePanel] = questionnaireAction();
     return h(
       "div",
       {},
-      h("div", { class: "quick-actions" }, nudgeButton, checkinButton),
+      h("div", { class: "quick-actions" }, nudgeButton, checkinButton, questionnaireButton),
       nudgePanel(nudgeButton),
       checkinPanel,
+      questionnairePanel,
     );
+  }
+
+  /** "📋 Vragenlijst": the questionnaires to send (parts/questionnaire-send.js, loaded on the
+   * first tap); a second tap on one sends it (issue 18). */
+  function questionnaireAction() {
+    const button = h("button", { type: "button" }, h("span", { "aria-hidden": "true" }, "📋"), t("questionnaire_button"));
+    const panel = h("div", { class: "card", id: uid("questionnaire-panel"), hidden: true });
+    button.setAttribute("aria-controls", panel.id);
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", async () => {
+      if (!panel.childElementCount) {
+        const part = await import("../parts/questionnaire-send.js");
+        await part.fillSendPanel(panel, app, name, async (doc) => {
+          await send("questionnaire", { doc }, "q_sent");
+          toggle(button, panel);
+          button.focus();
+        });
+      }
+      toggle(button, panel);
+    });
+    return [button, panel];
   }
 
   /**
