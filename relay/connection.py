@@ -55,6 +55,8 @@ AUTHENTICATED_EVENTS = frozenset(
         "admin_accounts",
         "admin_set_account_status",
         "admin_revoke_device",
+        "admin_set_display_name",
+        "device_label",
         "group_create",
         "group_join_prepare",
         "group_join",

@@ -66,18 +66,19 @@ class RelayContext:
     # Web Push (relay/push/): set by app.py's lifecycle before the relay is ready.
     push: Any = None
 
-    async def note_active(self, account_id: str) -> bool:
-        """Record the account's sign-in day (retention: inactive accounts). True when this
-        cleared an inactivity flag, so its case team can be told."""
+    async def note_active(self, account_id: str, device_id: str | None = None) -> bool:
+        """Record the account's sign-in day (retention: inactive accounts) and the device's
+        (the admin's device list). True when this cleared an inactivity flag, so its case
+        team can be told."""
         now = self.now()
         day, seen = self.active_today
         if day != now // 86_400:
             day, seen = now // 86_400, set()
             self.active_today = (day, seen)
-        if account_id in seen:
+        if (device_id or account_id) in seen:
             return False
-        seen.add(account_id)
-        return await self.storage.mark_active(account_id, now)
+        seen.add(device_id or account_id)
+        return await self.storage.mark_active(account_id, now, device_id)
 
     def note_auth_failure(self, claimed_device: str | None) -> None:
         """Count it; the minute job writes one audit entry per device, not one per try."""

@@ -52,6 +52,7 @@ class Code(StrEnum):
     UNKNOWN_ACCOUNT = "unknown_account"
     UNKNOWN_CASE = "unknown_case"
     CASE_CLOSED = "case_closed"
+    CAREGIVER_NAMELESS = "caregiver_nameless"
     LAST_ADMIN = "last_admin"
     UNKNOWN_HOLD = "unknown_hold"
     UNKNOWN_RECOVERY = "unknown_recovery"
@@ -124,6 +125,9 @@ MESSAGES: dict[Code, str] = {
     Code.UNKNOWN_CASE: "No such case, or you are not on it.",
     Code.CASE_CLOSED: "This case is closed: its members can no longer send each other messages.",
     Code.LAST_ADMIN: "This is the organisation's last active administrator.",
+    Code.CAREGIVER_NAMELESS: (
+        "Only staff accounts get a name on the relay; a caregiver's name stays on the devices."
+    ),
     Code.UNKNOWN_HOLD: "No such active legal hold in your organisation.",
     Code.UNKNOWN_RECOVERY: "No recovery invite with this id in your organisation.",
     Code.NOT_A_MEMBER: "You are not a member of this group (or there is no such group).",

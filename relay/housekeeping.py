@@ -63,6 +63,10 @@ async def purge_once(ctx: RelayContext) -> dict[str, int]:
         ctx.now(), organisation.invite_grace, HOLD_RECORD_S, organisation.audit_retention
     )
     counts["reach"] = await ctx.storage.purge_reach(ctx.now())  # activity months, releases
+    # A device's last-seen day is a last-seen time: metadata_lifetime after it was written.
+    counts["seen_days"] = await ctx.storage.forget_seen_days(
+        ctx.now() - organisation.metadata_lifetime
+    )
     counts["closed_cases"] = cases_removed
     counts["closed_groups"] = groups_removed
     counts["inactive_accounts"] = accounts_removed

@@ -42,6 +42,7 @@ from relay.handlers import (
     reach,
     recovery,
     session,
+    staff,
 )
 from relay.ids import DEVICE_ID
 from relay.packets import RefusedEvent
@@ -106,6 +107,8 @@ HANDLERS: dict[str, Handler] = {
     "admin_accounts": admin.on_admin_accounts,
     "admin_set_account_status": admin.on_admin_set_account_status,
     "admin_revoke_device": admin.on_admin_revoke_device,
+    "admin_set_display_name": staff.on_admin_set_display_name,
+    "device_label": staff.on_device_label,
     "group_create": groups.on_group_create,
     "group_join_prepare": groups.on_group_join_prepare,
     "group_join": groups.on_group_join,

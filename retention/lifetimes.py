@@ -38,18 +38,42 @@ LIFETIMES: tuple[Lifetime, ...] = (
     ),
     Lifetime(
         "accounts",
-        ("id", "org_id", "role", "status", "created_at", "active_day", "flagged_at"),
-        "who may sign in, with which role; no name, e-mail or phone number; the day of the"
+        (
+            "id",
+            "org_id",
+            "role",
+            "status",
+            "created_at",
+            "active_day",
+            "flagged_at",
+            "display_name",
+        ),
+        "who may sign in, with which role; no e-mail or phone number; the day of the"
         " last sign-in and an inactivity flag, so accounts nobody uses can be removed (the"
-        " caregiver's workers see that day as 'laatst gebruikt')",
+        " caregiver's workers see that day as 'laatst gebruikt'); a staff account's name"
+        " as the admin gave it (never a caregiver's: caregivers stay nameless)",
         "until the account is erased; revoked accounts stay as tombstones",
         "erasure; the hourly job (a closed case past its lifetime, an unused account)",
     ),
     Lifetime(
         "devices",
-        ("id", "account_id", "status", "mailbox_seq", "acked_seq", "created_at", "revoked_at"),
+        (
+            "id",
+            "account_id",
+            "status",
+            "mailbox_seq",
+            "acked_seq",
+            "created_at",
+            "revoked_at",
+            "label",
+            "seen_day",
+            "revoked_by",
+            "revoke_reason",
+        ),
         "a device's public key authenticates it and addresses its mailbox; when it was"
-        " revoked, so the account's export lists its devices over time (a recovery)",
+        " revoked, by whom and why, so the account's export and the admin list its devices"
+        " over time; the label the device gave itself; the day it was last seen (cleared"
+        " metadata_lifetime after it was written, and on revocation)",
         "until its account is erased; revoked keys stay so they can never sign in again",
         "erasure of its account (on request, with a closed case, after inactivity)",
     ),
@@ -82,8 +106,9 @@ LIFETIMES: tuple[Lifetime, ...] = (
     ),
     Lifetime(
         "cases",
-        ("id", "org_id", "caregiver_id", "created_at", "closed_at"),
-        "who may send to whom: a caregiver and the workers on their case",
+        ("id", "org_id", "caregiver_id", "created_at", "closed_at", "closed_by"),
+        "who may send to whom: a caregiver and the workers on their case; who closed it,"
+        " so a send to a closed case says when and by whom",
         "until the case is closed and its retention ends (closed_case_lifetime)",
         "the hourly purge removes a closed case and its caregiver's account",
     ),

@@ -1,6 +1,6 @@
 """admin_accounts, admin_set_account_status, admin_revoke_device: an organisation's admin
-manages accounts and devices. Every change takes effect on live connections at once, on
-every node (relay/notify.py)."""
+manages accounts and devices (names and labels: relay/handlers/staff.py). Every change takes
+effect on live connections at once, on every node (relay/notify.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def _admin(conn: Connection) -> DeviceRecord:
 async def on_admin_accounts(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     admin = _admin(conn)
     accounts = await ctx.storage.list_accounts(admin.org_id)
+    names = await ctx.storage.staff_names(admin.org_id)
+    devices = await ctx.storage.account_devices_view([a.id for a in accounts])
     return {
         "ok": True,
         "accounts": [
@@ -38,14 +40,31 @@ async def on_admin_accounts(ctx: RelayContext, conn: Connection, data: Any) -> d
                 "role": a.role,
                 "status": a.status,
                 "created_at": a.created_at,
-                "devices": [
-                    {"id": device_id, "status": status, "online": device_id in ctx.by_device}
-                    for device_id, status in a.devices
-                ],
+                "name": names.get(a.id),
+                "devices": [_device_view(ctx, d, names) for d in devices[a.id]],
             }
             for a in accounts
         ],
     }
+
+
+def _device_view(ctx: RelayContext, device: Any, names: dict[str, str]) -> dict[str, Any]:
+    """A device as the admin sees it: its own label, when it was added and last seen (a
+    day), and for a revoked one when, by whom and why (the device history)."""
+    view: dict[str, Any] = {
+        "id": device.id,
+        "status": device.status,
+        "online": device.id in ctx.by_device,
+        "label": device.label,
+        "added_at": device.created_at,
+        "seen_day": device.seen_day,
+    }
+    if device.status == "revoked":
+        view["revoked_at"] = device.revoked_at
+        view["revoked_by"] = device.revoked_by  # None: the relay itself (a recovery)
+        view["revoked_by_name"] = names.get(device.revoked_by or "")
+        view["revoke_reason"] = device.revoke_reason
+    return view
 
 
 async def on_admin_set_account_status(

@@ -151,6 +151,14 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
     reply: dict[str, Any] = {"ok": True, "entries": found, "next": last}
     if about is not None:  # which pseudonyms are the person's: "this person" on screen
         reply["pseudonyms"] = sorted(about)
+    # Staff names beside their pseudonyms (issue 19 item 7): organisation data the officer
+    # may see; the entries themselves stay pseudonymous. Only the names this page uses.
+    staff = await ctx.storage.audit_staff_names(conn.device.org_id)  # type: ignore[union-attr]
+    used = {e.get("actor", {}).get("pseudonym") for e in found} | {
+        o["pseudonym"] for e in found for o in e.get("objects", [])
+    }
+    used |= {e.get("on_behalf_of") for e in found}
+    reply["staff"] = {ps: who for ps, who in staff.items() if ps in used}
     return reply
 
 

@@ -46,6 +46,7 @@ async def on_whoami(ctx: RelayContext, conn: Connection, data: Any) -> dict[str,
         "device": device.id,
         "role": device.role,
         "org": device.org_id,
+        "label": await ctx.storage.device_label(device.id),  # what this device calls itself
     }
 
 
@@ -86,7 +87,9 @@ async def on_case_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[s
 
 async def on_colleagues_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     device = _device(conn, "worker", "admin")
-    return {"ok": True, "workers": await ctx.storage.colleagues(device.org_id)}
+    workers = await ctx.storage.colleagues(device.org_id)
+    names = await ctx.storage.staff_names(device.org_id)  # staff names: organisation data
+    return {"ok": True, "workers": workers, "names": {w: names[w] for w in workers if w in names}}
 
 
 async def on_case_add_member(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:

@@ -117,7 +117,7 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
         )
     limits = ctx.config.limits
     lifetimes: dict[str | None, int] = {}  # case id -> lifetime, looked up once per event
-    rejected: list[dict[str, str]] = []
+    rejected: list[dict[str, Any]] = []
     accepted: list[NewEnvelope] = []
     named = {blob for *_, blobs in parsed for blob in blobs}
     blob_refusals = await _blob_refusals(ctx, sender, named, int(now)) if named else {}
@@ -137,7 +137,11 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
             route = await ctx.may_send(sender, to)
             code = _refusal(route, now)
             if code is not None or route is None:
-                rejected.append({"id": envelope_id, "code": code or Code.UNKNOWN_DEVICE})
+                refusal = {"id": envelope_id, "code": code or Code.UNKNOWN_DEVICE}
+                if code == Code.CASE_CLOSED and route is not None and route.case_id:
+                    # when and by whom, so the app explains itself (PROTOCOL.md §4.3)
+                    refusal.update(await ctx.storage.case_closure(route.case_id))
+                rejected.append(refusal)
                 continue
             # The lifetime of the case (or group) it travels in, within the organisation's
             # limits.

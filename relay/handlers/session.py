@@ -214,7 +214,7 @@ async def establish(ctx: RelayContext, conn: Connection, record: DeviceRecord) -
     ctx.by_device[record.id] = conn
     ctx.by_account[record.account_id].add(conn.sid)
     await ctx.sio.enter_room(conn.sid, device_room(record.id))  # for `delivered`
-    if await ctx.note_active(record.account_id):
+    if await ctx.note_active(record.account_id, record.id):
         # Back before the account was removed for inactivity: its workers see the flag go.
         for case in await ctx.storage.list_cases(record.account_id):
             await notify_case_members(ctx, case.id, tuple(m.account_id for m in case.members))

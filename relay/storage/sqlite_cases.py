@@ -18,6 +18,7 @@ from relay.storage.base import (
 from relay.storage.sqlite_accounts import void_account_invites, void_device_invites
 from relay.storage.sqlite_base import SQLiteBase
 from relay.storage.sqlite_groups import drop_device_handles
+from relay.storage.sqlite_staff import StaffSQL
 
 
 class CasesSQL(SQLiteBase):
@@ -329,8 +330,10 @@ class CasesSQL(SQLiteBase):
                 for r in con.execute("SELECT id FROM devices WHERE account_id = ?", (account_id,))
             ]
             if status == "revoked":
+                by, why = (audit[0].actor, audit[0].reason) if audit else (None, None)
                 for device_id in devices:
                     self._revoke_device_rows(con, device_id)
+                    StaffSQL.note_revocation(con, device_id, now, by, why)
             # The entry records the status before and after (issue 19 item 2), read here in
             # the same transaction, so two admins at once cannot make it tell a wrong story.
             moved = (("account.status", current, status),) if current != status else ()
@@ -362,6 +365,9 @@ class CasesSQL(SQLiteBase):
             if row is None:
                 raise RelayError(Code.UNKNOWN_DEVICE)
             self._revoke_device_rows(con, device_id)
+            # The admin and the reason they chose (the audit draft's), for the device history.
+            by, why = (audit[0].actor, audit[0].reason) if audit else (None, None)
+            StaffSQL.note_revocation(con, device_id, now, by, why)
             void_device_invites(con, device_id, now)
             self._log(
                 con, [replace(d, objects=(*d.objects, ("account", row[0]))) for d in audit], now

@@ -54,10 +54,15 @@ class LifecycleSQL(SQLiteBase):
                 raise RelayError(Code.UNKNOWN_CASE)
             if actor.role not in ("worker", "admin"):
                 raise RelayError(Code.NOT_PERMITTED)
-            if closed and row[0] is None:
-                con.execute("UPDATE cases SET closed_at = ? WHERE id = ?", (now, case_id))
+            if closed and row[0] is None:  # who closed it: a send to it says so (issue 19)
+                con.execute(
+                    "UPDATE cases SET closed_at = ?, closed_by = ? WHERE id = ?",
+                    (now, actor.account_id, case_id),
+                )
             elif not closed:
-                con.execute("UPDATE cases SET closed_at = NULL WHERE id = ?", (case_id,))
+                con.execute(
+                    "UPDATE cases SET closed_at = NULL, closed_by = NULL WHERE id = ?", (case_id,)
+                )
             self._log(con, audit, now)
             return tuple(
                 r[0]
@@ -84,12 +89,15 @@ class LifecycleSQL(SQLiteBase):
 
         return await self._read(read)
 
-    async def mark_active(self, account_id: str, now: int) -> bool:
-        """Record that the account signed in today, and clear an inactivity flag. Writes
-        at most once a day per account. Returns True if the account had been flagged."""
+    async def mark_active(self, account_id: str, now: int, device_id: str | None = None) -> bool:
+        """Record that the account (and `device_id`: its last-seen day for the admin's device
+        list) signed in today, and clear an inactivity flag. Writes at most once a day per
+        device. Returns True if the account had been flagged."""
         day = now - now % DAY_S
 
         def mark(con: sqlite3.Connection) -> bool:
+            if device_id is not None:
+                con.execute("UPDATE devices SET seen_day = ? WHERE id = ?", (day, device_id))
             row = con.execute(
                 "SELECT active_day, flagged_at FROM accounts WHERE id = ?", (account_id,)
             ).fetchone()

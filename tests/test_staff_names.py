@@ -1,0 +1,142 @@
+"""Staff and devices an admin recognises, and a closed case that explains itself (issue 19
+items 7 and 9): the admin names workers, officers and admins but never a caregiver; a device
+labels itself; the admin's list shows labels, the day added and last seen, and the revoked
+devices with when, by whom and why; officers see staff names beside audit pseudonyms; a send
+to a closed case says when it was closed and by whom."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from helpers import error_code, raw_call
+from steuntje_client import RelayRefused
+from steuntje_client.client import new_envelope_id
+
+DAY = 86_400
+
+
+async def staff(relay):
+    admin, worker, caregiver = await relay.onboard()
+    officer = relay.client()
+    await officer.register((await admin.create_invite("officer"))["link"])
+    return admin, worker, caregiver, officer
+
+
+def by_id(reply: dict) -> dict[str, dict]:
+    return {account["id"]: account for account in reply["accounts"]}
+
+
+async def test_the_admin_names_staff_but_never_a_caregiver(relay):
+    admin, worker, caregiver, officer = await staff(relay)
+    await admin.request("admin_set_display_name", {"account": worker.account_id, "name": " Anja "})
+    await admin.request("admin_set_display_name", {"account": officer.account_id, "name": "Bram"})
+    refused = await raw_call(
+        admin, "admin_set_display_name", {"account": caregiver.account_id, "name": "Ria"}
+    )
+    assert error_code(refused) == "caregiver_nameless"
+    too_long = await raw_call(
+        admin, "admin_set_display_name", {"account": worker.account_id, "name": "A" * 61}
+    )
+    assert error_code(too_long) == "malformed" and too_long["error"]["field"] == "name"
+    by_worker = await raw_call(
+        worker, "admin_set_display_name", {"account": worker.account_id, "name": "Ik"}
+    )
+    assert error_code(by_worker) == "not_permitted"
+
+    accounts = by_id(await admin.request("admin_accounts", {}))
+    assert accounts[worker.account_id]["name"] == "Anja"
+    assert accounts[officer.account_id]["name"] == "Bram"
+    assert accounts[caregiver.account_id]["name"] is None
+    colleagues = await worker.request("colleagues_list", {})
+    assert colleagues["names"] == {worker.account_id: "Anja"}
+
+    # The officer's search shows the staff name beside the worker's pseudonym, nothing more.
+    reply = await officer.request("audit_query", {"event": "case.created"})
+    (entry,) = reply["entries"]
+    assert reply["staff"] == {entry["on_behalf_of"]: {"name": "Anja"}}
+    # Cleared again with null; the audit log never held the name.
+    await admin.request("admin_set_display_name", {"account": worker.account_id, "name": None})
+    assert by_id(await admin.request("admin_accounts", {}))[worker.account_id]["name"] is None
+    con = sqlite3.connect(relay.ctx.config.database_path)
+    bodies = b"".join(row[0] for row in con.execute("SELECT body FROM audit_entries"))
+    con.close()
+    assert b"Anja" not in bodies and b"Bram" not in bodies
+
+
+async def test_devices_are_labelled_dated_and_kept_in_a_history_when_revoked(relay):
+    admin, worker, caregiver, _ = await staff(relay)
+    added = relay.ctx.now()
+    tablet = relay.client()
+    await tablet.register((await worker.link_device())["link"])
+    await worker.request("device_label", {"label": "Telefoon Anja"})
+    assert (await tablet.request("device_label", {"label": "Tablet kantoor"}))["label"] == (
+        "Tablet kantoor"
+    )
+    assert (await worker.request("whoami", {}))["label"] == "Telefoon Anja"
+    for bad in ("x" * 41, "twee\nregels", 7):
+        reply = await raw_call(worker, "device_label", {"label": bad})
+        assert error_code(reply) == "malformed" and reply["error"]["field"] == "label"
+
+    devices = by_id(await admin.request("admin_accounts", {}))[worker.account_id]["devices"]
+    phone, second = sorted(devices, key=lambda d: d["id"] != worker.device_id)
+    assert (phone["id"], phone["label"], phone["status"]) == (
+        worker.device_id,
+        "Telefoon Anja",
+        "active",
+    )
+    assert phone["added_at"] == added and phone["seen_day"] == added - added % DAY
+    assert second["label"] == "Tablet kantoor"
+
+    relay.clock.advance(3 * DAY)
+    await admin.request(
+        "admin_revoke_device", {"device": tablet.device_id, "reason": "account_compromised"}
+    )
+    await admin.request("admin_set_display_name", {"account": admin.account_id, "name": "Chris"})
+    devices = by_id(await admin.request("admin_accounts", {}))[worker.account_id]["devices"]
+    revoked = next(d for d in devices if d["id"] == tablet.device_id)
+    assert revoked["status"] == "revoked" and revoked["label"] == "Tablet kantoor"
+    assert revoked["revoked_at"] == relay.ctx.now()
+    assert (revoked["revoked_by"], revoked["revoked_by_name"]) == (admin.account_id, "Chris")
+    assert revoked["revoke_reason"] == "account_compromised"
+    assert revoked["seen_day"] is None  # no last-seen day is kept for a revoked device
+
+
+async def test_a_last_seen_day_lives_for_the_metadata_lifetime(relay):
+    from relay.housekeeping import purge_once
+
+    admin, worker, _, _ = await staff(relay)
+
+    async def seen_day() -> int | None:
+        accounts = by_id(await admin.request("admin_accounts", {}))
+        return accounts[worker.account_id]["devices"][0]["seen_day"]
+
+    assert await seen_day() is not None
+    relay.clock.advance(29 * DAY)
+    await purge_once(relay.ctx)
+    assert await seen_day() is not None
+    relay.clock.advance(2 * DAY)  # past the default metadata_lifetime of 30 days
+    await purge_once(relay.ctx)
+    assert await seen_day() is None
+
+
+async def test_a_send_to_a_closed_case_says_when_and_by_whom(relay):
+    admin, worker, caregiver, _ = await staff(relay)
+    await admin.request("admin_set_display_name", {"account": worker.account_id, "name": "Anja"})
+    (case,) = await worker.cases()
+    closed = await worker.request("case_close", {"case": case["id"], "reason": "client_request"})
+    reply = await raw_call(
+        caregiver,
+        "send",
+        {
+            "envelopes": [{"id": new_envelope_id(), "to": worker.device_id, "size": 2}],
+            "bodies": b"hi",
+        },
+    )
+    (refusal,) = reply["rejected"]
+    assert refusal["code"] == "case_closed"
+    assert refusal["case"] == case["id"] and refusal["closed_at"] == closed["closed_at"]
+    assert (refusal["closed_by_role"], refusal["closed_by_name"]) == ("worker", "Anja")
+    with pytest.raises(RelayRefused):  # the client library still refuses it as before
+        await worker.send(caregiver.device_id, b"nog even")
