@@ -3,7 +3,7 @@
 `SQLiteStorage` implements `Storage` (base.py) by joining the mixins beside it, one per
 concern: sqlite_base (connections, transactions, audit plumbing), sqlite_accounts,
 sqlite_envelopes, sqlite_privacy, sqlite_cases, sqlite_policies, sqlite_lifecycle, sqlite_groups,
-sqlite_first_admin, sqlite_push, sqlite_recovery and sqlite_blobs.
+sqlite_first_admin, sqlite_push, sqlite_recovery, sqlite_blobs and sqlite_staff.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from relay.storage.sqlite_privacy import PrivacySQL
 from relay.storage.sqlite_push import PushSQL
 from relay.storage.sqlite_reach import ReachSQL
 from relay.storage.sqlite_recovery import RecoverySQL
+from relay.storage.sqlite_staff import StaffSQL
 
 if TYPE_CHECKING:  # config.py imports this module (SYNC_MODES)
     from relay.config import RelayConfig
@@ -43,6 +44,7 @@ class SQLiteStorage(
     RecoverySQL,
     ReachSQL,
     BlobsSQL,
+    StaffSQL,
 ):
     """`Storage` on one SQLite file. `synchronous='full'` survives power loss, 'normal' only
     a process crash (see docs/performance.md for what each costs)."""
