@@ -274,6 +274,10 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
     from relay import reach_cli
 
     reach_cli.add_commands(commands, _add_relay_options)  # steuntje report reach / verify
+    from relay import questionnaire_cli
+
+    # steuntje questionnaire verify / vouch (docs/accountability.md)
+    questionnaire_cli.add_commands({"": commands}, _add_relay_options)
     for extension in extensions:
         extension.add_commands({"": commands, "retention": retention_commands})
     return parser
@@ -433,6 +437,10 @@ def main(argv: list[str] | None = None, extensions: Sequence[Extension] = ()) ->
             from relay import reach_cli
 
             return reach_cli.run(args, _config)
+        if args.command == "questionnaire":
+            from relay import questionnaire_cli
+
+            return questionnaire_cli.run(args, _config) or 0
         for extension in extensions:
             status = extension.run(args)
             if status is not None:

@@ -30,7 +30,9 @@ from questionnaires.statements import Signed, StatementError, open_onboarding
 MAX_BUNDLE_BYTES = 50_000_000
 
 
-def add_commands(groups: Mapping[str, Any]) -> None:
+def add_commands(groups: Mapping[str, Any], relay_options: Any = None) -> None:
+    """Add `questionnaire verify` and `questionnaire vouch`; `relay_options(parser,
+    public_url=False)` adds the relay's own --data, --database, … (relay/cli.py)."""
     questionnaire = groups[""].add_parser(
         "questionnaire", help="signed questionnaires as evidence for a funder"
     )
@@ -50,20 +52,25 @@ def add_commands(groups: Mapping[str, Any]) -> None:
     )
     vouch.add_argument("bundle", type=Path, metavar="FILE")
     vouch.add_argument("--out", type=Path, default=None, metavar="FILE", help="default: FILE")
+    if relay_options is not None:
+        relay_options(vouch, public_url=False)
+        return
     vouch.add_argument("--data", type=Path, default=None, metavar="DIR")
     vouch.add_argument("--audit-key", type=Path, default=None, metavar="FILE")
     vouch.add_argument("--database", default=None, metavar="URL")
     vouch.add_argument("--key-dir", type=Path, default=None, metavar="DIR")
 
 
-def run(args: argparse.Namespace) -> int | None:
+def run(args: argparse.Namespace, config_of: Any = None) -> int | None:
+    """The exit status for a `questionnaire` command (None for any other); `config_of(args)`
+    reads the relay's options (relay/cli.py's _config)."""
     if args.command != "questionnaire":
         return None
     if args.questionnaire_command == "verify":
         return verify_file(args.bundle, args.org_key)
-    from relay.cli import _config  # the relay's own options, read the same way
-
-    return asyncio.run(vouch_file(_config(args), args.bundle, args.out or args.bundle))
+    if config_of is None:
+        from relay.cli import _config as config_of
+    return asyncio.run(vouch_file(config_of(args), args.bundle, args.out or args.bundle))
 
 
 def read_bundle(path: Path) -> Any:

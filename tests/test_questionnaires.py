@@ -125,13 +125,7 @@ async def test_the_python_client_fills_in_and_signs_and_the_bundle_verifies(rela
 
     config = relay.ctx.config
     assert await questionnaire_cli.vouch_file(config, path, path) == 0
-    assert (
-        relay_main(
-            ["questionnaire", "verify", str(path), "--org-key", org_key],
-            extensions=[questionnaire_cli],
-        )
-        == 0
-    )
+    assert relay_main(["questionnaire", "verify", str(path), "--org-key", org_key]) == 0
     bundle = json.loads(path.read_text(encoding="utf-8"))
     assert [v.reason for v in verify_bundle(bundle, org_key)] == [None]
     for mutate, reason in MUTATIONS:

@@ -144,7 +144,7 @@ async def verify_evidence(relay, worker, path: Path, tmp_path: Path, artifacts, 
     assert await questionnaire_cli.vouch_file(relay.ctx.config, path, vouched) == 0
     capsys.readouterr()
     command = ["questionnaire", "verify", "--org-key", org_key]
-    assert relay_main([*command, str(vouched)], extensions=[questionnaire_cli]) == 0
+    assert relay_main([*command, str(vouched)]) == 0
     assert "OK      Deelnemer 1" in capsys.readouterr().out
 
     good = json.loads(vouched.read_text(encoding="utf-8"))
@@ -155,7 +155,7 @@ async def verify_evidence(relay, worker, path: Path, tmp_path: Path, artifacts, 
         target = tmp_path / f"{name}.json"
         target.write_text(json.dumps(changed), encoding="utf-8")
         files.append((name, target))
-        assert relay_main([*command, str(target)], extensions=[questionnaire_cli]) == 1
+        assert relay_main([*command, str(target)]) == 1
         assert f"FAILED  Deelnemer 1: {reason}:" in capsys.readouterr().out, name
 
     # The web app's own verify page, offline and without an account, says the same.
