@@ -179,3 +179,11 @@ MUTATIONS = [
     (_no_onboarding, "no_onboarding"),
     (_no_vouch, "worker_not_vouched"),
 ]
+
+
+def test_the_web_app_ships_the_same_example():
+    """clients/web/app/parts/questionnaire-examples.js holds the example as a literal: it
+    must be the very document of questionnaires/examples/ (the same exact version)."""
+    source = (ROOT / "clients/web/app/parts/questionnaire-examples.js").read_text(encoding="utf-8")
+    literal = source.split("Object.freeze([", 1)[1].split("]);\n", 1)[0].rstrip().rstrip(",")
+    assert questionnaire_hash(json.loads(literal)) == questionnaire_hash(example())
