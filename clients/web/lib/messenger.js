@@ -286,8 +286,20 @@ export class Messenger extends Emitter {
     await this.#store.write(ops);
     await this.#publish();
     await this.#refreshCases();
+    // An officer pins the organisation's audit log key now, once (issue 19): the desk later
+    // checks the log with this key, never with one fetched from the relay at that moment.
+    if (identity.role === "officer") await this.#pinAuditKey();
     this.#pump();
     return this.me;
+  }
+
+  async #pinAuditKey() {
+    try {
+      const { verifier_key: key } = await this.#link.request("audit_key", {});
+      if (typeof key === "string") await this.setAuditTrust({ key, kept: null });
+    } catch {
+      // Not pinned: the desk says so instead of checking against a key it has not got.
+    }
   }
 
   /** Start connecting (and keep reconnecting); resolves once online. */
@@ -953,6 +965,18 @@ export class Messenger extends Emitter {
   async setSetting(key, value) {
     this.#settings = { ...this.#settings, [key]: value };
     await this.#store.write([["put", "meta", this.#settings, "settings"]]);
+  }
+
+  /** An officer's pinned audit log key and the last checkpoint this device verified,
+   * {key, kept: {size, root (hex), note} | null}, sealed under the PIN like the keys. */
+  async auditTrust() {
+    this.#requireUnlocked();
+    return (await this.#store.get("meta", "auditTrust")) ?? null;
+  }
+
+  async setAuditTrust(trust) {
+    this.#requireUnlocked();
+    await this.#store.write([["put", "meta", trust, "auditTrust"]]);
   }
 
   async exportMyData() {

@@ -27,7 +27,7 @@
  */
 import { LockError } from "./lock.js";
 
-const SEALED_META = new Set(["keys"]);
+const SEALED_META = new Set(["keys", "auditTrust"]); // auditTrust: an officer's pinned log key
 const VERSION = 3; // 2: groups, handles, groupSessions; 3: media
 
 const done = (request) =>

@@ -8,6 +8,7 @@
 import { fill, h } from "../dom.js";
 import { loadPart, t } from "../i18n.js";
 import { amsterdamDay, formatAmsterdam } from "../parts/amsterdam.js";
+import { checkShown } from "../parts/audit-badge.js";
 import {
   eventLabel,
   failureNote,
@@ -62,6 +63,9 @@ export async function show(main, app) {
       fill(results, h("p", { class: "notice", role: "status" }, t("person_none")));
       return;
     }
+    // Every entry shown, checked against the pinned key (a filtered list: gaps are normal).
+    const proof = h("div", { class: "audit-check" });
+    checkShown(proof, app, { entries: shown });
     const more =
       next === null || next === undefined
         ? null
@@ -73,6 +77,7 @@ export async function show(main, app) {
         { class: "results-summary", tabindex: "-1" },
         t("person_found", { count: shown.length }),
       ),
+      proof,
       table(
         t("person_caption"),
         [

@@ -3,8 +3,9 @@
 // Entries carry pseudonyms only: the relay never has names.
 
 import { fill, h } from "../dom.js";
-import { t, tn } from "../i18n.js";
+import { loadPart, t, tn } from "../i18n.js";
 import { amsterdamDay, formatAmsterdam } from "../parts/amsterdam.js";
+import { checkShown } from "../parts/audit-badge.js";
 import {
   EVENTS,
   downloadLink,
@@ -23,9 +24,12 @@ const PAGE_SIZE = 50;
 
 export async function show(main, app) {
   const urls = [];
+  await loadPart("audit-proof");
   main.append(
     h("h1", {}, t("officer_audit_title")),
     h("p", {}, t("officer_audit_intro")),
+    // An export checked in the browser, also offline (served by the service worker).
+    h("p", {}, h("a", { href: "/app/verify.html" }, t("verify_title"))),
     querySection(app),
     exportSection(app, urls),
   );
@@ -72,6 +76,11 @@ function querySection(app) {
     }
     const first = entries[0].index;
     const last = entries[entries.length - 1].index;
+    // Checked against the pinned key; without filters a page has no gaps, so a gap is an
+    // entry that is missing (the relay's filters leave some out on purpose).
+    const proof = h("div", { class: "audit-check" });
+    const unfiltered = filters.since === undefined && filters.until === undefined && !filters.event;
+    checkShown(proof, app, { entries, contiguous: unfiltered, after });
     const nav = h("div", { class: "row pager" });
     if (pages.length > 0) {
       nav.append(
@@ -107,6 +116,7 @@ function querySection(app) {
         { class: "results-summary", tabindex: "-1" },
         tn("officer_showing", entries.length, { first, last }),
       ),
+      proof,
       table(
         t("officer_table_caption"),
         [

@@ -1,0 +1,255 @@
+"""Proof of the audit log in the officer's browser (issue 19 item 3), in Chromium against the
+real relay: the officer's device pins the organisation's log key when the officer joins and
+keeps the last checkpoint it verified; the log screen then says "Gecontroleerd ✓" on the real
+log, and in red (role=alert) what failed after an entry's bytes are edited in the relay's
+SQLite file, after an entry is deleted, after the relay signs with another key, and after the
+relay is reopened on a copy of its database from before (against the checkpoint the device
+kept). The offline verify page checks an export bundle with the pinned key, with the network
+off. axe-core 0 violations on the badge (green and red) and on the verify page."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+from servers import free_port
+from test_app_support import Watch, check_screen, clear_screenshots, expect, new_phone
+
+from audit import ENTRY_PREFIX
+from relay.app import CONTEXT, create_app
+from relay.clock import FakeClock
+from relay.config import RelayConfig
+from relay.server import create_invite
+from steuntje_client import DeviceKey, RelayClient
+
+pytestmark = pytest.mark.timeout(180)
+DESK = {"width": 1280, "height": 800}
+
+
+class Relay:
+    """One relay on a fixed port, so the browser's origin (and its IndexedDB) stays the
+    same across restarts; `stop` then `start` reopens the same data folder."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: TestServer | None = None
+        self.clients: list[RelayClient] = []
+        self.ctx = None
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "steuntje.sqlite3"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / "audit-log.key"
+
+    async def start(self) -> None:
+        config = RelayConfig(host="127.0.0.1", port=self.port, data_dir=self.data_dir)
+        app = create_app(config, clock=FakeClock())
+        self.server = TestServer(app, host="127.0.0.1", port=self.port)
+        await self.server.start_server()
+        self.ctx = app[CONTEXT]
+
+    async def join(self, link: str) -> RelayClient:
+        client = RelayClient(self.url, DeviceKey.generate())
+        self.clients.append(client)
+        await client.register(link)
+        return client
+
+    async def onboard(self) -> tuple[RelayClient, RelayClient]:
+        """An admin and a worker (Python clients) to invite the officer and grow the log."""
+        ctx = self.ctx
+        admin = await self.join(
+            await create_invite(ctx.storage, ctx.org_id, "admin", ctx.now(), 3600, self.url)
+        )
+        worker = await self.join((await admin.create_invite("worker"))["link"])
+        await self.join((await worker.create_invite("caregiver"))["link"])
+        return admin, worker
+
+    async def stop(self) -> None:
+        for client in self.clients:
+            await client.close()
+        self.clients.clear()
+        if self.server is not None:
+            await self.server.close()
+            self.server = None
+
+
+def snapshot(database: Path, copy: Path) -> None:
+    """A consistent copy of the running relay's database (SQLite's backup API)."""
+    source, target = sqlite3.connect(database), sqlite3.connect(copy)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
+def edit(database: Path, sql: str, *args) -> None:
+    con = sqlite3.connect(database)
+    with con:
+        con.execute(sql, args)
+    con.close()
+
+
+def row(database: Path, index: int) -> tuple:
+    con = sqlite3.connect(database)
+    found = con.execute("SELECT * FROM audit_entries WHERE idx = ?", (index,)).fetchone()
+    con.close()
+    return found
+
+
+def later(body: bytes) -> bytes:
+    """The same entry one second later: still valid, so the relay shows it as it now is."""
+    time = json.loads(body[len(ENTRY_PREFIX) :])["time"]
+    return body.replace(b'"time":%d' % time, b'"time":%d' % (time + 1))
+
+
+async def search(page, artifacts: Path | None = None, name: str = "") -> object:
+    """Search the whole log (no filters: a page with a gap is an entry missing)."""
+    await page.get_by_role("button", name="Zoek", exact=True).click()
+    badge = page.locator(".audit-badge")
+    await expect(badge).to_have_count(1)
+    await expect(badge).not_to_contain_text("wordt gecontroleerd")
+    if artifacts is not None:
+        await check_screen(page, artifacts, name)
+    return badge
+
+
+async def red(page, words: str, artifacts: Path | None = None, name: str = "") -> None:
+    badge = await search(page, artifacts, name)
+    await expect(badge).to_have_attribute("role", "alert")
+    await expect(badge).to_contain_text(words)
+    await expect(badge).not_to_contain_text("Gecontroleerd")
+
+
+async def green(page, key_id: str, artifacts: Path | None = None, name: str = "") -> None:
+    badge = await search(page, artifacts, name)
+    await expect(badge).to_have_attribute("role", "status")
+    await expect(badge).to_contain_text("Gecontroleerd ✓ (tot en met item ")
+    await expect(badge).to_contain_text(f"ondertekend met sleutel {key_id}")
+
+
+async def reopen(page) -> None:
+    """Reload after the relay restarted, and wait until the app is connected again."""
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Logboek", exact=True)).to_be_visible()
+    await expect(page.locator("#connection")).to_be_hidden()
+
+
+def tampered_bundle(lines: list[str], index: int) -> str:
+    """The bundle with one entry's body changed and its leaf hash left as it was."""
+    out = []
+    for line in lines:
+        item = json.loads(line)
+        if item.get("type") == "entry" and item["index"] == index:
+            item["body"] = base64.b64encode(later(base64.b64decode(item["body"]))).decode()
+            line = json.dumps(item, sort_keys=True, separators=(",", ":")) + "\n"
+        out.append(line)
+    return "".join(out)
+
+
+async def verify_page_offline(context, relay: Relay, key: str, bundle: Path, bad: Path, artifacts):
+    """The verify page: the pinned key filled in, a bundle picked, green; offline after the
+    first load (the service worker serves it), a changed bundle red, the real one green."""
+    page = await context.new_page()
+    await page.goto(f"{relay.url}/app/verify.html")
+    await expect(page.get_by_role("heading", name="Logboek controleren", level=1)).to_be_visible()
+    await expect(page.get_by_label("Sleutel van het logboek")).to_have_value(key)
+    await page.get_by_label("Bewijsbestand (.jsonl)").set_input_files(bundle)
+    await page.get_by_role("button", name="Controleer").click()
+    await expect(page.locator(".audit-badge")).to_contain_text("Gecontroleerd ✓")
+    # Kept by the service worker once it has the page's files.
+    await page.wait_for_function(
+        "async () => Boolean(await caches.match('/app/app/verify.js'))"
+        " && Boolean(await caches.match('/app/crypto/audit-proof.js'))"
+        " && Boolean(await caches.match('/app/verify.html'))",
+        polling=100,
+    )
+    await context.set_offline(True)
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Logboek controleren", level=1)).to_be_visible()
+    await page.get_by_label("Bewijsbestand (.jsonl)").set_input_files(bad)
+    await page.get_by_role("button", name="Controleer").click()
+    badge = page.locator(".audit-badge")
+    await expect(badge).to_have_attribute("role", "alert")
+    await expect(badge).to_contain_text("Item 3 is veranderd.")
+    await check_screen(page, artifacts, "03-verify-page-red-offline")
+    await page.get_by_label("Bewijsbestand (.jsonl)").set_input_files(bundle)
+    await page.get_by_role("button", name="Controleer").click()
+    await expect(badge).to_contain_text("Gecontroleerd ✓")
+    await context.set_offline(False)
+    await page.close()
+
+
+async def test_the_officers_browser_checks_the_log_it_shows(browser, artifacts, tmp_path):
+    clear_screenshots(artifacts)
+    relay = Relay(tmp_path / "relay")
+    await relay.start()
+    try:
+        admin, worker = await relay.onboard()
+        key = await relay.ctx.storage.audit_verifier_key()
+        key_id = key.split("+")[1]
+        watch = Watch(relay.url)
+        context, page = await new_phone(browser, watch, DESK)
+        await page.goto((await admin.create_invite("officer"))["link"])
+        await page.get_by_role("button", name="Doe mee").click()
+        await expect(page.get_by_role("heading", name="Logboek", exact=True)).to_be_visible()
+        before = tmp_path / "before.sqlite3"
+        snapshot(relay.database, before)  # the officer is in it; what follows is not
+        await worker.create_invite("caregiver")
+        await worker.create_invite("caregiver")
+
+        # The real log: green, with the pinned key's ID; the device keeps the checkpoint.
+        await green(page, key_id, artifacts, "01-green")
+
+        # An entry's bytes edited in the database: the leaf computed in the browser from the
+        # entry shown is not the one the signed tree holds.
+        original = row(relay.database, 3)
+        edit(relay.database, "UPDATE audit_entries SET body = ? WHERE idx = 3", later(original[3]))
+        await red(page, "Item 3 is veranderd.", artifacts, "02-red-changed")
+        edit(relay.database, "UPDATE audit_entries SET body = ? WHERE idx = 3", original[3])
+
+        # An entry deleted: the unfiltered page has a gap.
+        original = row(relay.database, 4)
+        edit(relay.database, "DELETE FROM audit_entries WHERE idx = 4")
+        await red(page, "Er ontbreekt een item (item 4).")
+        edit(relay.database, "INSERT INTO audit_entries VALUES (?, ?, ?, ?, ?)", *original)
+        await green(page, key_id)
+
+        # An export of the real log, and one with entry 3 changed, for the verify page.
+        lines = await relay.ctx.storage.audit_bundle()
+        bundle, bad = tmp_path / "log.jsonl", tmp_path / "changed.jsonl"
+        bundle.write_text("".join(lines), encoding="utf-8")
+        bad.write_text(tampered_bundle(lines, 3), encoding="utf-8")
+        await verify_page_offline(context, relay, key, bundle, bad, artifacts)
+
+        # The relay now signs with another key (its key file replaced).
+        real_key = relay.key_file.read_bytes()
+        await relay.stop()
+        relay.key_file.unlink()  # a new key is made on start
+        await relay.start()
+        await reopen(page)
+        await red(page, "Ondertekend met een andere sleutel")
+
+        # Reopened on the copy from before, with the real key: smaller than the checkpoint
+        # this device kept.
+        await relay.stop()
+        relay.key_file.write_bytes(real_key)
+        for stale in relay.data_dir.glob("steuntje.sqlite3*"):
+            stale.unlink()
+        shutil.copyfile(before, relay.database)
+        await relay.start()
+        await reopen(page)
+        await red(page, "Het logboek is teruggezet ten opzichte van wat dit apparaat eerder zag.")
+        watch.check()
+        await context.close()
+    finally:
+        await relay.stop()
