@@ -26,6 +26,7 @@ const SCREENS = {
   "admin-invite": () => import("./screens/admin-invite.js"),
   "admin-policy": () => import("./screens/admin-policy.js"),
   "admin-cases": () => import("./screens/admin-cases.js"),
+  reach: () => import("./screens/reach.js"),
   groups: () => import("./screens/groups.js"),
   group: () => import("./screens/group.js"),
   "group-members": () => import("./screens/group-members.js"),
@@ -52,6 +53,7 @@ const DESK_ROUTES = {
     invite: "admin-invite",
     policy: "admin-policy",
     cases: "admin-cases",
+    reach: "reach",
     register: "art30",
   },
 };
@@ -249,6 +251,7 @@ const DESK_NAV = {
     ["#/invite", "nav_admin_invite", ["admin-invite"]],
     ["#/cases", "nav_cases", ["admin-cases"]],
     ["#/policy", "nav_policy", ["admin-policy"]],
+    ["#/reach", "nav_reach", ["reach"]],
     ["#/register", "nav_register", ["art30"]],
   ],
 };

@@ -302,6 +302,7 @@ export default {
   nav_admin_invite: "Invite",
   nav_cases: "Cases",
   nav_policy: "Retention",
+  nav_reach: "Reach",
   desk_reason_label: "Reason",
   desk_reason_hint: "Choose why you do this. It goes into the audit log.",
   desk_offline: "There is no connection. Try again in a moment.",

@@ -303,6 +303,7 @@ export default {
   nav_admin_invite: "Uitnodigen",
   nav_cases: "Dossiers",
   nav_policy: "Bewaartermijnen",
+  nav_reach: "Bereik",
   desk_reason_label: "Reden",
   desk_reason_hint: "Kies waarom je dit doet. Dit komt in het logboek.",
   desk_offline: "Er is geen verbinding. Probeer het zo nog eens.",

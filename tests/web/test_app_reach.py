@@ -1,0 +1,86 @@
+"""The admin's reach figures screen in Chromium: the lists are saved, a period that has not
+ended is refused with a reason, a report is made, shown, downloaded as CSV and as a
+signed note that verifies offline, and asked again it is the frozen one. axe 0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_app_support import LAPTOP, Watch, check_screen, clear_screenshots, expect, new_phone
+
+from reach import parse_period, verify_report
+
+pytestmark = pytest.mark.timeout(240)
+
+SEPTEMBER = parse_period("2026-09")  # the relay's fake clock starts on 21 September 2026
+
+
+async def test_admin_makes_downloads_and_verifies_a_reach_report(browser, relay, artifacts: Path):
+    clear_screenshots(artifacts)
+    _admin, worker, caregiver = await relay.onboard()
+    await caregiver.send(worker.key.device_id, b"hallo")  # one caregiver took part
+    relay.clock.advance(SEPTEMBER.end - relay.ctx.now() + 3600)  # 1 October
+    watch = Watch(relay.url)
+    context, page = await new_phone(browser, watch, LAPTOP, accept_downloads=True)
+    try:
+        await page.goto(await relay.invite("admin"))
+        await page.get_by_role("button", name="Doe mee").click()
+        await expect(page.get_by_role("heading", name="Accounts", level=1)).to_be_visible()
+        await page.get_by_role("link", name="Bereik").click()
+        heading = page.get_by_role("heading", name="Bereikcijfers voor de gemeente", level=1)
+        await expect(heading).to_be_visible()
+        await check_screen(page, artifacts, "01-reach")
+
+        await page.get_by_label("Wijken").fill("Noord\nZuid\n")
+        await page.get_by_label("Teams").fill("Team A")
+        await page.get_by_role("button", name="Bewaar de lijsten").click()
+        await expect(page.get_by_text("De lijsten zijn bewaard.")).to_be_visible()
+        lists = await relay.ctx.storage.reach_lists(relay.ctx.org_id)
+        assert lists == {"areas": ["Noord", "Zuid"], "teams": ["Team A"]}
+        await page.get_by_label(f"Team van {worker.account_id}").select_option("Team A")
+        await expect(
+            page.get_by_text(f"Het team van {worker.account_id} is bewaard.")
+        ).to_be_visible()
+        teams = await relay.ctx.storage.account_teams(relay.ctx.org_id)
+        assert teams == {worker.account_id: "Team A"}
+
+        period = page.get_by_label("Periode")
+        await period.select_option("2026-11")  # ended for the browser, not for the relay
+        await page.get_by_role("button", name="Maak de cijfers").click()
+        await expect(page.get_by_role("alert")).to_have_text(
+            "Deze periode is nog niet voorbij. Kies een eerdere."
+        )
+        await period.select_option("2026-09")
+        await page.get_by_role("button", name="Maak de cijfers").click()
+        await expect(
+            page.get_by_text("De cijfers over 2026-09 zijn gemaakt en ondertekend.")
+        ).to_be_visible()
+        figures = page.get_by_role("region", name="Bereik over 2026-09")
+        # One caregiver reached and one new: both below 5, so neither is shown.
+        await expect(figures.locator("tbody tr").first).to_contain_text("Hele organisatie")
+        await expect(figures.locator("tbody tr").first.locator("td").nth(1)).to_have_text("<5")
+        await check_screen(page, artifacts, "02-reach-made")
+
+        async with page.expect_download() as csv_download:
+            await page.get_by_role("link", name="Download voor Excel (CSV)").click()
+        csv = Path(await (await csv_download.value).path()).read_bytes()  # noqa: ASYNC240
+        assert csv.startswith("\ufeffPeriode;Indeling;Naam;".encode())
+        async with page.expect_download() as note_download:
+            await page.get_by_role("link", name="Download de ondertekening").click()
+        note = Path(await (await note_download.value).path()).read_text("utf-8")  # noqa: ASYNC240
+        key = await relay.ctx.storage.audit_verifier_key()
+        assert verify_report(note, key).report["period"] == "2026-09"
+        await expect(page.get_by_text(key)).to_be_visible()
+
+        await page.get_by_role("button", name="Maak de cijfers").click()
+        await expect(
+            page.get_by_text(
+                "Dit zijn de cijfers over 2026-09 die eerder zijn gemaakt. Ze veranderen niet meer."
+            )
+        ).to_be_visible()
+        entries = await relay.ctx.storage.audit_entries(None, None, "reach.reported", -1, 10)
+        assert len(entries) == 2
+        watch.check()
+    finally:
+        await context.close()
