@@ -5,12 +5,19 @@ attachment key and stored on the relay as one opaque blob. The key travels insid
 ratchet message (kind ``attachment``), together with a commitment to it and the blob's
 SHA-256 and length, so the relay learns only the blob's length.
 
+The blob starts with the commitment. One key is sent to several devices, each in its own
+message, and ChaCha20-Poly1305 is not key-committing: without the commitment in the blob
+a sender could craft one blob that opens to a different picture under each of two keys
+(an "invisible salamander"). Since every reader of a blob checks its key against the
+blob's own first 32 bytes, all readers who accept one blob hold the same key and see the
+same file (docs/e2e.md §15.4).
+
 The format is the STREAM construction (Hoang, Reyhanitabar, Rogaway, Vizár 2015) exactly
 as the age file format uses it, over XChaCha20-Poly1305-IETF::
 
     payload_key = HKDF-SHA256(salt="", ikm=key, info="steuntje attachment v1 payload", 32)
     commitment  = HKDF-SHA256(salt="", ikm=key, info="steuntje attachment v1 commit", 32)
-    blob        = chunk_0 ‖ chunk_1 ‖ … ‖ chunk_n
+    blob        = commitment ‖ chunk_0 ‖ chunk_1 ‖ … ‖ chunk_n
     chunk_i     = SEAL(payload_key, nonce_i, plaintext[i*64 KiB : (i+1)*64 KiB], "")
     nonce_i     = 15 zero bytes ‖ u64 i ‖ (0x01 if i == n else 0x00)
 
@@ -41,6 +48,7 @@ from crypto.primitives import RandomBytes, hkdf_sha256
 
 __all__ = [
     "CHUNK_SIZE",
+    "HEADER_SIZE",
     "KEY_SIZE",
     "REASONS",
     "TAG_SIZE",
@@ -58,6 +66,7 @@ TAG_SIZE = 16  # Poly1305 tag appended to every chunk
 KEY_SIZE = 32
 ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
 COMMITMENT_SIZE = 32
+HEADER_SIZE = COMMITMENT_SIZE  # the blob starts with the commitment
 
 PAYLOAD_LABEL = b"steuntje attachment v1 payload"
 COMMIT_LABEL = b"steuntje attachment v1 commit"
@@ -68,7 +77,7 @@ REORDER_WINDOW = 16
 
 REASONS = (
     "bad_key",  # the key is not 32 bytes
-    "key_not_committed",  # the key does not match the commitment in the message
+    "key_not_committed",  # the key does not match the commitment (message or blob)
     "chunk_invalid",  # a chunk does not authenticate: altered, foreign, or the wrong key
     "reordered",  # a chunk authenticates, but at another position
     "truncated",  # the blob ends before its last chunk
@@ -93,11 +102,12 @@ def commitment(key: bytes) -> bytes:
 
 
 def ciphertext_size(plain_size: int) -> int:
-    """Length of the blob for ``plain_size`` plaintext bytes (an empty file is one tag)."""
+    """Length of the blob for ``plain_size`` plaintext bytes: the commitment, then one
+    tag per chunk (an empty file is one empty chunk)."""
     if plain_size < 0:
         raise ValueError("plain_size must be ≥ 0")
     chunks = max(1, -(-plain_size // CHUNK_SIZE))
-    return plain_size + chunks * TAG_SIZE
+    return HEADER_SIZE + plain_size + chunks * TAG_SIZE
 
 
 def _check_key_size(key: bytes) -> None:
@@ -128,15 +138,17 @@ def _open(key: bytes, counter: int, last: bool, chunk: bytes) -> bytes | None:
 class Encryptor:
     """Encrypts one attachment, fed in pieces of any size.
 
-    ``push`` returns the chunks completed so far; a full 64 KiB of plaintext is held back
-    until more arrives, because only ``finish`` knows which chunk is the last. After
-    ``finish``, ``sha256`` (hex) and ``size`` describe the whole blob.
+    ``push`` returns the blob's bytes completed so far (the first call starts with the
+    commitment); a full 64 KiB of plaintext is held back until more arrives, because only
+    ``finish`` knows which chunk is the last. After ``finish``, ``sha256`` (hex) and
+    ``size`` describe the whole blob.
     """
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) != KEY_SIZE:
             raise ValueError("an attachment key is 32 bytes")
         self._key = _payload_key(key)
+        self._header: bytes | None = commitment(key)  # None once it is out
         self._buffer = bytearray()
         self._counter = 0
         self._hash = hashlib.sha256()
@@ -151,7 +163,7 @@ class Encryptor:
         if self._finished:
             raise ValueError("push after finish")
         self._buffer += data
-        out = []
+        out = [self._take_header()]
         start = 0
         # Strictly more than one chunk buffered: the first one is certainly not the last.
         while len(self._buffer) - start > CHUNK_SIZE:
@@ -164,10 +176,16 @@ class Encryptor:
         if self._finished:
             raise ValueError("finish called twice")
         self._finished = True
-        last = self._seal(self._buffer, last=True)
+        last = self._take_header() + self._seal(self._buffer, last=True)
         self._buffer = bytearray()
         self.sha256 = self._hash.hexdigest()
         return last
+
+    def _take_header(self) -> bytes:
+        header, self._header = self._header or b"", None
+        self._hash.update(header)
+        self.size += len(header)
+        return header
 
     def _seal(self, plaintext: bytes | bytearray, *, last: bool) -> bytes:
         chunk = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
@@ -183,9 +201,10 @@ class Decryptor:
     """Decrypts one attachment, fed in pieces of any size; every chunk is authenticated
     before any of its plaintext is released.
 
-    The key must match ``commitment`` (checked here, before anything is decrypted). One
-    full encrypted chunk is held back until more data or ``finish`` shows whether it is
-    the last. After the first failure every call raises again.
+    The key must match ``commitment`` (from the message: checked here, before any data)
+    and the blob's first 32 bytes (checked before any chunk). One full encrypted chunk is
+    held back until more data or ``finish`` shows whether it is the last. After the first
+    failure every call raises again.
     """
 
     def __init__(self, key: bytes, commitment: bytes) -> None:
@@ -194,6 +213,7 @@ class Decryptor:
         if not isinstance(commitment, bytes) or not hmac.compare_digest(expected, commitment):
             raise AttachmentError("key_not_committed")
         self._key = _payload_key(key)
+        self._commitment: bytes | None = expected  # None once the blob's header matched it
         self._buffer = bytearray()
         self._counter = 0
         self._failed: str | None = None
@@ -205,6 +225,8 @@ class Decryptor:
     def push(self, data: bytes) -> bytes:
         self._check_usable()
         self._buffer += data
+        if self._commitment is not None and not self._check_header(self._commitment):
+            return b""
         out = []
         start = 0
         # More than one encrypted chunk buffered: the first is not the last one.
@@ -218,9 +240,20 @@ class Decryptor:
     def finish(self) -> bytes:
         self._check_usable()
         self._finished = True
-        if len(self._buffer) < TAG_SIZE:
-            self._fail("truncated")  # not even an empty last chunk fits
+        if self._commitment is not None or len(self._buffer) < TAG_SIZE:
+            self._fail("truncated")  # no whole header, or not even an empty last chunk
         return self._decrypt(bytes(self._buffer), last=True)
+
+    def _check_header(self, expected: bytes) -> bool:
+        """Compares the blob's first 32 bytes with the key's commitment once they are in;
+        False while they are still incomplete."""
+        if len(self._buffer) < HEADER_SIZE:
+            return False
+        if not hmac.compare_digest(bytes(self._buffer[:HEADER_SIZE]), expected):
+            self._fail("key_not_committed")
+        del self._buffer[:HEADER_SIZE]
+        self._commitment = None
+        return True
 
     def _check_usable(self) -> None:
         if self._failed is not None:
@@ -233,8 +266,8 @@ class Decryptor:
         if plaintext is None:
             self._fail(self._diagnose(chunk, last))
         if last and not plaintext and self._counter > 0:
-            # Only an empty file has an empty last chunk (age's rule): anything else
-            # would let an attacker append an empty "last" chunk to a cut-off blob.
+            # Only an empty file has an empty last chunk (age's rule), so every file has
+            # exactly one encoding and a full last chunk needs no empty one after it.
             self._fail("chunk_invalid")
         self._counter += 1
         return plaintext  # type: ignore[return-value]

@@ -39,9 +39,9 @@ class Limits:
     delivery_window_bytes: int = 4 * 1024 * 1024  # bytes in flight to one device, likewise
     drain_batch: int = 256  # envelopes per `deliver` event when draining a mailbox
     # Attachments (PROTOCOL.md §4.17). A blob is the ciphertext of a file of at most 25 MiB:
-    # the attachment format adds a 16-byte tag per 64 KiB chunk (crypto/attachment.py;
-    # the relay does not import it, a test checks the two agree).
-    max_blob_bytes: int = 25 * 1024 * 1024 + 400 * 16  # blob_too_large
+    # the attachment format adds a 32-byte key commitment and a 16-byte tag per 64 KiB chunk
+    # (crypto/attachment.py; the relay does not import it, a test checks the two agree).
+    max_blob_bytes: int = 32 + 25 * 1024 * 1024 + 400 * 16  # blob_too_large
     blob_quota_bytes: int = 200 * 1024 * 1024  # quota_exceeded (an account's live blobs)
     blob_creates_per_minute: int = 30  # rate_limited (per device, kept across reconnects)
 

@@ -17,6 +17,7 @@ import crypto
 from crypto import attachment
 from crypto.attachment import (
     CHUNK_SIZE,
+    HEADER_SIZE,
     KEY_SIZE,
     TAG_SIZE,
     Decryptor,
@@ -63,26 +64,26 @@ def test_memory_stays_flat_on_a_25_mb_stream() -> None:
 
 def test_a_full_chunk_is_held_back_until_the_next_byte_or_finish() -> None:
     encryptor = Encryptor(KEY)
-    assert encryptor.push(bytes(CHUNK_SIZE)) == b""  # might still be the last chunk
+    header = encryptor.push(bytes(CHUNK_SIZE))  # the chunk might still be the last one
+    assert header == commitment(KEY)
     first = encryptor.push(b"x")
     assert len(first) == ENCRYPTED  # now it is known not to be the last
     last = encryptor.finish()
     assert len(last) == 1 + TAG_SIZE
-    assert (encryptor.size, encryptor.sha256) == (
-        len(first + last),
-        hashlib.sha256(first + last).hexdigest(),
-    )
+    blob = header + first + last
+    assert (encryptor.size, encryptor.sha256) == (len(blob), hashlib.sha256(blob).hexdigest())
     decryptor = Decryptor(KEY, commitment(KEY))
-    assert decryptor.push(first) == b""  # held back: it might be the last chunk
+    assert decryptor.push(header[:7]) == b""  # the header is checked once it is whole
+    assert decryptor.push(header[7:] + first) == b""  # held back: it might be the last
     assert decryptor.push(last) == bytes(CHUNK_SIZE)
     assert decryptor.finish() == b"x"
 
 
 def test_sha256_and_size_are_known_only_after_finish() -> None:
     encryptor = Encryptor(KEY)
-    encryptor.push(b"abc")
+    blob = encryptor.push(b"abc")
     assert encryptor.sha256 is None
-    blob = encryptor.finish()
+    blob += encryptor.finish()
     assert encryptor.sha256 == hashlib.sha256(blob).hexdigest()
     assert encryptor.size == len(blob) == ciphertext_size(3)
 
@@ -91,7 +92,7 @@ def test_an_empty_last_chunk_after_data_is_refused() -> None:
     """age's rule: only an empty file ends in an empty chunk. Otherwise a key holder could
     make a blob that is accepted whether or not its real last chunk is there."""
     payload_key = attachment._payload_key(KEY)
-    full = encrypt_bytes(KEY, bytes(CHUNK_SIZE + 1))[:ENCRYPTED]  # chunk 0, not last
+    full = encrypt_bytes(KEY, bytes(CHUNK_SIZE + 1))[: HEADER_SIZE + ENCRYPTED]  # not last
     empty_last = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
         b"", None, bytes(15) + (1).to_bytes(8, "big") + b"\x01", payload_key
     )
@@ -102,11 +103,12 @@ def test_an_empty_last_chunk_after_data_is_refused() -> None:
 
 def test_a_failed_decryptor_stays_failed_and_releases_nothing_more() -> None:
     blob = bytearray(encrypt_bytes(KEY, bytes(3 * CHUNK_SIZE)))
-    blob[ENCRYPTED + 10] ^= 1  # chunk 1
+    blob[HEADER_SIZE + ENCRYPTED + 10] ^= 1  # chunk 1
     decryptor = Decryptor(KEY, commitment(KEY))
-    released = decryptor.push(bytes(blob[: 2 * ENCRYPTED]))
+    released = decryptor.push(bytes(blob[: HEADER_SIZE + 2 * ENCRYPTED]))
     assert released == bytes(CHUNK_SIZE)  # chunk 0 authenticated; chunk 1 still held back
-    assert reason_of(lambda: decryptor.push(bytes(blob[2 * ENCRYPTED :]))) == "chunk_invalid"
+    rest = bytes(blob[HEADER_SIZE + 2 * ENCRYPTED :])
+    assert reason_of(lambda: decryptor.push(rest)) == "chunk_invalid"
     assert reason_of(lambda: decryptor.push(b"")) == "chunk_invalid"
     assert reason_of(decryptor.finish) == "chunk_invalid"
 
@@ -116,13 +118,18 @@ def test_a_chunk_moved_beyond_the_diagnosis_window_is_still_refused() -> None:
     refused all the same, as chunk_invalid."""
     chunks = attachment.REORDER_WINDOW + 3
     blob = encrypt_bytes(KEY, bytes(chunks * CHUNK_SIZE + 1))  # all `chunks` full, + 1 byte
-    far = blob[(chunks - 1) * ENCRYPTED : chunks * ENCRYPTED]
-    near = blob[2 * ENCRYPTED : 3 * ENCRYPTED]
+    header = blob[:HEADER_SIZE]
+
+    def chunk(index: int) -> bytes:
+        start = HEADER_SIZE + index * ENCRYPTED
+        return blob[start : start + ENCRYPTED]
+
+    after_first = blob[HEADER_SIZE + ENCRYPTED :]
     commit = commitment(KEY)
-    assert reason_of(lambda: decrypt_bytes(KEY, commit, near + blob[ENCRYPTED:])) == "reordered"
-    assert reason_of(lambda: decrypt_bytes(KEY, commit, far + blob[ENCRYPTED:])) == (
-        "chunk_invalid"
-    )
+    near = header + chunk(2) + after_first  # chunk 2 in chunk 0's place
+    far = header + chunk(chunks - 1) + after_first
+    assert reason_of(lambda: decrypt_bytes(KEY, commit, near)) == "reordered"
+    assert reason_of(lambda: decrypt_bytes(KEY, commit, far)) == "chunk_invalid"
 
 
 def test_the_commitment_is_checked_before_any_data() -> None:
@@ -136,6 +143,18 @@ def test_the_commitment_is_checked_before_any_data() -> None:
     )
 
 
+def test_every_reader_who_accepts_a_blob_holds_the_same_key() -> None:
+    """The blob's own first 32 bytes commit to one key, so a sender cannot hand two
+    devices two keys (each with its matching commitment in its message) for one blob."""
+    other = bytes(32)
+    blob = encrypt_bytes(KEY, b"the picture the worker sees")
+    assert decrypt_bytes(KEY, commitment(KEY), blob) == b"the picture the worker sees"
+    decryptor = Decryptor(other, commitment(other))  # a consistent message, another key
+    assert reason_of(lambda: decryptor.push(blob[:HEADER_SIZE])) == "key_not_committed"
+    forged = commitment(other) + blob[HEADER_SIZE:]  # the header rewritten for that key
+    assert reason_of(lambda: decrypt_bytes(other, commitment(other), forged)) == ("chunk_invalid")
+
+
 def test_misuse_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         Encryptor(KEY[:31])
@@ -147,7 +166,7 @@ def test_misuse_is_a_programming_error() -> None:
         encryptor.finish()
     decryptor = Decryptor(KEY, commitment(KEY))
     decryptor.push(encrypt_bytes(KEY, b""))
-    decryptor.finish()
+    assert decryptor.finish() == b""
     with pytest.raises(ValueError):
         decryptor.push(b"")
     with pytest.raises(ValueError):

@@ -166,11 +166,14 @@ def xchacha20poly1305_seal(key: bytes, nonce24: bytes, plaintext: bytes) -> byte
 
 def independent_blob(key: bytes, plaintext: bytes) -> bytes:
     """docs/e2e.md §15 from its text, sharing no code with crypto/attachment.py."""
-    info = b"steuntje attachment v1 payload"
-    payload_key = HKDF(hashes.SHA256(), 32, salt=None, info=info).derive(key)
+
+    def hkdf(info: bytes) -> bytes:
+        return HKDF(hashes.SHA256(), 32, salt=None, info=info).derive(key)
+
+    payload_key = hkdf(b"steuntje attachment v1 payload")
     chunks = [plaintext[i : i + CHUNK_SIZE] for i in range(0, len(plaintext), CHUNK_SIZE)]
     chunks = chunks or [b""]
-    blob = b""
+    blob = hkdf(b"steuntje attachment v1 commit")  # the blob starts with the commitment
     for counter, chunk in enumerate(chunks):
         flag = b"\x01" if counter == len(chunks) - 1 else b"\x00"
         nonce = bytes(15) + counter.to_bytes(8, "big") + flag

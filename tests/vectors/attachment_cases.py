@@ -100,11 +100,12 @@ def apply_mutations(blob: bytes, mutations: list[dict]) -> bytes:
 
 def build_attachment() -> dict:
     e, c = attachment.ENCRYPTED_CHUNK_SIZE, attachment.CHUNK_SIZE
+    h = attachment.HEADER_SIZE  # chunk i starts at h + i * e
     key, other_key = Stream("attachment-key")(32), Stream("attachment-other-key")(32)
     commit, other_commit = attachment.commitment(key), attachment.commitment(other_key)
     tests = []
     positives = [
-        ("empty", 0, "An empty file: one empty last chunk, 16 bytes."),
+        ("empty", 0, "An empty file: the commitment and one empty last chunk, 48 bytes."),
         ("one-byte", 1, "One byte."),
         ("short", 100, "100 bytes: one short last chunk."),
         ("one-chunk-minus-1", c - 1, "64 KiB - 1: one last chunk."),
@@ -137,33 +138,45 @@ def build_attachment() -> dict:
     # (name, desc, want_err, blob source, mutations, overrides of key/commitment/checks)
     negatives: list[tuple[str, str, str, dict, list[dict], dict]] = [
         ("tampered-chunk-0-byte-5-bit-0", "First chunk's ciphertext altered.",
-         "chunk_invalid", three, [{"op": "flip", "offset": 5, "bit": 0}], {}),
+         "chunk_invalid", three, [{"op": "flip", "offset": h + 5, "bit": 0}], {}),
         ("tampered-chunk-1-tag-bit-7", "Middle chunk's tag altered.", "chunk_invalid",
-         three, [{"op": "flip", "offset": 2 * e - 1, "bit": 7}], {}),
+         three, [{"op": "flip", "offset": h + 2 * e - 1, "bit": 7}], {}),
         ("tampered-last-chunk-byte-0-bit-3", "Last chunk's first byte altered.",
-         "chunk_invalid", three, [{"op": "flip", "offset": 2 * e, "bit": 3}], {}),
+         "chunk_invalid", three, [{"op": "flip", "offset": h + 2 * e, "bit": 3}], {}),
         ("dropped-last-chunk", "The short last chunk removed: the blob ends on a full one.",
-         "truncated", three, [{"op": "truncate", "size": 2 * e}], {}),
+         "truncated", three, [{"op": "truncate", "size": h + 2 * e}], {}),
         ("dropped-last-full-chunk", "Two full chunks; the last (full) one removed.",
-         "truncated", two_full, [{"op": "truncate", "size": e}], {}),
+         "truncated", two_full, [{"op": "truncate", "size": h + e}], {}),
         ("truncated-to-nothing", "Zero bytes: not even an empty last chunk.", "truncated",
          one_full, [{"op": "truncate", "size": 0}], {}),
-        ("truncated-below-one-tag", "15 bytes: shorter than one tag.", "truncated",
+        ("truncated-inside-commitment", "15 bytes: not even the commitment.", "truncated",
          one_full, [{"op": "truncate", "size": 15}], {}),
+        ("truncated-after-commitment", "The commitment and no chunk.", "truncated",
+         one_full, [{"op": "truncate", "size": h}], {}),
+        ("truncated-below-one-tag", "The commitment and 15 bytes: shorter than one tag.",
+         "truncated", one_full, [{"op": "truncate", "size": h + 15}], {}),
+        ("commitment-in-blob-altered", "The blob's first byte altered: its commitment no "
+         "longer matches the key's.", "key_not_committed", small,
+         [{"op": "flip", "offset": 0, "bit": 0}], {}),
         ("truncated-inside-last-chunk", "Cut in the middle of the last chunk: a cut chunk "
          "cannot authenticate, like an altered one.", "chunk_invalid", small,
          [{"op": "truncate", "size": 500}], {}),
         ("swapped-chunks-0-1", "The first two chunks swapped.", "reordered", four,
-         [{"op": "swap", "a": 0, "b": e, "length": e}], {}),
+         [{"op": "swap", "a": h, "b": h + e, "length": e}], {}),
         ("swapped-chunks-1-2", "Two full middle chunks swapped.", "reordered", four,
-         [{"op": "swap", "a": e, "b": 2 * e, "length": e}], {}),
+         [{"op": "swap", "a": h + e, "b": h + 2 * e, "length": e}], {}),
         ("duplicated-chunk-1-over-2", "Chunk 1 written again in place of chunk 2.",
          "reordered", four,
-         [{"op": "splice", "offset": 2 * e, "length": e, "from": four, "from_offset": e}], {}),
+         [{"op": "splice", "offset": h + 2 * e, "length": e, "from": four,
+           "from_offset": h + e}], {}),
         ("chunk-1-from-another-attachment", "Chunk 1 replaced by chunk 1 of an attachment "
          "under another key.", "chunk_invalid", four,
-         [{"op": "splice", "offset": e, "length": e, "from": foreign_four, "from_offset": e}],
-         {}),
+         [{"op": "splice", "offset": h + e, "length": e, "from": foreign_four,
+           "from_offset": h + e}], {}),
+        ("chunks-from-another-attachment-under-this-commitment", "Another key's blob with "
+         "this key's commitment written over its first 32 bytes.", "chunk_invalid",
+         attachment_source(other_key, 1000, 24),
+         [{"op": "splice", "offset": 0, "length": h, "from": small, "from_offset": 0}], {}),
         ("trailing-byte-after-full-last-chunk", "One byte after a full last chunk.",
          "trailing_data", one_full, [{"op": "append", "data": "00"}], {}),
         ("trailing-bytes-after-two-full-chunks", "17 bytes after a full last chunk.",
@@ -171,7 +184,9 @@ def build_attachment() -> dict:
         ("trailing-byte-after-short-last-chunk", "One byte after a short last chunk: the "
          "message's size catches it.", "size_mismatch", small,
          [{"op": "append", "data": "00"}], {"size": len(small_blob)}),
-        ("wrong-key", "Another key, with its own valid commitment.", "chunk_invalid", small,
+        ("wrong-key", "Another key, with its own valid commitment: the blob begins with "
+         "this key's commitment, not that one's (the invisible-salamander shape).",
+         "key_not_committed", small,
          [], {"key": other_key.hex(), "commitment": other_commit.hex()}),
         ("key-not-committed", "The right key with another key's commitment.",
          "key_not_committed", small, [], {"commitment": other_commit.hex()}),
@@ -222,7 +237,7 @@ def build_attachment_message() -> dict:
     jpeg = b"\xff\xd8\xff\xe0" + stream(60)
     webp = b"RIFF" + (96).to_bytes(4, "little") + b"WEBPVP8 " + stream(88)
     base = {
-        "blob": "blb_" + b64url(stream(16)),
+        "blob": b64url(stream(16)),  # 22 characters, as the relay makes them
         "key": b64url(key),
         "commit": b64url(attachment.commitment(key)),
         "sha256": stream(32).hex(),
@@ -242,8 +257,8 @@ def build_attachment_message() -> dict:
          {"type": "audio/ogg", "duration_ms": 4_200}),
         ("pdf-with-name", "A PDF leaflet with a 120-code-point name (emoji are one each).",
          {"type": "application/pdf", "name": "📄" * 119 + "x"}),
-        ("empty-file", "An empty file: 16 bytes of blob.",
-         {"type": "application/pdf", "plain_size": 0, "size": 16}),
+        ("empty-file", "An empty file: 48 bytes of blob.",
+         {"type": "application/pdf", "plain_size": 0, "size": attachment.ciphertext_size(0)}),
         ("largest-file", "Exactly 25 MiB.",
          {"type": "video/webm", "plain_size": big, "size": attachment.ciphertext_size(big)}),
         ("preview-4096-bytes", "A preview of exactly 4 KB.",
@@ -277,8 +292,10 @@ def build_attachment_message() -> dict:
         ("plain-size-negative", "plain_size -1.", {"plain_size": -1, "size": 15}),
         ("too-large", "25 MiB + 1 byte.", {"plain_size": big + 1,
          "size": attachment.ciphertext_size(big + 1)}),
-        ("blob-id-with-slash", "A blob id that is a path.", {"blob": "../etc"}),
+        ("blob-id-with-slash", "A blob id that is a path.", {"blob": "../" + "a" * 19}),
         ("blob-id-empty", "An empty blob id.", {"blob": ""}),
+        ("blob-id-21-characters", "A blob id one character short.",
+         {"blob": base["blob"][:21]}),
         ("preview-oversized", "A preview of 4097 bytes.",
          {"preview": b64url(jpeg[:4] + bytes(4093))}),
         ("preview-gif", "A GIF preview.", {"preview": b64url(b"GIF89a" + bytes(40))}),

@@ -160,7 +160,8 @@ SEND_ATTACHMENT = """
   }
   blob.push(hex(encryptor.finish()));
   const fields = {
-    blob: 'blb_browser', key: b64url(key), commit: b64url(attachment.commitment(key)),
+    blob: b64url(globalThis.crypto.getRandomValues(new Uint8Array(16))),
+    key: b64url(key), commit: b64url(attachment.commitment(key)),
     sha256: encryptor.sha256, size: encryptor.size, plain_size: 150000, type: 'audio/ogg',
     duration_ms: 4200,
   };
@@ -177,7 +178,7 @@ async def attachments_cross_over(page: object, session: Session) -> None:
     encryptor = Encryptor(key)
     blob = encryptor.push(data) + encryptor.finish()
     fields = {
-        "blob": "blb_python",
+        "blob": b64url(secrets.token_bytes(16)),
         "key": b64url(key),
         "commit": b64url(commitment(key)),
         "sha256": encryptor.sha256,

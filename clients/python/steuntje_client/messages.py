@@ -84,7 +84,7 @@ MAX_ATTACHMENT_NAME = 120
 MAX_PREVIEW = 4_096  # bytes of the decoded preview picture
 MAX_DIMENSION = 16_384  # pixels
 MAX_DURATION_MS = 24 * 3_600_000
-BLOB_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+BLOB_ID = re.compile(r"[A-Za-z0-9_-]{22}")  # the relay's blob ids (PROTOCOL.md §4.17)
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # Control characters, and the bidirectional overrides that make "gpj.exe" read "exe.jpg".
 NAME_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -4,8 +4,9 @@
 // under payload_key = HKDF(key, "steuntje attachment v1 payload") with the nonce
 // 15 zero bytes ‖ u64 counter ‖ last-chunk flag; commitment = HKDF(key, "steuntje
 // attachment v1 commit") travels beside the key, so a receiver refuses a key that does not
-// commit before decrypting anything. Failures throw AttachmentError with the same
-// `.reason` codes as Python.
+// commit before decrypting anything. The blob starts with the commitment too, so every
+// reader who accepts one blob holds the same key (§15.4). Failures throw AttachmentError
+// with the same `.reason` codes as Python.
 //
 // Not re-exported by index.js: the caregiver's first load must not carry it; the app
 // imports this module when an attachment is sent or opened.
@@ -20,6 +21,7 @@ export const TAG_SIZE = 16;
 export const KEY_SIZE = 32;
 export const ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
 const COMMITMENT_SIZE = 32;
+export const HEADER_SIZE = COMMITMENT_SIZE; // the blob starts with the commitment
 const PAYLOAD_LABEL = new TextEncoder().encode('steuntje attachment v1 payload');
 const COMMIT_LABEL = new TextEncoder().encode('steuntje attachment v1 commit');
 const NO_SALT = new Uint8Array(0);
@@ -30,7 +32,7 @@ const REORDER_WINDOW = 16;
 
 export const REASONS = Object.freeze([
   'bad_key', // the key is not 32 bytes
-  'key_not_committed', // the key does not match the commitment in the message
+  'key_not_committed', // the key does not match the commitment (message or blob)
   'chunk_invalid', // a chunk does not authenticate: altered, foreign, or the wrong key
   'reordered', // a chunk authenticates, but at another position
   'truncated', // the blob ends before its last chunk
@@ -56,12 +58,13 @@ export function commitment(key) {
   return hkdfSha256(key, NO_SALT, COMMIT_LABEL, COMMITMENT_SIZE);
 }
 
-// Length of the blob for `plainSize` plaintext bytes (an empty file is one tag).
+// Length of the blob for `plainSize` plaintext bytes: the commitment, then one tag per
+// chunk (an empty file is one empty chunk).
 export function ciphertextSize(plainSize) {
   if (!Number.isSafeInteger(plainSize) || plainSize < 0) {
     throw new RangeError('plainSize must be an integer ≥ 0');
   }
-  return plainSize + Math.max(1, Math.ceil(plainSize / CHUNK_SIZE)) * TAG_SIZE;
+  return HEADER_SIZE + plainSize + Math.max(1, Math.ceil(plainSize / CHUNK_SIZE)) * TAG_SIZE;
 }
 
 function payloadKey(key) {
@@ -92,15 +95,17 @@ function append(buffer, data) {
   return buffer.length ? concat(buffer, data) : data.slice();
 }
 
-// Encrypts one attachment fed in pieces of any size. push() returns the chunks completed
-// so far (a full 64 KiB is held back: only finish() knows which chunk is the last); after
-// finish(), `sha256` (hex) and `size` describe the whole blob.
+// Encrypts one attachment fed in pieces of any size. push() returns the blob's bytes
+// completed so far (the first call starts with the commitment; a full 64 KiB is held back:
+// only finish() knows which chunk is the last); after finish(), `sha256` (hex) and `size`
+// describe the whole blob.
 export class Encryptor {
   constructor(key) {
     if (!(key instanceof Uint8Array) || key.length !== KEY_SIZE) {
       throw new TypeError('an attachment key is 32 bytes');
     }
     this._key = payloadKey(key);
+    this._header = commitment(key); // null once it is out
     this._buffer = EMPTY;
     this._counter = 0;
     this._hash = sha256.create();
@@ -112,7 +117,7 @@ export class Encryptor {
   push(data) {
     if (this._finished) throw new Error('push after finish');
     const buffer = append(this._buffer, data);
-    const out = [];
+    const out = [this._takeHeader()];
     let start = 0;
     // Strictly more than one chunk buffered: the first one is certainly not the last.
     while (buffer.length - start > CHUNK_SIZE) {
@@ -120,16 +125,24 @@ export class Encryptor {
       start += CHUNK_SIZE;
     }
     this._buffer = start ? buffer.slice(start) : buffer;
-    return out.length ? concat(...out) : EMPTY;
+    return concat(...out);
   }
 
   finish() {
     if (this._finished) throw new Error('finish called twice');
     this._finished = true;
-    const last = this._seal(this._buffer, true);
+    const last = concat(this._takeHeader(), this._seal(this._buffer, true));
     this._buffer = EMPTY;
     this.sha256 = toHex(this._hash.digest());
     return last;
+  }
+
+  _takeHeader() {
+    const header = this._header ?? EMPTY;
+    this._header = null;
+    this._hash.update(header);
+    this.size += header.length;
+    return header;
   }
 
   _seal(plaintext, last) {
@@ -146,9 +159,10 @@ export class Encryptor {
 }
 
 // Decrypts one attachment fed in pieces of any size; every chunk is authenticated before
-// its plaintext is released. The key must match `commitmentBytes` (checked here, before
-// anything is decrypted). One full encrypted chunk is held back until more data or
-// finish() shows whether it is the last. After the first failure every call throws again.
+// its plaintext is released. The key must match `commitmentBytes` (from the message:
+// checked here, before any data) and the blob's first 32 bytes (checked before any chunk).
+// One full encrypted chunk is held back until more data or finish() shows whether it is
+// the last. After the first failure every call throws again.
 export class Decryptor {
   constructor(key, commitmentBytes) {
     checkKey(key);
@@ -161,6 +175,7 @@ export class Decryptor {
       throw new AttachmentError('key_not_committed');
     }
     this._key = payloadKey(key);
+    this._commitment = expected; // null once the blob's header matched it
     this._buffer = EMPTY;
     this._counter = 0;
     this._failed = null;
@@ -169,7 +184,16 @@ export class Decryptor {
 
   push(data) {
     this._checkUsable();
-    const buffer = append(this._buffer, data);
+    let buffer = append(this._buffer, data);
+    if (this._commitment !== null) {
+      this._buffer = buffer;
+      if (buffer.length < HEADER_SIZE) return EMPTY;
+      if (!equalBytes(buffer.subarray(0, HEADER_SIZE), this._commitment)) {
+        this._fail('key_not_committed');
+      }
+      this._commitment = null;
+      buffer = buffer.subarray(HEADER_SIZE);
+    }
     const out = [];
     let start = 0;
     // More than one encrypted chunk buffered: the first is not the last one.
@@ -177,14 +201,15 @@ export class Decryptor {
       out.push(this._decrypt(buffer.subarray(start, start + ENCRYPTED_CHUNK_SIZE), false));
       start += ENCRYPTED_CHUNK_SIZE;
     }
-    this._buffer = start ? buffer.slice(start) : buffer;
+    this._buffer = buffer.slice(start);
     return out.length ? concat(...out) : EMPTY;
   }
 
   finish() {
     this._checkUsable();
     this._finished = true;
-    if (this._buffer.length < TAG_SIZE) this._fail('truncated'); // not even an empty last chunk fits
+    // No whole header, or not even an empty last chunk.
+    if (this._commitment !== null || this._buffer.length < TAG_SIZE) this._fail('truncated');
     return this._decrypt(this._buffer, true);
   }
 
@@ -196,7 +221,7 @@ export class Decryptor {
   _decrypt(chunk, last) {
     const plaintext = open(this._key, this._counter, last, chunk);
     if (plaintext === null) this._fail(this._diagnose(chunk, last));
-    // Only an empty file has an empty last chunk (age's rule).
+    // Only an empty file has an empty last chunk (age's rule): one encoding per file.
     if (last && plaintext.length === 0 && this._counter > 0) this._fail('chunk_invalid');
     this._counter += 1;
     return plaintext;

@@ -81,8 +81,8 @@ const MAX_PREVIEW = 4096; // bytes of the decoded preview picture
 const MAX_DIMENSION = 16384;
 const MAX_DURATION_MS = 24 * 3600000;
 // crypto/attachment.py's ciphertext_size, inlined so this first-load module does not pull
-// in the attachment crypto: 16 tag bytes per 64 KiB chunk, at least one chunk.
-const attachmentBlobSize = (plainSize) => plainSize + Math.max(1, Math.ceil(plainSize / 65536)) * 16;
+// in the attachment crypto: a 32-byte commitment, then 16 tag bytes per 64 KiB chunk (≥ 1).
+const attachmentBlobSize = (plain) => 32 + plain + Math.max(1, Math.ceil(plain / 65536)) * 16;
 // Control characters, and the bidirectional overrides that make "gpj.exe" read "exe.jpg".
 const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 export const CALLBACK_STATUSES = Object.freeze(["done", "retry"]);
@@ -141,7 +141,7 @@ const present = (fields, name) => Object.hasOwn(fields, name) && fields[name] !=
 /** The ranges of an attachment's fields (their types are already checked), as Python's. */
 function validateAttachment(fields) {
   const media = fields.type;
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(fields.blob)) {
+  if (!/^[A-Za-z0-9_-]{22}$/.test(fields.blob)) { // the relay's blob ids (PROTOCOL §4.17)
     throw new InvalidMessage("attachment.blob must be a blob id");
   }
   for (const name of ["key", "commit"]) {
