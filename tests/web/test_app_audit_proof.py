@@ -132,7 +132,8 @@ async def red(page, words: str, artifacts: Path | None = None, name: str = "") -
 
 async def green(page, key_id: str, artifacts: Path | None = None, name: str = "") -> None:
     badge = await search(page, artifacts, name)
-    await expect(badge).to_have_attribute("role", "status")
+    shown = await badge.evaluate("(b) => b.outerHTML")
+    assert 'data-proof="ok"' in shown, shown  # the failure's technical detail, if any
     await expect(badge).to_contain_text("Gecontroleerd ✓ (tot en met item ")
     await expect(badge).to_contain_text(f"ondertekend met sleutel {key_id}")
 
@@ -207,6 +208,8 @@ async def test_the_officers_browser_checks_the_log_it_shows(browser, artifacts, 
         await worker.create_invite("caregiver")
         await worker.create_invite("caregiver")
 
+        await agrees_with_the_shared_vectors(page)
+
         # The real log: green, with the pinned key's ID; the device keeps the checkpoint.
         await green(page, key_id, artifacts, "01-green")
 
@@ -253,3 +256,108 @@ async def test_the_officers_browser_checks_the_log_it_shows(browser, artifacts, 
         await context.close()
     finally:
         await relay.stop()
+
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "audit"
+RUN_VECTORS = """async ([tree, checkpoints, entries, bundles]) => {
+  const p = await import('/app/crypto/audit-proof.js');
+  const bytes = (hex) => Uint8Array.from(hex.match(/../g) || [], (b) => parseInt(b, 16));
+  const hex = (b) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  const outcome = (fn) => {
+    try {
+      fn();
+      return 'ok';
+    } catch (error) {
+      return error.name === 'AuditProofError' ? error.kind : `bug: ${error}`;
+    }
+  };
+  const results = {};
+  for (const c of entries.tests.filter((c) => c.want_err === null)) {
+    const encoded = p.canonicalEntry(c.entry);
+    const same = hex(encoded) === c.encoding && hex(p.leafHash(encoded)) === c.leaf_hash;
+    results[`entries/${c.name}`] = same ? 'ok' : 'differs';
+  }
+  const leaves = tree.leaf_hashes.map(bytes);
+  for (const c of tree.tests) {
+    const proof = c.proof ? c.proof.map(bytes) : null;
+    let got;
+    if (c.name.startsWith('root-')) {
+      got = hex(p.rootOf(leaves.slice(0, c.size))) === c.root ? 'ok' : 'differs';
+    } else if (c.name.startsWith('inclusion-')) {
+      const leaf = bytes(c.leaf_hash);
+      got = outcome(() => p.verifyInclusion(leaf, c.index, c.size, proof, bytes(c.root)));
+    } else {
+      const [root1, root2] = [bytes(c.root1), bytes(c.root2)];
+      got = outcome(() => p.verifyConsistency(c.size1, c.size2, proof, root1, root2));
+    }
+    results[`tree/${c.name}`] = got;
+  }
+  const key = p.parseVerifierKey(checkpoints.verifier_key);
+  for (const c of checkpoints.tests.filter((c) => c.kind !== 'cosignature')) {
+    results[`checkpoints/${c.name}`] = outcome(() => {
+      const opened = p.openCheckpoint(c.note, key);
+      const root = hex(opened.root);
+      if (opened.size !== c.expected.size || root !== c.expected.root) throw new Error('wrong');
+    });
+  }
+  for (const c of bundles.tests) {
+    results[`bundles/${c.name}`] = outcome(() => {
+      const lines = c.bundle.join('');
+      p.verifyBundle(lines, p.parseVerifierKey(c.verifier_key), c.last_known_checkpoint);
+    });
+  }
+  return results;
+}"""
+
+
+async def agrees_with_the_shared_vectors(page) -> None:
+    """crypto/audit-proof.js against tests/vectors/audit/: every canonical entry and leaf,
+    root, inclusion and consistency case, every checkpoint (cosignatures aside: the browser
+    trusts only the log key, so an officer's cosignature is ignored like any other), and every
+    bundle, each failure of the kind its Python code means."""
+    data = [
+        json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8"))
+        for name in ("tree", "checkpoints", "entries", "bundles")
+    ]
+    results = await page.evaluate(RUN_VECTORS, data)
+    tree, checkpoints, entries, bundles = data
+    want = {}
+    for c in entries["tests"]:
+        if c["want_err"] is None:
+            want[f"entries/{c['name']}"] = "ok"
+    for c in tree["tests"]:
+        bad = "changed" if c["name"].startswith("inclusion") else "rollback"
+        if c.get("size1") == 0:
+            bad = "malformed"  # a consistency proof from the empty tree proves nothing
+        want[f"tree/{c['name']}"] = "ok" if c["want_err"] is None else bad
+    for c in checkpoints["tests"]:
+        if c.get("kind") != "cosignature":
+            want[f"checkpoints/{c['name']}"] = "ok" if c["want_err"] is None else "refused"
+    kinds = {
+        "leaf-hash": "changed",
+        "root": "changed",
+        "index": "missing",
+        "rollback": "rollback",
+        "rewritten": "rollback",
+        "consistency": "rollback",
+        "fork": "rollback",
+        "header": "other_key",
+        "malformed": "malformed",
+        "unsigned": "unsigned",
+        "checkpoint": "bad_signature",
+    }
+    for c in bundles["tests"]:
+        wanted = c["want_err"]
+        want[f"bundles/{c['name']}"] = "ok" if wanted is None else kinds[wanted["code"]]
+    got = {
+        name: (
+            "refused"
+            if name.startswith("checkpoints/")
+            and value not in ("ok",)
+            and not value.startswith("bug")
+            else value
+        )
+        for name, value in results.items()
+    }
+    assert {k: v for k, v in got.items() if want.get(k) != v} == {}
+    assert set(got) == set(want) and len(got) > 300

@@ -210,7 +210,14 @@ function keyId(name, material) {
 
 /** `<name>+<8 hex>+<base64(0x01 || key)>`, with the key ID checked. */
 export function parseVerifierKey(text) {
-  const parts = typeof text === 'string' ? text.trim().split('+') : [];
+  // Split at the first two '+' only: base64 has '+' in it too.
+  const trimmed = typeof text === 'string' ? text.trim() : '';
+  const first = trimmed.indexOf('+');
+  const second = trimmed.indexOf('+', first + 1);
+  const parts =
+    first > 0 && second > first
+      ? [trimmed.slice(0, first), trimmed.slice(first + 1, second), trimmed.slice(second + 1)]
+      : [];
   if (parts.length !== 3 || !validName(parts[0]) || !/^[0-9a-f]{8}$/.test(parts[1])) {
     fail('malformed', 'verifier key: expected <name>+<8 hex digits>+<base64 key>');
   }

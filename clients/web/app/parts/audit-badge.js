@@ -33,7 +33,13 @@ export function failureWords(error) {
 export function failedBadge(error) {
   return h(
     "div",
-    { class: "error audit-badge", role: "alert", "data-proof": error?.kind || "malformed", "data-detail": String(error?.message ?? error) },
+    {
+      class: "error audit-badge",
+      role: "alert",
+      "data-proof": error?.kind || "malformed",
+      // The technical reason, for whoever investigates (no personal data: codes and indexes).
+      "data-detail": String(error?.message ?? error),
+    },
     h("p", {}, h("strong", {}, t("proof_failed_title")), " ", failureWords(error)),
     h("p", {}, t("proof_failed_advice")),
   );
