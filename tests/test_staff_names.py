@@ -138,5 +138,9 @@ async def test_a_send_to_a_closed_case_says_when_and_by_whom(relay):
     assert refusal["code"] == "case_closed"
     assert refusal["case"] == case["id"] and refusal["closed_at"] == closed["closed_at"]
     assert (refusal["closed_by_role"], refusal["closed_by_name"]) == ("worker", "Anja")
+    listed = await raw_call(worker, "devices_list", {"account": caregiver.account_id})
+    assert error_code(listed) == "case_closed"  # not a bare not_permitted
+    (seen,) = await caregiver.cases()  # the case list says it too
+    assert (seen["closed_by_role"], seen["closed_by_name"]) == ("worker", "Anja")
     with pytest.raises(RelayRefused):  # the client library still refuses it as before
         await worker.send(caregiver.device_id, b"nog even")

@@ -58,6 +58,9 @@ async def on_devices_list(ctx: RelayContext, conn: Connection, data: Any) -> dic
     if not devices:
         raise RelayError(Code.UNKNOWN_ACCOUNT)
     route = await ctx.may_send(device, devices[0])
+    if route is not None and route.closed and not route.group:
+        # Said as it is, so an app explains it instead of a bare "not sent" (issue 19 item 9).
+        raise RelayError(Code.CASE_CLOSED)
     if route is None or not route.allowed:
         raise RelayError(Code.NOT_PERMITTED)
     return {"ok": True, "account": account_id, "devices": devices}
@@ -66,10 +69,13 @@ async def on_devices_list(ctx: RelayContext, conn: Connection, data: Any) -> dic
 async def on_case_list(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     device = _device(conn)
     cases = await ctx.storage.list_cases(device.account_id)
+    # A closed case says by whom (a staff role and name), so the apps can explain it.
+    closures = {c.id: await ctx.storage.case_closure(c.id) for c in cases if c.closed_at}
     return {
         "ok": True,
         "cases": [
             {
+                **{k: v for k, v in closures.get(case.id, {}).items() if k.startswith("closed_by")},
                 "id": case.id,
                 "caregiver": case.caregiver_id,
                 "members": [

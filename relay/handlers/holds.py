@@ -99,9 +99,11 @@ async def on_legal_hold_list(ctx: RelayContext, conn: Connection, data: Any) -> 
 async def on_cases_all(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
     """Every case of the organisation (ids and sizes only), so an officer can name one."""
     device = _role(conn, "officer", "admin")
+    workers = await ctx.storage.case_workers(device.org_id)  # staff names: issue 19 item 8
+    cases = await ctx.storage.org_cases(device.org_id)
     return {
         "ok": True,
-        "cases": await ctx.storage.org_cases(device.org_id),
+        "cases": [{**item, "workers": workers.get(item["id"], [])} for item in cases],
         # Peer-support groups are retention scopes too: a hold can name one (ids only).
         "groups": await ctx.storage.org_groups(device.org_id),
     }

@@ -161,3 +161,25 @@ class StaffSQL(SQLiteBase):
             return None if row is None else row[0]
 
         return await self._read(read)
+
+    async def case_workers(self, org_id: str) -> dict[str, list[dict[str, str | None]]]:
+        """case id → its workers ({account, name}), so the admin's case list says whose
+        case it is (issue 19 item 8); the caregiver stays a number."""
+
+        def read() -> dict[str, list[dict[str, str | None]]]:
+            rows = (
+                self._reader_con()
+                .execute(
+                    "SELECT m.case_id, a.id, a.display_name FROM case_members m"
+                    " JOIN cases c ON c.id = m.case_id JOIN accounts a ON a.id = m.account_id"
+                    " WHERE c.org_id = ? AND a.role = 'worker' ORDER BY m.added_at, a.id",
+                    (org_id,),
+                )
+                .fetchall()
+            )
+            found: dict[str, list[dict[str, str | None]]] = {}
+            for case_id, account_id, name in rows:
+                found.setdefault(case_id, []).append({"account": account_id, "name": name})
+            return found
+
+        return await self._read(read)

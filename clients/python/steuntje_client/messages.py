@@ -30,6 +30,7 @@ VERSION = 1
 MAX_TEXT = 4_000
 MAX_DISPLAY_NAME = 40
 MAX_GROUP_NAME = 80
+MAX_CONTACT_NAME = 80  # contact_name.name (what the web app's setName keeps)
 MAX_QUESTIONNAIRE = 32_000  # questionnaires/document.py MAX_DOCUMENT_BYTES, in characters
 
 # kind -> {field: type}. Everything listed is required.
@@ -48,6 +49,9 @@ FIELDS: dict[str, dict[str, type]] = {
     # To one of the person's own devices only (the web app): a handle made for it in a group,
     # its private keys (base64url) and what the sender knows of the group (JSON).
     "group_handle": {"group": str, "keys": str, "doc": str},
+    # To one's own other devices only: the name this person gave a contact (issue 19 item
+    # 11), so a worker's second phone knows the caregivers too; "" forgets the name.
+    "contact_name": {"account": str, "name": str},
     # A picture, voice note, video or PDF (docs/messages.md, docs/e2e.md §15): where the
     # encrypted blob is on the relay, its key and commitment (base64url), the blob's SHA-256
     # (hex) and length, the file's length and media type.
@@ -162,6 +166,8 @@ def validate(kind: str, fields: dict[str, Any]) -> None:
         raise InvalidMessage("checkin_answer.answer must be 1..10")
     if kind == "group_profile" and not 1 <= len(fields["name"].strip()) <= MAX_DISPLAY_NAME:
         raise InvalidMessage("group_profile.name must be 1..40 characters")
+    if kind == "contact_name" and len(fields["name"]) > MAX_CONTACT_NAME:
+        raise InvalidMessage("contact_name.name is at most 80 characters")
     if kind in ("group_meta", "group_invite") and not 1 <= len(fields["name"]) <= MAX_GROUP_NAME:
         raise InvalidMessage(f"{kind}.name must be 1..80 characters")
     if kind == "group_meta" and max(len(fields["description"]), len(fields["rules"])) > MAX_TEXT:
