@@ -88,6 +88,11 @@ async def test_limits_and_hostile_requests_get_precise_codes(small_relay):
             f"{url}/{mine['blob']}", data=b"y" * 600, headers=patch_headers(mine["upload_token"], 0)
         )
         assert half.status == 204 and half.headers["Upload-Offset"] == "600"
+        # A lost token: a fresh one for one's own unfinished blob, with where it stands.
+        again = await worker.request("blob_create", {"blob": mine["blob"]})
+        assert (again["offset"], again["size"]) == (600, 1000) and again["upload_token"]
+        resume = await refused(caregiver, "blob_create", {"blob": mine["blob"]})
+        assert resume.code == "not_permitted"
         # Naming an unfinished blob, or another account's, in send: that envelope is refused.
         with pytest.raises(RelayRefused) as unfinished:
             await worker.send(caregiver.device_id, b"m", blobs=[mine["blob"]])

@@ -13,7 +13,10 @@ logged.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import traceback
 from collections.abc import Awaitable, Callable
 
 from aiohttp import ClientPayloadError, web
@@ -21,8 +24,10 @@ from aiohttp import ClientPayloadError, web
 from relay.blobs import BLOB_ID, PIECE_BYTES
 from relay.blobs.tokens import DOWNLOAD, UPLOAD, Grant, read_token
 from relay.context import RelayContext
-from relay.errors import MESSAGES, Code
+from relay.errors import MESSAGES, Code, RelayError
 from relay.storage.base import BlobRecord
+
+log = logging.getLogger("steuntje.relay")
 
 TUS_VERSION = "1.0.0"
 UPLOAD_TYPE = "application/offset+octet-stream"
@@ -49,7 +54,7 @@ class Refused(Exception):
     def __init__(self, code: Code, status: int | None = None, **details: object) -> None:
         super().__init__(code)
         self.code = code
-        self.status = status or _STATUS[code]
+        self.status = status or _STATUS.get(code, 500)
         self.details = details
 
 
@@ -70,6 +75,19 @@ def _answering(ctx: RelayContext, handler: Callable[..., Awaitable[web.StreamRes
             return await handler(ctx, request)
         except Refused as refused:
             return _refusal(refused)
+        except RelayError as error:  # from storage: unknown_blob, blob_too_large, ...
+            return _refusal(Refused(error.code, **error.details))
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise  # the client went away: nothing to answer
+        except Exception as exc:  # a bug: say where, never what (the message may hold data)
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            log.error(
+                "blob request failed: %s at %s:%s",
+                type(exc).__name__,
+                frame.filename.rsplit("/", 1)[-1],
+                frame.lineno,
+            )
+            return _refusal(Refused(Code.INTERNAL_ERROR, 500))
 
     return answer
 
