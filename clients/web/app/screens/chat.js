@@ -78,13 +78,14 @@ export async function show(main, app, where, options = {}) {
 
   let callMe = null; // the caregiver's "Bel me" (its words say whether a call is awaited)
   let awaitingCall = false;
+  const media = mediaActions();
   const composer = h(
     "section",
     { class: "composer", "aria-label": t("composer_label") },
     view.jump,
     note,
-    caregiver ? caregiverActions() : workerActions(),
-    mediaActions(),
+    caregiver ? caregiverActions(media.buttons) : workerActions(),
+    media.node,
     textForm(async (text) => {
       await send("text", { text }, "message_sent");
       return true; // in the outbox: sent when online
@@ -261,7 +262,7 @@ export async function show(main, app, where, options = {}) {
     return panel;
   }
 
-  function caregiverActions() {
+  function caregiverActions(mediaButtons) {
     callMe = h(
       "button",
       {
@@ -284,7 +285,8 @@ export async function show(main, app, where, options = {}) {
     return h(
       "div",
       {},
-      h("div", { class: "quick-actions" }, callMe, nudgeButton),
+      // "Foto" and "Inspreken" in the same grid: on a short phone it is one row (app.css).
+      h("div", { class: "quick-actions caregiver-actions" }, callMe, nudgeButton, ...mediaButtons),
       nudgePanel(nudgeButton, NUDGE_TEMPLATES_CAREGIVER),
     );
   }
@@ -368,7 +370,7 @@ export async function show(main, app, where, options = {}) {
   }
 
   /**
-   * "📷 Foto" and "🎤 Inspreken" (a worker also "📎 Bestand"). Their code
+   * "📷 Foto" and "🎤 Inspreken" (a worker also "📎 Bestand"): {buttons, node}. Their code
    * (parts/media-*.js) loads on the first tap, so opening a chat does not fetch it; the
    * recorder then takes over the button and is handed that first touch.
    */
@@ -383,7 +385,7 @@ export async function show(main, app, where, options = {}) {
         onclick: async () => (await compose()).sendPicture(app, conversation.id, status, confirm),
       },
       h("span", { "aria-hidden": "true" }, "📷"),
-      t("media_photo_button"),
+      h("span", { class: "label" }, t("media_photo_button")),
     );
     const record = h(
       "button",
@@ -417,7 +419,10 @@ export async function show(main, app, where, options = {}) {
           h("span", { "aria-hidden": "true" }, "📎"),
           t("media_file_button"),
         );
-    return h("div", { class: "media-actions" }, h("div", { class: "quick-actions" }, photo, extra, record), status);
+    // A caregiver's buttons join "Bel me" and the nudge (caregiverActions); a worker's get a row.
+    if (caregiver) return { buttons: [photo, record], node: h("div", { class: "media-actions" }, status) };
+    const row = h("div", { class: "quick-actions" }, photo, extra, record);
+    return { buttons: [], node: h("div", { class: "media-actions" }, row, status) };
   }
 
   function workerTools() {
