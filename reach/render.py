@@ -34,8 +34,9 @@ WORDS: dict[str, dict[str, str]] = {
         "small": "<5",
         "protection": (
             "Bescherming: aantallen onder de 5 staan er als <5, alle andere zijn afgerond"
-            " op 5; in elke indeling is zo nodig nog een cel verborgen. Zo is niemand"
-            " terug te vinden in deze cijfers."
+            " op 5. Staat in een indeling maar één cel onder de 5, dan is die hele indeling"
+            " verborgen. De cijfers over een periode liggen vast zodra ze gemaakt zijn. Zo"
+            " is niemand terug te vinden in deze cijfers."
         ),
         "chart": "Bereikte mantelzorgers per wijk (afgerond; <5 staat er als 0)",
         "signed": (
@@ -61,9 +62,9 @@ WORDS: dict[str, dict[str, str]] = {
         "group_members": "Members of active groups",
         "small": "<5",
         "protection": (
-            "Protection: counts below 5 show as <5, all others are rounded to 5; in each"
-            " breakdown one more cell is hidden where needed. No one can be found in"
-            " these figures."
+            "Protection: counts below 5 show as <5, all others are rounded to 5. Where only"
+            " one cell of a breakdown is below 5, the whole breakdown is hidden. A period's"
+            " figures are fixed once made. No one can be found in these figures."
         ),
         "chart": "Caregivers reached per area (rounded; <5 shows as 0)",
         "signed": ("Signed by the organisation. Check with: steuntje report verify FILE --key KEY"),

@@ -28,7 +28,7 @@ from audit.note_verify import parse_verifier_key, verify_note
 from reach.errors import ReachError
 from reach.figures import BREAKDOWNS, MEASURES, Figures
 from reach.periods import Period, parse_period
-from reach.protect import describe, protect_breakdown, protect_count
+from reach.protect import BASE, K, describe, protect_breakdown, protect_count
 
 FORMAT = "steuntje-reach-report/v1"
 MAX_REPORT_BYTES = 1 << 20
@@ -148,5 +148,5 @@ def _check_shape(document: dict[str, Any]) -> None:
         raise ReachError("the report's rows are not a list of cells")
     for row in rows:
         for value in row["values"].values():
-            if value is not None and (type(value) is not int or value % 5 or value < 5):
-                raise ReachError("a published count is not a protected count (≥ 5, a 5-fold)")
+            if value is not None and (type(value) is not int or value % BASE or value < K):
+                raise ReachError(f"a published count is not protected (≥ {K}, a {BASE}-fold)")

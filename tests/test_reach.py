@@ -7,9 +7,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from test_groups_relay import group_of_three
 
 from audit import decode
-from helpers import error_code, raw_call
+from helpers import error_code, raw_call, receive
 from reach import count, parse_period, verify_report
 from reach.errors import ReachError
 from relay.housekeeping import purge_once
@@ -166,8 +167,12 @@ async def test_the_wijk_goes_with_its_case_and_activity_months_expire(relay):
     (case,) = await worker.cases()
     await admin.request("reach_lists_set", {"areas": ["Noord"], "teams": []})
     await worker.request("case_set_area", {"case": case["id"], "area": "Noord"})
-    await caregiver.send(worker.key.device_id, b"hoi")
+    caregiver._flush_acks = lambda: None  # it acknowledges below, and waits for the reply
+    await worker.send(caregiver.key.device_id, b"hoi")  # the worker's sending marks nothing
     con = sqlite3.connect(relay.ctx.config.database_path)
+    assert con.execute("SELECT count(*) FROM reach_activity").fetchone()[0] == 0
+    await receive(caregiver, 1)
+    await caregiver.request("ack", {"upto": 1})  # took delivery: took part
     assert con.execute("SELECT count(*) FROM reach_activity").fetchone()[0] == 1
     # A second send in the same month writes nothing more (one row per account a month).
     await caregiver.send(worker.key.device_id, b"nog eens")
@@ -184,3 +189,18 @@ async def test_the_wijk_goes_with_its_case_and_activity_months_expire(relay):
     relay.clock.advance(3 * 365 * 86_400)  # past any closed-case lifetime
     assert (await purge_once(relay.ctx))["closed_cases"] == 1
     assert (await admin.request("reach_lists", {}))["case_areas"] == {}  # the wijk went with it
+
+
+async def test_a_group_in_which_someone_sent_counts_with_its_members(relay):
+    relay, group, fac, ann, bob = await group_of_three(relay)
+    bob.client._flush_acks = lambda: None  # Bob acknowledges below, and waits for the reply
+    await ann.client.send(bob.id, b"hallo groep")
+    population = await relay.ctx.storage.reach_population(relay.ctx.org_id, SEPTEMBER)
+    assert population.group_members == (3,)  # the facilitator and two caregivers
+    assert population.active == {ann.client.account_id}  # Bob has not received it yet
+    (envelope,) = await receive(bob.client, 1)
+    await bob.client.request("ack", {"upto": envelope.seq})
+    population = await relay.ctx.storage.reach_population(relay.ctx.org_id, SEPTEMBER)
+    assert population.active == {ann.client.account_id, bob.client.account_id}
+    total = count(population, SEPTEMBER.start, SEPTEMBER.end).cells["total"][""]
+    assert (total["groups_active"], total["group_members"], total["reached"]) == (1, 3, 2)
