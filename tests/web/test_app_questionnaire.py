@@ -60,12 +60,12 @@ async def test_a_signed_questionnaire_from_sending_to_verified_evidence(
 
         # Two taps: "Vragenlijst", then the questionnaire.
         await worker.get_by_role("button", name="Vragenlijst").click()
-        await check_screen(worker, artifacts, "01-worker-questionnaire-panel")
         await worker.get_by_role("button", name=f"Stuur “{TITLE}”").click()
         await expect(
             messages(worker).filter(has_text=f"Vragenlijst verstuurd: {TITLE}")
         ).to_be_visible()
 
+        await selection_screen(worker, artifacts)
         await fill_in_and_sign(carer, artifacts)
         bundle_path = await export_evidence(worker, artifacts, tmp_path)
         await verify_evidence(relay, worker, bundle_path, tmp_path, artifacts, capsys)
@@ -84,11 +84,22 @@ async def compare_safety_number(worker) -> None:
     await worker.get_by_role("link", name="Terug").click()
 
 
+async def selection_screen(worker, artifacts: Path) -> None:
+    """From the caseload a selection gets one too: tick, "Vragenlijst aan 1 gekozen"."""
+    chat = await worker.evaluate("location.hash")
+    await worker.get_by_role("link", name="Mijn mantelzorgers").click()
+    await worker.get_by_label("Kies Ans voor een vraag").check()
+    await worker.get_by_role("button", name="Vragenlijst aan 1 gekozen").click()
+    await expect(worker.get_by_role("checkbox", name="Ans")).to_be_checked()
+    await expect(worker.get_by_role("button", name=f"Stuur “{TITLE}”")).to_be_visible()
+    await check_screen(worker, artifacts, "01-worker-questionnaire-selection")  # the same panel
+    await worker.evaluate("(chat) => { location.hash = chat; }", chat)  # back to Ans
+
+
 async def fill_in_and_sign(carer, artifacts: Path) -> None:
     card = messages(carer).filter(has_text=f"Vragenlijst: {TITLE}")
     await card.get_by_role("link", name="Vragenlijst invullen").click()
     await expect(carer.get_by_role("heading", name=TITLE)).to_be_visible()
-    await check_screen(carer, artifacts, "02-caregiver-intro")
     await carer.get_by_role("button", name="Beginnen").click()
     for number, answer in enumerate(CHOICES, 1):
         await expect(carer.get_by_text(f"Vraag {number} van 7")).to_be_visible()

@@ -36,6 +36,7 @@ const SCREENS = {
   questionnaire: () => import("./screens/questionnaire.js"),
   "questionnaire-evidence": () => import("./screens/questionnaire-evidence.js"),
   "questionnaire-verify": () => import("./screens/questionnaire-verify.js"),
+  "questionnaire-send": () => import("./screens/questionnaire-send.js"),
 };
 
 // The desk roles (privacy officer, organisation admin): their screens by first path part,
@@ -166,6 +167,8 @@ function route() {
       const message = hash.split("/")[3] || "";
       return { screen: "questionnaire", id: decodeURIComponent(second), message: decodeURIComponent(message) };
     }
+    case "questionnaires":
+      return caregiver ? { screen: "home" } : { screen: "questionnaire-send", to: second };
     case "evidence":
       return caregiver ? { screen: "home" } : { screen: "questionnaire-evidence" };
     case "recovery":

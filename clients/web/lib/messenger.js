@@ -899,9 +899,10 @@ export class Messenger extends Emitter {
     // are that caregiver's: the onboarding statement of signed questionnaires
     // (docs/accountability.md). Loaded only now: nobody else downloads the module.
     if (this.me?.role === "worker" && !this.locked && devices.length) {
-      const { onboardingStatements } = await import("./questionnaires.js");
+      const { mergeOnboarding, onboardingStatements } = await import("./questionnaires.js");
       const sign = (label, bytes) => this.signStatement(label, bytes);
-      const statements = await onboardingStatements(this.me, this.deviceId, accountId, devices, this.#clock(), sign);
+      const fresh = await onboardingStatements(this.me, this.deviceId, accountId, devices, this.#clock(), sign);
+      const statements = mergeOnboarding(await this.onboardingOf(accountId), fresh);
       writes.push(["put", "meta", statements, `onboarding:${accountId}`]);
     }
     await this.#store.write(writes);

@@ -460,3 +460,17 @@ export async function onboardingStatements(me, workerDevice, accountId, devices,
   }
   return signed;
 }
+
+/** `kept` statements for devices `fresh` does not cover, then `fresh`: a caregiver's old
+ * phone keeps its statement, so answers it signed before a recovery stay exportable. */
+export function mergeOnboarding(kept, fresh) {
+  const devices = new Set(fresh.map((signed) => openOnboarding(signed).device));
+  const still = kept.filter((signed) => {
+    try {
+      return !devices.has(openOnboarding(signed).device);
+    } catch {
+      return false;
+    }
+  });
+  return [...still, ...fresh];
+}

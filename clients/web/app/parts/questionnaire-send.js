@@ -7,7 +7,8 @@ import { language, loadPart, t } from "../i18n.js";
 import { canonical, inLanguage, parseCanonical, questionnaireHash, validateDocument } from "../../lib/questionnaires.js";
 import { available } from "./questionnaire-examples.js";
 
-/** Fill `panel`; `onSend(doc)` gets the document as canonical JSON. */
+/** Fill `panel`; `onSend(doc)` gets the document as canonical JSON. `name` is the one
+ * caregiver it goes to, or null for a selection (screens/questionnaire-send.js). */
 export async function fillSendPanel(panel, app, name, onSend) {
   await loadPart("questionnaire");
   const list = h("div", { class: "questionnaire-list" });
@@ -39,7 +40,7 @@ export async function fillSendPanel(panel, app, name, onSend) {
   });
   panel.append(
     h("h2", {}, t("q_send_title")),
-    h("p", { class: "hint" }, t("q_send_hint", { name })),
+    name ? h("p", { class: "hint" }, t("q_send_hint", { name })) : null,
     list,
     h("div", { class: "field" }, h("label", { for: fileId }, t("q_add_own")), file),
     status,

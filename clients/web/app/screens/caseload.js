@@ -71,6 +71,16 @@ export async function show(main, app) {
     },
     t("checkin_selected_none"),
   );
+  // The same selection gets a signed questionnaire (screens/questionnaire-send.js, issue 18).
+  const questionnaireSelected = h(
+    "button",
+    {
+      type: "button",
+      disabled: true,
+      onclick: () => app.go(`/questionnaires/${[...selected].map(encodeURIComponent).join(",")}`),
+    },
+    t("questionnaire_selected_none"),
+  );
   const toolbar = h(
     "div",
     { class: "row" },
@@ -81,6 +91,7 @@ export async function show(main, app) {
       t("invite_new"),
     ),
     checkinSelected,
+    questionnaireSelected,
   );
   const filterId = uid("filter");
   const filter = h(
@@ -232,6 +243,9 @@ export async function show(main, app) {
     checkinSelected.disabled = selected.size === 0;
     checkinSelected.textContent =
       selected.size === 0 ? t("checkin_selected_none") : tn("checkin_selected", selected.size);
+    questionnaireSelected.disabled = selected.size === 0;
+    questionnaireSelected.textContent =
+      selected.size === 0 ? t("questionnaire_selected_none") : tn("questionnaire_selected", selected.size);
   }
 
   async function card(conversation, facts) {
