@@ -15,6 +15,28 @@ pytestmark = pytest.mark.timeout(240)
 
 SEPTEMBER = parse_period("2026-09")  # the relay's fake clock starts on 21 September 2026
 
+# What a worker's device contributes (parts/reach-contribute.js), on made-up message views:
+# Ann answered a check-in sent in the period, Bo one sent before it; Ann's signed
+# questionnaire came in the period, Bo's own outgoing one does not count.
+COUNTING = """async () => {
+  const part = await import("/app/app/parts/reach-contribute.js");
+  const ann = [
+    {kind: "checkin", outgoing: true, sentAt: 150, answers: {ann: 4}},
+    {kind: "questionnaire_answer", outgoing: false, receivedAt: 160},
+  ];
+  const bo = [
+    {kind: "checkin", outgoing: true, sentAt: 50, answers: {bo: 2}},
+    {kind: "checkin", outgoing: true, sentAt: 120, answers: {}},
+    {kind: "questionnaire_answer", outgoing: true, receivedAt: 170},
+  ];
+  const periods = part.periodsAround(new Date(2026, 0, 15)).map((p) => p.key);
+  return [part.countFor([ann, bo], 100, 200), periods];
+}"""
+COUNTED = [
+    {"checkins_answered": 1, "questionnaires_signed": 1},
+    ["2026-01", "2026-Q1", "2026", "2025-12", "2025-Q4", "2025"],
+]
+
 
 async def test_admin_makes_downloads_and_verifies_a_reach_report(browser, relay, artifacts: Path):
     clear_screenshots(artifacts)
@@ -31,6 +53,7 @@ async def test_admin_makes_downloads_and_verifies_a_reach_report(browser, relay,
         heading = page.get_by_role("heading", name="Bereikcijfers voor de gemeente", level=1)
         await expect(heading).to_be_visible()
         await check_screen(page, artifacts, "01-reach")
+        assert await page.evaluate(COUNTING) == COUNTED
 
         await page.get_by_label("Wijken").fill("Noord\nZuid\n")
         await page.get_by_label("Teams").fill("Team A")

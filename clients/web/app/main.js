@@ -524,6 +524,10 @@ async function start() {
   });
   await render();
   registerServiceWorker();
+  // A worker's device adds what only it knows to the reach figures: two numbers a period.
+  if (app.me?.role === "worker" && !m.locked) {
+    import("./parts/reach-contribute.js").then((part) => part.contribute(m)).catch(() => {});
+  }
   // Notifications switched on: renew the subscription and the worker's table (lazily, so a
   // first visit never loads it).
   if (app.me && app.messenger.settings().push?.on) {
