@@ -13,9 +13,11 @@ No sleeps: every wait is on something a person would see.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +34,10 @@ from test_app_support import (
     messages,
     new_phone,
 )
+from test_lib_support import BrowserDevice, next_message, open_page, python_worker
+
+from steuntje_client.attachments import fetch_attachment, send_attachment
+from steuntje_client.errors import RelayRefused
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -335,3 +341,86 @@ async def first_load_stays_small(browser, relay) -> None:
         assert total <= FIRST_LOAD_BUDGET, f"first load {total} bytes"
     finally:
         await context.close()
+
+
+# The library's own calls, in the harness page (lib/test/harness.js).
+OPEN_ATTACHMENT = """async ([name, message]) => {
+  const { openAttachment } = await import('/app/lib/attachments.js');
+  const { bytes } = await openAttachment(harness.messenger(name), message);
+  return Array.from(bytes);
+}"""
+SEND_ATTACHMENT = """async ([name, to, bytes]) => {
+  const { sendAttachment } = await import('/app/lib/attachments.js');
+  const media = { bytes: new Uint8Array(bytes), type: 'image/jpeg', width: 40, height: 30 };
+  return (await sendAttachment(harness.messenger(name), to, media)).id;
+}"""
+LEAFLET = b"%PDF-1.4\n% Truus van Dijk slaapt slecht sinds dinsdag\n%%EOF\n"
+
+
+async def test_python_and_web_exchange_attachments_sealed_and_swept(relay, browser, tmp_path: Path):
+    """Python → web and web → Python with the same format; what the phone keeps is sealed
+    under its PIN, listed in its export, forgotten by the relay after blob_done, and
+    deleted by the case's disappearing timer even while the phone is locked."""
+    _admin, worker = await python_worker(relay, int(time.time()))
+    context = await browser.new_context()
+    page = await open_page(context, relay.url)
+    phone = BrowserDevice(page, "caregiver")
+    await phone.open()
+    invite = await worker.relay.create_invite("caregiver")
+    me = await phone.call("register", invite["link"] + "&fp=" + worker.device_id)
+    await phone.call("setPin", "4821")
+    try:
+        sent = await send_attachment(
+            worker, me["accountId"], LEAFLET, "application/pdf", name="tips.pdf"
+        )
+        blob = sent.fields["blob"]
+        (message,) = await phone.wait_messages(worker.account_id, 1)
+        opened = await page.evaluate(OPEN_ATTACHMENT, ["caregiver", message])
+        assert bytes(opened) == LEAFLET
+        raw = await page.evaluate("harness.rawText('caregiver', 'media')")
+        assert blob in raw and "Truus" not in raw, "kept, and sealed under the PIN"
+        local = (await phone.call("exportMyData"))["local"]
+        assert [(a["blob"], a["type"], a["size"]) for a in local["attachments"]] == [
+            (blob, "application/pdf", len(LEAFLET))
+        ]
+        await relay_forgets(worker, blob)
+
+        # Web → Python: the same bytes come out on the other side.
+        picture = io.BytesIO()
+        Image.new("RGB", (40, 30), (200, 120, 40)).save(picture, "JPEG")
+        await page.evaluate(
+            SEND_ATTACHMENT, ["caregiver", worker.account_id, list(picture.getvalue())]
+        )
+        received = await next_message(worker)
+        assert received.kind == "attachment" and received.message.fields["width"] == 40
+        path = await fetch_attachment(worker, received, tmp_path / "picture.jpg")
+        assert path.read_bytes() == picture.getvalue()
+
+        # The case's timer: both attachments go, with the phone locked.
+        case_id = (await worker.relay.cases())[0]["id"]
+        await worker.relay.request(
+            "policy_set", {"case": case_id, "document": {"disappearing_timer": "1h"}}
+        )
+        await phone.until("cases", [], "value[0] && value[0].disappearingTimer === 3600")
+        assert (await page.evaluate("harness.rawText('caregiver', 'media')")).count('"box"') == 2
+        await phone.call("lock")
+        await page.evaluate("harness.setClockOffset('caregiver', 3601)")
+        await phone.call("sweep")
+        assert await page.evaluate("harness.rawText('caregiver', 'media')") == "[]"
+    finally:
+        await worker.close()
+        await context.close()
+
+
+async def relay_forgets(worker, blob: str) -> None:
+    """Until the relay says the blob is gone (its only reader said blob_done)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    while True:
+        try:
+            await worker.relay.request("blob_fetch", {"blob": blob})
+        except RelayRefused as refused:
+            assert refused.code == "unknown_blob"
+            return
+        assert loop.time() < deadline, "the relay still holds the blob after blob_done"
+        await asyncio.sleep(0.05)  # polling step of a condition wait
