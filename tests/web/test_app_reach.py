@@ -67,6 +67,12 @@ async def test_admin_makes_downloads_and_verifies_a_reach_report(browser, relay,
         ).to_be_visible()
         teams = await relay.ctx.storage.account_teams(relay.ctx.org_id)
         assert teams == {worker.account_id: "Team A"}
+        (case,) = await worker.cases()
+        await page.get_by_label(f"Wijk van dossier {case['id']}").select_option("Zuid")
+        saved = page.get_by_text(f"De wijk van dossier {case['id']} is bewaard.")
+        await expect(saved).to_be_visible()
+        areas = await relay.ctx.storage.case_areas(relay.ctx.org_id)
+        assert areas == {case["id"]: "Zuid"}
 
         period = page.get_by_label("Periode")
         await period.select_option("2026-11")  # ended for the browser, not for the relay

@@ -115,6 +115,30 @@ function teamsCard(app, lists, workers) {
   return h("section", { class: "card" }, h("h2", {}, t("reach_teams_title")), ...rows, status);
 }
 
+/** Each case's wijk, chosen from the list (workers tag their own cases the same way). */
+function areasCard(app, lists, cases) {
+  const status = h("div", { "aria-live": "polite" });
+  const rows = cases.map(({ id: caseId }) => {
+    const id = uid("area");
+    const select = h("select", {
+      id,
+      onchange: async () => {
+        try {
+          await app.messenger.request("case_set_area", { case: caseId, area: select.value || null });
+          status.replaceChildren(h("p", { class: "notice", role: "status" }, t("reach_area_saved", { case: caseId })));
+        } catch (failure) {
+          status.replaceChildren(failureNote(failure));
+        }
+      },
+    });
+    select.append(h("option", { value: "" }, t("reach_none")));
+    for (const area of lists.areas) select.append(h("option", { value: area }, area));
+    select.value = lists.case_areas?.[caseId] ?? "";
+    return h("div", { class: "field" }, h("label", { for: id }, t("reach_area_of", { case: caseId })), select);
+  });
+  return h("section", { class: "card" }, h("h2", {}, t("reach_areas_title")), ...rows, status);
+}
+
 function resultView(reply, urls) {
   const report = JSON.parse(reply.note.split("\n")[1]);
   const show = (value) => (value === null ? t("reach_small") : String(value));
@@ -199,23 +223,32 @@ export async function show(main, app) {
   }
   const urls = [];
   const teamsSlot = h("div", {});
-  // The workers' team choices follow the team list: drawn again whenever it is saved.
-  const drawTeams = async (current) => {
+  const areasSlot = h("div", {});
+  // The workers' teams and the cases' wijken follow the lists: drawn again when saved.
+  const drawChoices = async (current) => {
     teamsSlot.replaceChildren();
-    if (!current.teams.length) return;
+    areasSlot.replaceChildren();
     try {
-      const { accounts } = await app.messenger.request("admin_accounts", {});
-      const workers = accounts.filter((account) => account.role === "worker" && account.status === "active");
-      if (workers.length) teamsSlot.append(teamsCard(app, current, workers));
+      if (current.teams.length) {
+        const { accounts } = await app.messenger.request("admin_accounts", {});
+        const workers = accounts.filter((account) => account.role === "worker" && account.status === "active");
+        if (workers.length) teamsSlot.append(teamsCard(app, current, workers));
+      }
+      if (current.areas.length) {
+        const { cases } = await app.messenger.request("cases_all", {});
+        const open = cases.filter((item) => !item.closed_at);
+        if (open.length) areasSlot.append(areasCard(app, current, open));
+      }
     } catch (failure) {
       teamsSlot.append(failureNote(failure));
     }
   };
   main.append(
-    listsCard(app, lists, (saved) => drawTeams({ ...lists, ...saved })),
+    listsCard(app, lists, (saved) => drawChoices({ ...lists, ...saved })),
     teamsSlot,
+    areasSlot,
     reportCard(app, urls),
   );
-  await drawTeams(lists);
+  await drawChoices(lists);
   return { destroy: () => urls.forEach((url) => URL.revokeObjectURL(url)) };
 }
