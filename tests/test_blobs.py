@@ -57,6 +57,9 @@ async def test_limits_and_hostile_requests_get_precise_codes(small_relay):
     await worker.request("blob_create", {"size": 1})  # the fourth token (refusals count too)
     rate = await refused(worker, "blob_create", {"size": 1})
     assert rate.code == "rate_limited" and rate.details["retry_after_ms"] > 0
+    await worker.close()
+    await worker.connect()  # a new connection does not refill the device's bucket
+    assert (await refused(worker, "blob_create", {"size": 1})).code == "rate_limited"
     theirs = await caregiver.request("blob_create", {"size": 10})
     url = f"{relay.url}/blobs"
     async with aiohttp.ClientSession() as http:
