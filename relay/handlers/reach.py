@@ -13,7 +13,7 @@ table and screen for one action an admin already takes on the organisation's beh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from reach import (
@@ -176,32 +176,14 @@ async def on_reach_contribute(ctx: RelayContext, conn: Connection, data: Any) ->
     return {"ok": True, "period": period.key}
 
 
-def make_note(org: str, period: Period, now: int):  # type: ignore[no-untyped-def]
-    """The function storage calls inside its transaction to make the period's note."""
+def make_note(org: str, period: Period, now: int) -> Callable[[Population, str, bytes, str], str]:
+    """What storage calls inside its transaction to make the period's signed note."""
 
     def make(population: Population, key_name: str, key: bytes, verifier_key: str) -> str:
         figures = count(population, period.start, period.end)
         return sign_report(report_document(org, period, figures, now, verifier_key), key_name, key)
 
     return make
-
-
-async def release(ctx: RelayContext, device: DeviceRecord | None, period: Period, audit: Any):
-    """The period's signed note (frozen at its first release) and whether it is new."""
-    if period.end > ctx.now():
-        raise RelayError(Code.PERIOD_OPEN, period=period.key)
-    org = device.org_id if device is not None else ctx.org_id
-    make = make_note(org, period, ctx.now())
-    return await ctx.storage.reach_release(org, period, make, ctx.now(), [audit])
-
-
-def report_audit(period: Period, draft_by: Any) -> Any:
-    """reach.reported: for which period (its Amsterdam bounds), with an export id."""
-    return draft_by(
-        "reach.reported",
-        [("export", new_id("export"))],
-        query={"since": period.start, "until": period.end},
-    )
 
 
 async def on_reach_report(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
@@ -211,8 +193,18 @@ async def on_reach_report(ctx: RelayContext, conn: Connection, data: Any) -> dic
     lang = data.get("lang", "nl")
     if lang not in LANGUAGES:
         raise RelayError(Code.MALFORMED, "Field 'lang' must be nl or en.", field="lang")
-    audit = report_audit(period, lambda *args, **kw: by(conn, *args, **kw))
-    note, fresh = await release(ctx, admin, period, audit)
+    if period.end > ctx.now():
+        raise RelayError(Code.PERIOD_OPEN, period=period.key)
+    # Who, for which period (its Amsterdam bounds), with an export id; the event names the
+    # one protection every report gets.
+    audit = by(
+        conn,
+        "reach.reported",
+        [("export", new_id("export"))],
+        query={"since": period.start, "until": period.end},
+    )
+    make = make_note(admin.org_id, period, ctx.now())
+    note, fresh = await ctx.storage.reach_release(admin.org_id, period, make, ctx.now(), [audit])
     report = verify_report(note).report  # our own note: parse it the way readers will
     return {
         "ok": True,
