@@ -102,21 +102,28 @@ export function nodeHash(left, right) {
 
 /** MTH of a list of leaf hashes (RFC 6962 §2.1), without recursion. */
 export function rootOf(leaves) {
-  if (leaves.length === 0) return EMPTY_ROOT;
+  return rootsAt(leaves, [leaves.length]).get(leaves.length);
+}
+
+/** The roots of the first `size` leaves for each of `sizes`, in one pass over the leaves:
+ * a bundle has a checkpoint a minute, and a root per checkpoint from scratch would not do. */
+export function rootsAt(leaves, sizes) {
+  const wanted = new Set(sizes);
+  const roots = new Map();
+  if (wanted.has(0)) roots.set(0, EMPTY_ROOT);
   // Perfect subtrees left to right, merged as binary addition carries (as the relay appends).
-  const stack = []; // [hash, height]
+  const stack = [];
   leaves.forEach((leaf, i) => {
     let hash = leaf;
-    let height = 0;
-    for (let n = i; n & 1; n >>= 1) {
-      hash = nodeHash(stack.pop()[0], hash);
-      height += 1;
+    for (let n = i; n % 2 === 1; n = Math.floor(n / 2)) hash = nodeHash(stack.pop(), hash);
+    stack.push(hash);
+    if (wanted.has(i + 1)) {
+      let root = stack[stack.length - 1];
+      for (let k = stack.length - 2; k >= 0; k--) root = nodeHash(stack[k], root);
+      roots.set(i + 1, root);
     }
-    stack.push([hash, height]);
   });
-  let root = stack.pop()[0];
-  while (stack.length) root = nodeHash(stack.pop()[0], root);
-  return root;
+  return roots;
 }
 
 function requireHashes(proof) {
@@ -371,7 +378,13 @@ export function verifyBundle(text, key, kept = null) {
   let removed = 0;
   let latest = null;
   let link = null; // the consistency line just read
+  let roots = null; // the roots at every checkpoint's size, once the entries are read
+  const sizes = rows
+    .filter((row) => row.type === 'checkpoint' && typeof row.note === 'string')
+    .map((row) => Number(row.note.split('\n')[1]));
+  if (kept) sizes.push(Number(String(kept).split('\n')[1]));
   for (const row of rows.slice(1)) {
+    if (row.type !== 'entry' && roots === null) roots = rootsAt(leaves, sizes);
     if (row.type === 'entry') {
       if (latest || link) fail('malformed', 'an entry after the checkpoints');
       if (row.index !== leaves.length) {
@@ -397,7 +410,7 @@ export function verifyBundle(text, key, kept = null) {
         const proof = link.proof.map((h) => fromBase64(h, 'proof'));
         verifyConsistency(latest.size, checkpoint.size, proof, latest.root, checkpoint.root);
       }
-      if (!bytesEqual(rootOf(leaves.slice(0, checkpoint.size)), checkpoint.root)) {
+      if (!bytesEqual(roots.get(checkpoint.size), checkpoint.root)) {
         fail('changed', `the entries up to ${checkpoint.size} are not the signed ones`);
       }
       latest = checkpoint;
@@ -412,7 +425,8 @@ export function verifyBundle(text, key, kept = null) {
   if (kept) {
     const before = openCheckpoint(kept, key);
     if (!latest || before.size > latest.size) fail('rollback', 'the log is smaller than the kept one');
-    if (!bytesEqual(rootOf(leaves.slice(0, before.size)), before.root)) {
+    const root = roots?.get(before.size) ?? rootOf(leaves.slice(0, before.size));
+    if (!bytesEqual(root, before.root)) {
       fail('rollback', 'the log does not extend the kept checkpoint');
     }
   }
