@@ -34,9 +34,10 @@ from test_app_support import (
     messages,
     new_phone,
 )
-from test_lib_support import BrowserDevice, next_message, open_page, python_worker
+from test_lib_groups import GroupDevice
+from test_lib_support import next_message, open_page, python_worker
 
-from steuntje_client.attachments import fetch_attachment, send_attachment
+from steuntje_client.attachments import fetch_attachment, send_attachment, send_group_attachment
 from steuntje_client.errors import RelayRefused
 
 Image = pytest.importorskip("PIL.Image")
@@ -354,6 +355,7 @@ SEND_ATTACHMENT = """async ([name, to, bytes]) => {
   const media = { bytes: new Uint8Array(bytes), type: 'image/jpeg', width: 40, height: 30 };
   return (await sendAttachment(harness.messenger(name), to, media)).id;
 }"""
+LEAFLET_PICTURE = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")  # a bare JPEG
 LEAFLET = b"%PDF-1.4\n% Truus van Dijk slaapt slecht sinds dinsdag\n%%EOF\n"
 
 
@@ -364,8 +366,9 @@ async def test_python_and_web_exchange_attachments_sealed_and_swept(relay, brows
     _admin, worker = await python_worker(relay, int(time.time()))
     context = await browser.new_context()
     page = await open_page(context, relay.url)
-    phone = BrowserDevice(page, "caregiver")
-    await phone.open()
+    phone = GroupDevice(page, "caregiver")
+    offset = int(relay.clock.now() - time.time())  # tickets are relay times
+    await phone.open(clockOffset=offset)
     invite = await worker.relay.create_invite("caregiver")
     me = await phone.call("register", invite["link"] + "&fp=" + worker.device_id)
     await phone.call("setPin", "4821")
@@ -396,17 +399,39 @@ async def test_python_and_web_exchange_attachments_sealed_and_swept(relay, brows
         path = await fetch_attachment(worker, received, tmp_path / "picture.jpg")
         assert path.read_bytes() == picture.getvalue()
 
+        # A peer-support group: the same message both ways, to every member.
+        group = await worker.groups.create("Mantelzorgers Noord", display_name="Petra")
+        await phone.group("join", worker.groups.invite_link(group), "Anna")
+        shared = await send_group_attachment(
+            worker, group, picture.getvalue(), "image/jpeg", width=40, height=30
+        )
+        got = await phone.wait_group_messages(group, "value.some((m) => m.kind === 'attachment')")
+        (in_group,) = [m for m in got if m["kind"] == "attachment"]
+        assert in_group["id"] == shared.id
+        assert bytes(await page.evaluate(OPEN_ATTACHMENT, ["caregiver", in_group])) == (
+            picture.getvalue()
+        )
+        await page.evaluate(SEND_ATTACHMENT, ["caregiver", group, list(LEAFLET_PICTURE)])
+        while (member := await asyncio.wait_for(worker.groups.messages.get(), 15)).kind != (
+            "attachment"
+        ):
+            pass  # Anna's profile comes first
+        path = await fetch_attachment(worker, member, tmp_path / "from-the-group.jpg")
+        assert path.read_bytes() == LEAFLET_PICTURE
+
         # The case's timer: both attachments go, with the phone locked.
         case_id = (await worker.relay.cases())[0]["id"]
         await worker.relay.request(
             "policy_set", {"case": case_id, "document": {"disappearing_timer": "1h"}}
         )
         await phone.until("cases", [], "value[0] && value[0].disappearingTimer === 3600")
-        assert (await page.evaluate("harness.rawText('caregiver', 'media')")).count('"box"') == 2
+        assert (await page.evaluate("harness.rawText('caregiver', 'media')")).count('"box"') == 4
         await phone.call("lock")
-        await page.evaluate("harness.setClockOffset('caregiver', 3601)")
+        await page.evaluate(f"harness.setClockOffset('caregiver', {offset + 3601})")
         await phone.call("sweep")
-        assert await page.evaluate("harness.rawText('caregiver', 'media')") == "[]"
+        kept_now = await page.evaluate("harness.rawText('caregiver', 'media')")
+        # The case's two are gone; the group's two follow the group's own policy (none here).
+        assert worker.account_id not in kept_now and kept_now.count(group) == 2
     finally:
         await worker.close()
         await context.close()

@@ -13,6 +13,7 @@
  */
 import { b64url, concat, unb64url } from "./bytes.js";
 import { ConnectionLost, RelayError } from "./errors.js";
+import { isGroupId } from "./groups-gate.js";
 import { ATTACHMENT_TYPES } from "./messages.js";
 
 export const MAX_PLAIN_BYTES = 25 * 1024 * 1024; // the relay's default limit (PROTOCOL §6)
@@ -77,7 +78,8 @@ async function resilient(messenger, step) {
 
 /**
  * Encrypt `media` ({bytes, type} + optional name, preview, width, height, duration_ms),
- * upload it, keep it on this device, and send the `attachment` message to the conversation.
+ * upload it, keep it on this device, and send the `attachment` message to the conversation
+ * (a case conversation, or a group id: then to every member).
  * `onProgress(fraction)` follows the upload. Resolves to messenger.send's view.
  */
 export async function sendAttachment(messenger, conversationId, media, { onProgress = () => {} } = {}) {
@@ -95,7 +97,7 @@ export async function sendAttachment(messenger, conversationId, media, { onProgr
   await messenger.saveMedia({
     key: created.blob,
     conversationId,
-    receivedAt: Math.floor(Date.now() / 1000),
+    receivedAt: messenger.now(), // the clock the message's record and the sweep use
     type: media.type,
     bytes: media.bytes,
   });
@@ -109,6 +111,8 @@ export async function sendAttachment(messenger, conversationId, media, { onProgr
     type: media.type,
   };
   for (const name of OPTIONAL) if (media[name] !== undefined && media[name] !== null) fields[name] = media[name];
+  // A peer-support group's members get it through the group (docs/groups.md), the same message.
+  if (isGroupId(conversationId)) return messenger.groups.send(conversationId, "attachment", fields);
   return messenger.send(conversationId, "attachment", fields);
 }
 
@@ -191,7 +195,7 @@ export async function openAttachment(messenger, message, { onProgress = () => {}
   await messenger.saveMedia({
     key: fields.blob,
     conversationId: message.conversationId,
-    receivedAt: message.receivedAt ?? Math.floor(Date.now() / 1000),
+    receivedAt: message.receivedAt ?? messenger.now(),
     type: fields.type,
     bytes,
   });

@@ -54,7 +54,8 @@ import { HIDDEN_KINDS, outgoingRecord, timerSeconds, views } from "./records.js"
 import { handleStorage, SecureSessions } from "./secure.js";
 
 export const DEFAULT_INVITE_S = 7 * 86400;
-const SHOWN_KINDS = new Set(["text", "nudge", "reaction"]); // what members write
+// What members write; an attachment's picture or voice note is fetched by lib/attachments.js.
+const SHOWN_KINDS = new Set(["text", "nudge", "reaction", "attachment"]);
 const RECEIVED_KINDS = new Set([...SHOWN_KINDS, "receipt"]);
 const RACE_REASONS = new Set(["wrong_seq", "wrong_prev"]); // someone else's change came first
 const MAX_TRIES = 4;
@@ -600,6 +601,7 @@ export class Groups extends Emitter {
     const message = makeMessage(kind, fields, groupId, this.#clock());
     const record = outgoingRecord(message, group.doc.member, group.doc.handle, this.#nextOrder());
     const entry = { key: record.key, conversationId: groupId, group: groupId, plaintext: encode(message), envelopes: null };
+    if (kind === "attachment") entry.blobs = [message.fields.blob]; // each envelope names it (PROTOCOL §4.17)
     await this.#store.write([["add", "outbox", entry], ["put", "messages", record]]);
     await this.announce(record, true);
     this.#pump();
@@ -883,6 +885,9 @@ export class Groups extends Emitter {
     const removed = [];
     for (const [groupId, timer] of Object.entries(timers)) {
       if (!isGroupId(groupId) || !timer) continue;
+      // Pictures and voice notes kept on this device go by the same timer (lib/attachments.js).
+      const media = (await store.mediaTimesOf(groupId)).filter((entry) => entry.receivedAt + timer <= now);
+      if (media.length) await store.write(media.map((entry) => ["delete", "media", entry.key]));
       const expired = (await store.messageTimesOf(groupId)).filter(
         (record) => record.receivedAt + timer <= now && record.status !== "queued",
       );

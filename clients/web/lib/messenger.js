@@ -863,6 +863,11 @@ export class Messenger extends Emitter {
 
   // -- attachments (lib/attachments.js) ---------------------------------------------
 
+  /** The messenger's clock (Unix seconds): the time its records and the sweep use. */
+  now() {
+    return this.#clock();
+  }
+
   /** A decrypted attachment kept on this device, by blob id (or undefined). */
   async savedMedia(blobId) {
     this.#requireUnlocked();

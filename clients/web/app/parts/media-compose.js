@@ -4,6 +4,7 @@
 // uploaded by lib/attachments.js, and the bar says how far it is ("Versturen… 40%") in a
 // live region and on screen. A lost connection only pauses it.
 
+import { h } from "../dom.js";
 import { loadPart, t } from "../i18n.js";
 import { choosePicture, prepare } from "./media-photo.js";
 
@@ -106,4 +107,34 @@ export async function recorder(app, conversationId, button, status, done) {
       }
     },
   });
+}
+
+/**
+ * "📷 Foto" and "🎤 Inspreken" for a peer-support group's bar (screens/group.js loads this
+ * module when the group opens): the same as in a case conversation, sent to every member.
+ */
+export async function mount(container, app, groupId, done) {
+  await ready();
+  const status = h("p", { class: "media-status", role: "status", hidden: true });
+  const photo = h(
+    "button",
+    { type: "button", class: "media-photo", onclick: () => sendPicture(app, groupId, status, said) },
+    h("span", { "aria-hidden": "true" }, "📷"),
+    h("span", { class: "label" }, t("media_photo_button")),
+  );
+  const record = h(
+    "button",
+    { type: "button", class: "media-record" },
+    h("span", { "aria-hidden": "true" }, "🎤"),
+    h("span", { class: "label" }, t("media_record_button")),
+  );
+  container.replaceChildren(h("div", { class: "quick-actions" }, photo, record), status);
+  await recorder(app, groupId, record, status, said);
+
+  // On screen as well as to screen readers, like the chat's "… ✓".
+  function said(key) {
+    status.hidden = false;
+    status.textContent = `${t(key)} ✓`;
+    done(key);
+  }
 }

@@ -20,7 +20,7 @@ const SHOWN_KINDS = new Set([
   "group_invite",
   "attachment",
 ]);
-const GROUP_KINDS = new Set(["text", "nudge", "system"]);
+const GROUP_KINDS = new Set(["text", "nudge", "system", "attachment"]);
 // Kinds nobody reacts to with a heart (a check-in is answered with a face instead).
 const NO_HEART = new Set([
   "questionnaire",
@@ -319,7 +319,7 @@ export function messageList(app, conversationId, otherName, options = {}) {
   function attachment(message) {
     const slot = h("div", { class: "media" }, h("p", { class: "body" }, attachmentSummary(message.fields || {})));
     import("./media-view.js")
-      .then((part) => part.fillAttachment(slot, app, message, otherName))
+      .then((part) => part.fillAttachment(slot, app, message, inGroup ? authorOf(message) : otherName))
       .catch(() => {}); // offline before the module was ever fetched: the summary stays
     return slot;
   }

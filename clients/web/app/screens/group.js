@@ -143,10 +143,16 @@ export async function show(main, app, where) {
         )
       : null,
   );
+  // "Foto" and "Inspreken": their code (parts/media-*.js) comes when a group opens.
+  const media = h("div", { class: "media-actions" });
+  import("../parts/media-compose.js")
+    .then((part) => part.mount(media, app, groupId, (key) => app.announce(t(key))))
+    .catch(() => {}); // offline before the module was ever fetched: no pictures for now
   const composer = h(
     "section",
     { class: "composer", "aria-label": t("composer_label") },
     nudgeActions(),
+    media,
     textForm((text) => send("text", { text }, "message_sent")),
   );
   const leave = leaveSection();
