@@ -118,9 +118,13 @@ async def test_erasure_removes_the_accounts_blobs_from_every_file(relay):
     _, worker, caregiver = await relay.onboard()
     blob = await upload(caregiver)
     await caregiver.send(worker.device_id, b"attachment message", blobs=[blob])
+    # A blob only the erased person was to fetch: nobody else ever will, so it goes too.
+    theirs = await upload(worker, b"alleen voor de mantelzorger")
+    await worker.send(caregiver.device_id, b"attachment message", blobs=[theirs])
     pieces = sealed_pieces(relay.ctx.config.database_path, blob)
     assert pieces and all(body[:64] in disk_bytes(relay.ctx.config.data_dir) for _, body in pieces)
     await caregiver.request("account_erase", {"confirm": caregiver.account_id})
     assert await relay.ctx.storage.blob(blob) is None
+    assert await relay.ctx.storage.blob(theirs) is None
     on_disk = disk_bytes(relay.ctx.config.data_dir)  # erasure truncates the WAL itself
     assert not any(body[:64] in on_disk for _, body in pieces)

@@ -35,6 +35,25 @@ def _where(blob_id: str, start: int) -> tuple[str, str, str]:
     return f"blob:{blob_id}", str(start), ""
 
 
+def forget_reader(con: Any, device_id: str) -> None:
+    """A device that will never fetch again (revoked, or its account erased) is no reader any
+    more; a blob that then waits for nobody goes now, as that device's envelopes do. Runs
+    inside the revocation's or erasure's own transaction."""
+    waiting_for = [
+        row[0]
+        for row in con.execute(
+            "SELECT blob_id FROM blob_readers WHERE device_id = ? AND done = 0", (device_id,)
+        )
+    ]
+    con.execute("DELETE FROM blob_readers WHERE device_id = ?", (device_id,))
+    for blob_id in waiting_for:
+        others = con.execute(
+            "SELECT count(*) FROM blob_readers WHERE blob_id = ? AND done = 0", (blob_id,)
+        ).fetchone()[0]
+        if not others:
+            con.execute("DELETE FROM blobs WHERE id = ?", (blob_id,))
+
+
 class BlobsSQL(SQLiteBase):
     async def blob_secret(self) -> bytes:
         """The key of the upload and download tokens, made on first use (all nodes share it)

@@ -17,6 +17,7 @@ from relay.storage.base import (
 )
 from relay.storage.sqlite_accounts import void_account_invites, void_device_invites
 from relay.storage.sqlite_base import SQLiteBase
+from relay.storage.sqlite_blobs import forget_reader
 from relay.storage.sqlite_groups import drop_device_handles
 from relay.storage.sqlite_staff import StaffSQL
 
@@ -348,6 +349,7 @@ class CasesSQL(SQLiteBase):
         # Nobody can ever fetch these again: keeping them would only keep ciphertext around,
         # and nobody may start a session with a revoked device.
         con.execute("DELETE FROM envelopes WHERE to_device = ?", (device_id,))
+        forget_reader(con, device_id)  # the blobs those envelopes named, if nobody else waits
         con.execute("DELETE FROM signed_prekeys WHERE device_id = ?", (device_id,))
         con.execute("DELETE FROM one_time_prekeys WHERE device_id = ?", (device_id,))
         drop_device_handles(con, device_id)

@@ -11,6 +11,7 @@ from relay.errors import Code, RelayError
 from relay.ids import new_id
 from relay.storage.audit_store import AuditDraft
 from relay.storage.sqlite_base import SQLiteBase
+from relay.storage.sqlite_blobs import forget_reader
 from relay.storage.sqlite_groups import leave_all_groups
 
 
@@ -189,6 +190,7 @@ class PrivacySQL(SQLiteBase):
                 )
             ]
             for device_id in devices:
+                forget_reader(con, device_id)  # blobs that only waited for this device
                 for table, column in (
                     ("envelopes", "to_device"),
                     ("sent_ids", "from_device"),
