@@ -67,6 +67,17 @@ def _refusal(refused: Refused) -> web.Response:
     return web.json_response(body, status=refused.status, headers=_headers())
 
 
+def _log_bug(exc: BaseException) -> None:
+    """A bug: say where, never what (the message may hold data)."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    log.error(
+        "blob request failed: %s at %s:%s",
+        type(exc).__name__,
+        frame.filename.rsplit("/", 1)[-1],
+        frame.lineno,
+    )
+
+
 def _answering(ctx: RelayContext, handler: Callable[..., Awaitable[web.StreamResponse]]) -> Handler:
     async def answer(request: web.Request) -> web.StreamResponse:
         try:
@@ -79,14 +90,8 @@ def _answering(ctx: RelayContext, handler: Callable[..., Awaitable[web.StreamRes
             return _refusal(Refused(error.code, **error.details))
         except (ConnectionResetError, asyncio.CancelledError):
             raise  # the client went away: nothing to answer
-        except Exception as exc:  # a bug: say where, never what (the message may hold data)
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            log.error(
-                "blob request failed: %s at %s:%s",
-                type(exc).__name__,
-                frame.filename.rsplit("/", 1)[-1],
-                frame.lineno,
-            )
+        except Exception as exc:
+            _log_bug(exc)
             return _refusal(Refused(Code.INTERNAL_ERROR, 500))
 
     return answer
@@ -204,12 +209,18 @@ async def get_blob(ctx: RelayContext, request: web.Request) -> web.StreamRespons
     response.content_length = blob.size - start
     await response.prepare(request)
     position = start
-    while position < blob.size:
-        piece = await ctx.storage.read_blob_piece(blob, position)
-        if not piece:  # deleted meanwhile: the download ends short, a retry gets 404
-            break
-        await response.write(piece)
-        position += len(piece)
+    try:
+        while position < blob.size:
+            piece = await ctx.storage.read_blob_piece(blob, position)
+            if not piece:  # deleted meanwhile: the download ends short, a retry gets 404
+                break
+            await response.write(piece)
+            position += len(piece)
+    except ConnectionResetError:
+        raise  # the client went away
+    except Exception as exc:  # the headers are sent: end short, the client resumes
+        _log_bug(exc)
+        return response
     await response.write_eof()
     return response
 
