@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from helpers import WAIT
+from relay.blobs.tokens import DOWNLOAD, UPLOAD, Grant, make_token, read_token
 from steuntje_client.blobs import BlobTransfer
 from steuntje_client.errors import RelayRefused
 
@@ -210,3 +211,18 @@ async def test_a_transfer_cut_in_the_middle_resumes_where_it_stopped(relay, upst
             assert any(b"Range: bytes=" in request for request in proxy.requests)
     finally:
         await proxy.close()
+
+
+def test_a_token_is_refused_once_expired_altered_or_made_with_another_secret():
+    secret, now = b"s" * 32, 1_790_000_000
+    grant = Grant(DOWNLOAD, "b" * 22, "d" * 43, now + 600)
+    token = make_token(secret, grant)
+    assert read_token(secret, token, now) == grant
+    assert read_token(secret, token, now + 600) is None  # expired
+    assert read_token(b"t" * 32, token, now) is None  # another relay's secret
+    payload, mac = token.split(".")
+    other = make_token(secret, Grant(UPLOAD, grant.blob, grant.device, grant.expires_at))
+    assert read_token(secret, f"{other.split('.')[0]}.{mac}", now) is None  # direction swapped
+    flipped = mac[:-2] + ("A" if mac[-2] != "A" else "B") + mac[-1]
+    for bad in (f"{payload}.{flipped}", payload, "", "é.é", f"{payload}.{mac}.x", "x" * 600):
+        assert read_token(secret, bad, now) is None, bad
