@@ -3,7 +3,9 @@ delivery router and the Socket.IO server, and wires them into an aiohttp applica
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 
 import socketio
@@ -32,6 +34,19 @@ async def healthz(request: web.Request) -> web.Response:
     if not ctx.ready or ctx.closing:
         return web.json_response({"status": "unavailable", "version": __version__}, status=503)
     return web.json_response({"status": "ok", "version": __version__})
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (an optional dependency, on by default): the event loop
+    and its socket calls were half of the relay's main-thread time per envelope
+    (docs/performance.md). STEUNTJE_EVENT_LOOP=asyncio keeps the standard loop."""
+    if os.environ.get("STEUNTJE_EVENT_LOOP", "uvloop") == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:  # a platform without a uvloop wheel: the standard loop works the same
+        return None
+    return uvloop.new_event_loop
 
 
 def create_app(config: RelayConfig, clock: Clock | None = None) -> web.Application:

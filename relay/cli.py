@@ -403,9 +403,11 @@ def main(argv: list[str] | None = None, extensions: Sequence[Extension] = ()) ->
                 stream=sys.stderr,
                 format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             )
+            from relay.app import event_loop_factory
             from relay.server import serve
 
-            asyncio.run(serve(_config(args)))
+            with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+                runner.run(serve(_config(args)))
             return 0
         if args.command == "admin" and args.admin_command == "invite":
             from relay.server import invite_offline
