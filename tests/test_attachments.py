@@ -4,6 +4,7 @@ and the relay forgetting each blob once every device that received it said so.""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tracemalloc
@@ -14,6 +15,7 @@ from test_secure_client import NOW, close_all, next_message, secure_pair
 from crypto import DeviceKeys
 from crypto.attachment import ciphertext_size
 from crypto.errors import AttachmentError
+from helpers import WAIT
 from relay.config import Limits
 from steuntje_client.attachments import fetch_attachment, send_attachment
 from steuntje_client.errors import RelayRefused
@@ -97,3 +99,25 @@ async def test_memory_stays_flat_on_relay_and_client_for_a_25_mb_file(relay, tmp
     assert (tmp_path / "got.mp4").stat().st_size == 25_000_000
     assert peak < 12 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB for a 25 MB file"
     await close_all(worker, caregiver, admin)
+
+
+async def test_an_attachment_waiting_for_a_wiped_phone_reaches_its_recovered_device(
+    relay, tmp_path
+):
+    """The old phone never fetched it and was revoked by a recovery: the worker's client
+    sends the message again to the new phone (undeliverable), naming the blob again, and
+    the new phone can fetch it (the blob is kept to its expiry for exactly this)."""
+    admin, worker, old = await secure_pair(relay)
+    await worker.send_text(old.account_id, "hallo")  # sessions with the old phone
+    await next_message(old)
+    await old.close()
+    sent = await send_attachment(worker, old.account_id, VOICE, "audio/ogg", duration_ms=900)
+    link = (await worker.relay.create_recovery(old.account_id))["link"]
+    new = SecureClient(relay.url, DeviceKeys.generate(NOW, one_time_prekeys=5))
+    await new.register(link)
+    assert len(await asyncio.wait_for(worker.resent.get(), WAIT)) == 1
+    again = await next_message(new)
+    assert again.message.id == sent.id and again.kind == "attachment"
+    got = await fetch_attachment(new, again, tmp_path / "voice.ogg")
+    assert got.read_bytes() == VOICE
+    await close_all(worker, new, admin)

@@ -35,10 +35,12 @@ def _where(blob_id: str, start: int) -> tuple[str, str, str]:
     return f"blob:{blob_id}", str(start), ""
 
 
-def forget_reader(con: Any, device_id: str) -> None:
+def forget_reader(con: Any, device_id: str, drop_orphans: bool) -> None:
     """A device that will never fetch again (revoked, or its account erased) is no reader any
-    more; a blob that then waits for nobody goes now, as that device's envelopes do. Runs
-    inside the revocation's or erasure's own transaction."""
+    more. With `drop_orphans` (erasure) a blob that then waits for nobody goes now, as the
+    erased person's envelopes do. A revocation keeps it to its expiry: the sender is told
+    the envelope was `undeliverable` and sends it again to the account's new device, which
+    must still find the blob. Runs inside the revocation's or erasure's own transaction."""
     waiting_for = [
         row[0]
         for row in con.execute(
@@ -46,7 +48,7 @@ def forget_reader(con: Any, device_id: str) -> None:
         )
     ]
     con.execute("DELETE FROM blob_readers WHERE device_id = ?", (device_id,))
-    for blob_id in waiting_for:
+    for blob_id in waiting_for if drop_orphans else ():
         others = con.execute(
             "SELECT count(*) FROM blob_readers WHERE blob_id = ? AND done = 0", (blob_id,)
         ).fetchone()[0]

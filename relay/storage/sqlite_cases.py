@@ -349,7 +349,7 @@ class CasesSQL(SQLiteBase):
         # Nobody can ever fetch these again: keeping them would only keep ciphertext around,
         # and nobody may start a session with a revoked device.
         con.execute("DELETE FROM envelopes WHERE to_device = ?", (device_id,))
-        forget_reader(con, device_id)  # the blobs those envelopes named, if nobody else waits
+        forget_reader(con, device_id, drop_orphans=False)  # a resend may name the blob again
         con.execute("DELETE FROM signed_prekeys WHERE device_id = ?", (device_id,))
         con.execute("DELETE FROM one_time_prekeys WHERE device_id = ?", (device_id,))
         drop_device_handles(con, device_id)

@@ -190,7 +190,7 @@ class PrivacySQL(SQLiteBase):
                 )
             ]
             for device_id in devices:
-                forget_reader(con, device_id)  # blobs that only waited for this device
+                forget_reader(con, device_id, drop_orphans=True)  # blobs only it awaited
                 for table, column in (
                     ("envelopes", "to_device"),
                     ("sent_ids", "from_device"),

@@ -75,6 +75,15 @@ class Unreadable:
     seq: int
 
 
+def _blobs_named(plaintext: bytes) -> tuple[str, ...]:
+    """The blob an `attachment` message names, so its envelopes let the recipient fetch it."""
+    try:
+        message = decode(plaintext)
+    except InvalidMessage:
+        return ()
+    return (message.fields["blob"],) if message.kind == "attachment" else ()
+
+
 class UntrustedBundle(ClientError):
     """The relay handed out a prekey bundle that does not belong to the device asked for."""
 
@@ -265,8 +274,13 @@ class SecureClient:
 
     def _on_undeliverable(self, envelope_ids: list[str]) -> None:
         async def send_again(resend: Resend) -> None:
+            names = _blobs_named(resend.plaintext)  # the new device may fetch them too
+
+            async def send(device: str, body: bytes) -> str:
+                return await self.relay.send(device, body, blobs=names)
+
             sent = await resend_to_new_devices(
-                resend, self.relay.devices_of, self._encrypt_for, self.relay.send
+                resend, self.relay.devices_of, self._encrypt_for, send
             )
             if sent:
                 self.resent.put_nowait(sent)
