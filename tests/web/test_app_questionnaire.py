@@ -141,6 +141,15 @@ async def export_evidence(worker, artifacts: Path, tmp_path: Path) -> Path:
         await worker.get_by_role("link", name="Download bewijsbestand (JSON)").click()
     bundle_path = tmp_path / "evidence.json"
     await (await json_download.value).save_as(bundle_path)
+    # The same for a period: every signed questionnaire of this month that may be shared.
+    await worker.get_by_role("link", name="Alle ondertekende vragenlijsten van een periode").click()
+    await worker.get_by_label("Van", exact=True).fill(
+        "2020-01-01"
+    )  # not this month only: no midnight race
+    await worker.get_by_role("button", name="Maak bewijs").click()
+    await expect(worker.get_by_text("1 ondertekende vragenlijst.")).to_be_visible()
+    await expect(worker.get_by_role("link", name="Download bewijsbestand (JSON)")).to_be_visible()
+    await check_screen(worker, artifacts, "06-worker-period-evidence")
     return bundle_path
 
 
@@ -182,7 +191,7 @@ async def verify_evidence(relay, worker, path: Path, tmp_path: Path, artifacts, 
         expected = "✓ Deelnemer 1: Klopt" if name == "vouched" else "✗ Deelnemer 1: Klopt niet"
         await expect(page.locator("ul.verdicts li")).to_contain_text(expected)
     await expect(page.locator("ul.verdicts li")).to_contain_text("er is na het ondertekenen")
-    await check_screen(page, artifacts, "06-verify-page")
+    await check_screen(page, artifacts, "07-verify-page")
     await officer.close()
 
 

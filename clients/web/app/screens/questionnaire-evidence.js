@@ -8,7 +8,10 @@ import { examine, exportControls } from "../parts/questionnaire-export.js";
 
 export async function show(main, app) {
   await loadPart("questionnaire");
-  const today = new Date().toISOString().slice(0, 10);
+  // Dates in the phone's own time zone, as the fields are read back (Date.parse, local).
+  const now = new Date();
+  const pad = (number) => String(number).padStart(2, "0");
+  const today = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
   const monthStart = `${today.slice(0, 8)}01`;
   const from = dateField(t("q_period_from"), monthStart);
   const to = dateField(t("q_period_to"), today);
