@@ -80,6 +80,24 @@ TRACK_STATUS = """() => {
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 
+# A pinch on the full-screen picture, as two touch points would send it.
+PINCH = """(stage) => {
+  const at = (id, x, type) => stage.dispatchEvent(new PointerEvent(type, {
+    pointerId: id, clientX: x, clientY: 200, bubbles: true, pointerType: 'touch'}));
+  at(1, 100, 'pointerdown'); at(2, 200, 'pointerdown');
+  at(2, 300, 'pointermove');
+  at(1, 100, 'pointerup'); at(2, 300, 'pointerup');
+}"""
+# Every path in the page's Cache Storage (the service worker's caches).
+CACHED_PATHS = """async () => {
+  const paths = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) paths.push(new URL(request.url).pathname);
+  }
+  return paths;
+}"""
+
 
 @pytest.fixture
 async def media_browser():
@@ -224,6 +242,9 @@ async def worker_receives(worker, artifacts: Path) -> None:
     await expect(viewer.get_by_role("button", name="Sluiten")).to_be_focused()
     await viewer.get_by_role("button", name="Groter").click()
     await expect(viewer.locator("img")).to_have_attribute("style", re.compile(r"scale\(1\.5\)"))
+    # Two fingers moving apart to twice their distance: twice the size (at most 4×).
+    await viewer.locator(".viewer-stage").evaluate(PINCH)
+    await expect(viewer.locator("img")).to_have_attribute("style", re.compile(r"scale\(3\)"))
     await check_screen(worker, artifacts, "02-worker-viewer")
     await worker.keyboard.press("Escape")
     await expect(viewer).to_have_count(0)
@@ -239,6 +260,10 @@ async def worker_receives(worker, artifacts: Path) -> None:
     await expect(speed).to_have_attribute("aria-pressed", "true")
     await expect(speed).to_contain_text("1,5×")
     await check_screen(worker, artifacts, "03-worker-chat-with-media")
+
+    # The service worker keeps the app's files only, never a picture or a blob.
+    cached = await worker.evaluate(CACHED_PATHS)
+    assert cached and all(path == "/" or path.startswith("/app/") for path in cached), cached
 
     # Kept on this device: after a reload nothing is fetched from the relay again (which
     # deleted both blobs once this, their only reader, said blob_done).
