@@ -8,10 +8,13 @@ held back correctly, a failed decryptor stays failed, and no repr shows a key.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import tracemalloc
 
 import nacl.bindings as sodium
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import crypto
 from crypto import attachment
@@ -188,3 +191,35 @@ def test_attachment_error_is_a_crypto_error_with_every_reason_named() -> None:
     assert issubclass(AttachmentError, crypto.CryptoError)
     assert AttachmentError("hash_mismatch").reason == "hash_mismatch"
     assert len(set(attachment.REASONS)) == len(attachment.REASONS) == 8
+
+
+# Two full chunks and a short last one, made once: the properties below cut and mutate it.
+PLAIN = bytes(range(251)) * (2 * CHUNK_SIZE // 251 + 5)
+BLOB = encrypt_bytes(KEY, PLAIN)
+
+
+def split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({0, len(data), *(cut % (len(data) + 1) for cut in cuts)})
+    return [data[a:b] for a, b in itertools.pairwise(points)]
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(st.lists(st.integers(min_value=0), max_size=8))
+def test_any_split_gives_the_same_blob_and_plaintext(cuts: list[int]) -> None:
+    encryptor = Encryptor(KEY)
+    blob = b"".join(encryptor.push(piece) for piece in split(PLAIN, cuts)) + encryptor.finish()
+    assert blob == BLOB
+    decryptor = Decryptor(KEY, commitment(KEY))
+    plain = b"".join(decryptor.push(piece) for piece in split(BLOB, cuts)) + decryptor.finish()
+    assert plain == PLAIN
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(st.integers(min_value=0, max_value=len(BLOB) * 8 - 1))
+def test_a_flipped_bit_anywhere_is_refused(position: int) -> None:
+    mutated = bytearray(BLOB)
+    mutated[position // 8] ^= 1 << (position % 8)
+    with pytest.raises(AttachmentError) as refused:
+        decrypt_bytes(KEY, commitment(KEY), bytes(mutated))
+    in_header = position // 8 < HEADER_SIZE
+    assert refused.value.reason == ("key_not_committed" if in_header else "chunk_invalid")
