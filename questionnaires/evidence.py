@@ -40,7 +40,6 @@ from questionnaires.statements import (
     Signed,
     StatementError,
     check_fits,
-    check_onboarding_statement,
     open_answers,
     open_onboarding,
     verify_answers,
@@ -197,7 +196,6 @@ def _check_entry(
         return "no_onboarding", ()
     try:
         onboarding = open_onboarding(onboarding_part)
-        check_onboarding_statement(onboarding)
     except StatementError:
         return "onboarding_invalid", ()
     if not verify_onboarding(onboarding_part):
