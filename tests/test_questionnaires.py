@@ -187,3 +187,29 @@ def test_the_web_app_ships_the_same_example():
     source = (ROOT / "clients/web/app/parts/questionnaire-examples.js").read_text(encoding="utf-8")
     literal = source.split("Object.freeze([", 1)[1].split("]);\n", 1)[0].rstrip().rstrip(",")
     assert questionnaire_hash(json.loads(literal)) == questionnaire_hash(example())
+
+
+async def test_the_organisation_vouches_only_for_its_workers_devices(relay, tmp_path):
+    """A caregiver who signs an "onboarding statement" for their own phone, posing as the
+    worker, gets no vouch: the relay's records say that device is no worker's."""
+    admin, worker, caregiver = await onboarded(relay)
+    document = example()
+    questionnaire = client_questionnaires.Questionnaire(document, "c2VsZlZvdWNoZWRNZXNzYWdl")
+    answers = [choice(item["id"], 1) for item in document["items"][:-1]] + [text("wens", "")]
+    signed = client_questionnaires.sign(
+        caregiver, questionnaire, answers, share_with_funder=True, now=NOW
+    )
+    self_made = client_questionnaires.onboarding_statement_for(
+        caregiver, relay.ctx.org_id, caregiver.account_id, caregiver.device_id, NOW
+    )
+    entry = {"participant": "Deelnemer 1", "message": questionnaire.message_id}
+    entry |= {"answers": signed.to_json(), "onboarding": self_made.to_json()}
+    path = tmp_path / "self.json"
+    path.write_text(json.dumps(make_bundle([document], [entry], NOW)), encoding="utf-8")
+    assert await questionnaire_cli.vouch_file(relay.ctx.config, path, path) == 1
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    assert bundle["vouches"] == []
+    org_key = await relay.ctx.storage.audit_verifier_key()
+    assert [v.reason for v in verify_bundle(bundle, org_key)] == ["worker_not_vouched"]
+    for client in (worker, caregiver):
+        await client.close()
