@@ -19,6 +19,7 @@ from test_app_support import (
     PHONE,
     Watch,
     check_screen,
+    clear_screenshots,
     decline_notifications,
     expect_message,
     messages,
@@ -44,6 +45,7 @@ async def join(page, link: str) -> None:
 async def test_a_signed_questionnaire_from_sending_to_verified_evidence(
     browser, relay, artifacts: Path, tmp_path: Path, capsys
 ) -> None:
+    clear_screenshots(artifacts)
     watch = Watch(relay.url)
     worker_context, worker = await new_phone(browser, watch, LAPTOP)
     carer_context, carer = await new_phone(browser, watch, PHONE)
@@ -60,6 +62,7 @@ async def test_a_signed_questionnaire_from_sending_to_verified_evidence(
 
         # Two taps: "Vragenlijst", then the questionnaire.
         await worker.get_by_role("button", name="Vragenlijst").click()
+        await check_screen(worker, artifacts, "01-worker-questionnaire-panel")  # 320 px too
         await worker.get_by_role("button", name=f"Stuur “{TITLE}”").click()
         await expect(
             messages(worker).filter(has_text=f"Vragenlijst verstuurd: {TITLE}")
@@ -92,7 +95,7 @@ async def selection_screen(worker, artifacts: Path) -> None:
     await worker.get_by_role("button", name="Vragenlijst aan 1 gekozen").click()
     await expect(worker.get_by_role("checkbox", name="Ans")).to_be_checked()
     await expect(worker.get_by_role("button", name=f"Stuur “{TITLE}”")).to_be_visible()
-    await check_screen(worker, artifacts, "01-worker-questionnaire-selection")  # the same panel
+    await check_screen(worker, artifacts, "01b-worker-questionnaire-selection")
     await worker.evaluate("(chat) => { location.hash = chat; }", chat)  # back to Ans
 
 

@@ -352,6 +352,9 @@ export async function show(main, app, where, options = {}) {
    * first tap); a second tap on one sends it (issue 18). */
   function questionnaireAction() {
     const button = h("button", { type: "button" }, h("span", { "aria-hidden": "true" }, "📋"), t("questionnaire_button"));
+    // The third of two columns: the whole row, so "Vragenlijst" is not broken at 320 px
+    // (CSSOM, which the CSP allows; a style attribute it would refuse).
+    button.style.gridColumn = "1 / -1";
     const panel = h("div", { class: "card", id: uid("questionnaire-panel"), hidden: true });
     button.setAttribute("aria-controls", panel.id);
     button.setAttribute("aria-expanded", "false");
