@@ -8,7 +8,10 @@ and at most 1600 px, it opens full screen and zooms, and the voice note plays at
 sends a PDF and a picture back; the caregiver's copy of the picture is tampered with on the
 way and shows one clear error and nothing of it. axe finds 0 violations on every new screen,
 and the caregiver's first load neither grows past 150 KB nor carries any of this code.
-No sleeps: every wait is on something a person would see.
+Then, on the same relay and browser, the library against the Python client: a PDF and a
+picture each way, in a case and in a peer-support group, sealed under a PIN on the phone,
+in its export, and swept by the case's timer while locked. One test (one Chromium and one
+relay start). No sleeps: every wait is on something a person would see.
 """
 
 from __future__ import annotations
@@ -172,6 +175,8 @@ async def test_voice_note_and_photo_between_caregiver_and_worker(
         await worker_context.close()
         await carer_context.close()
     await first_load_stays_small(media_browser, relay)
+    # In the same browser and relay (a second test would start both again).
+    await python_and_web(relay, media_browser, tmp_path)
 
 
 async def caregiver_records(carer, artifacts: Path) -> None:
@@ -384,7 +389,7 @@ LEAFLET_PICTURE = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9") 
 LEAFLET = b"%PDF-1.4\n% Truus van Dijk slaapt slecht sinds dinsdag\n%%EOF\n"
 
 
-async def test_python_and_web_exchange_attachments_sealed_and_swept(relay, browser, tmp_path: Path):
+async def python_and_web(relay, browser, tmp_path: Path) -> None:
     """Python → web and web → Python with the same format; what the phone keeps is sealed
     under its PIN, listed in its export, forgotten by the relay after blob_done, and
     deleted by the case's disappearing timer even while the phone is locked."""

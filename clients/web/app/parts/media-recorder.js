@@ -52,6 +52,7 @@ export function attach(button, { onRecorded, say }) {
   let suppressClick = false;
   let pendingStop = null; // "send" / "cancel" asked for before the microphone was on
   let startMode = "holding"; // what "starting" becomes once the microphone is on
+  let stopping = false;
 
   const label = button.querySelector(".label") ?? button;
   const idleText = label.textContent;
@@ -117,7 +118,8 @@ export function attach(button, { onRecorded, say }) {
       pendingStop = how;
       return;
     }
-    if (state === "idle") return;
+    if (state === "idle" || stopping) return; // a second stop (a double tap, the time limit)
+    stopping = true;
     clearInterval(ticker);
     const duration = Math.round(performance.now() - startedAt);
     const active = recorder;
@@ -130,6 +132,7 @@ export function attach(button, { onRecorded, say }) {
     recorder = null;
     stream = null;
     chunks = [];
+    stopping = false;
     go("idle");
     if (how === "cancel" || recorded.size === 0) {
       say(t("media_record_cancelled"), true);
@@ -183,6 +186,10 @@ export function attach(button, { onRecorded, say }) {
   button.addEventListener("pointermove", pointerMove);
   button.addEventListener("pointercancel", () => origin !== null && ((origin = null), stop("cancel")));
   button.addEventListener("click", click);
+  // Escape throws a recording away, as "Stop, niet sturen" does.
+  button.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && state !== "idle") stop("cancel");
+  });
 
   return {
     /** The touch (or click) that loaded this module, and what became of it meanwhile. */
