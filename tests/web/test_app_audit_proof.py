@@ -243,6 +243,13 @@ async def test_the_officers_browser_checks_the_log_it_shows(browser, artifacts, 
         await relay.start()
         await reopen(page)
         await red(page, "Ondertekend met een andere sleutel")
+        # Its export names the new key; the screen gives the pinned one and says so.
+        await page.get_by_role("button", name="Download logboek").click()
+        ready = page.get_by_role("heading", name="Het logboek is klaar")
+        await expect(ready).to_be_focused()
+        await expect(page.locator("#verifier-key")).to_have_text(key)
+        export = page.locator("section.card").filter(has=ready)
+        await expect(export.get_by_role("alert")).to_contain_text("andere sleutel")
 
         # Reopened on the copy from before, with the real key: smaller than the checkpoint
         # this device kept.

@@ -5,7 +5,7 @@
 import { fill, h } from "../dom.js";
 import { loadPart, t, tn } from "../i18n.js";
 import { amsterdamDay, formatAmsterdam } from "../parts/amsterdam.js";
-import { checkShown } from "../parts/audit-badge.js";
+import { checkShown, failedBadge } from "../parts/audit-badge.js";
 import {
   EVENTS,
   downloadLink,
@@ -219,7 +219,10 @@ function exportSection(app, urls) {
           const reply = await app.messenger.request("audit_export", {
             reason: reason.select.value,
           });
-          drawExport(result, reply, urls);
+          // The key to check it with is the one pinned when the officer joined, not the one
+          // in this reply: a relay signing with another key must not vouch for itself.
+          const pinned = (await app.messenger.auditTrust())?.key ?? null;
+          drawExport(result, reply, urls, pinned);
         } catch (failure) {
           fill(result, failureNote(failure));
         } finally {
@@ -235,7 +238,9 @@ function exportSection(app, urls) {
   return h("section", {}, form, result);
 }
 
-function drawExport(result, reply, urls) {
+function drawExport(result, reply, urls, pinned) {
+  const key = pinned ?? reply.verifier_key;
+  const otherKey = pinned !== null && pinned !== reply.verifier_key;
   const day = stamp();
   const bundleName = `steuntje-audit-${day}.jsonl`;
   fill(
@@ -265,7 +270,8 @@ function drawExport(result, reply, urls) {
       h("p", { class: "hint" }, t("officer_csv_hint")),
       h("h3", {}, t("officer_key_title")),
       h("p", {}, t("officer_key_intro")),
-      h("p", {}, h("code", { class: "verifier-key", id: "verifier-key" }, reply.verifier_key)),
+      otherKey ? failedBadge({ kind: "other_key" }) : null,
+      h("p", {}, h("code", { class: "verifier-key", id: "verifier-key" }, key)),
       h("h3", {}, t("officer_verify_title")),
       h("p", {}, t("officer_verify_intro")),
       h(
@@ -274,7 +280,7 @@ function drawExport(result, reply, urls) {
         h(
           "code",
           {},
-          `steuntje audit verify ${bundleName} --key '${reply.verifier_key}' --kept kept-checkpoint.txt`,
+          `steuntje audit verify ${bundleName} --key '${key}' --kept kept-checkpoint.txt`,
         ),
       ),
       h("p", {}, t("officer_verify_kept")),
