@@ -6,11 +6,12 @@ to a closed case says when it was closed and by whom."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
 
-from helpers import error_code, raw_call
+from helpers import WAIT, error_code, raw_call
 from steuntje_client import RelayRefused
 from steuntje_client.client import new_envelope_id
 
@@ -144,3 +145,23 @@ async def test_a_send_to_a_closed_case_says_when_and_by_whom(relay):
     assert (seen["closed_by_role"], seen["closed_by_name"]) == ("worker", "Anja")
     with pytest.raises(RelayRefused):  # the client library still refuses it as before
         await worker.send(caregiver.device_id, b"nog even")
+
+
+async def test_a_new_devices_first_prekeys_tell_the_accounts_other_devices(relay):
+    """Only once it has prekeys can the worker's first device hand it the names it gave
+    caregivers (contact_name, issue 19 item 11): its first signed prekey says so again."""
+    from crypto import DeviceKeys
+    from steuntje_client import DeviceKey
+
+    admin, worker, _, _ = await staff(relay)
+    keys = DeviceKeys.generate(relay.ctx.now(), one_time_prekeys=2)
+    tablet = relay.client(DeviceKey.from_seed(keys.identity.signing_seed))
+    await tablet.register((await worker.link_device())["link"])
+    assert await asyncio.wait_for(worker.device_changes.get(), WAIT) == worker.account_id
+    signed = keys.bundle().to_bytes()[:229]
+    one_time = [(key_id, key.public_key) for key_id, key in keys.one_time_prekeys.items()]
+    await tablet.upload_prekeys(signed, one_time)
+    assert await asyncio.wait_for(worker.device_changes.get(), WAIT) == worker.account_id
+    await tablet.upload_prekeys(signed)  # a later upload (a rotation) says nothing new
+    await tablet.request("whoami", {})  # a round trip after which a notice would be here
+    assert worker.device_changes.empty()

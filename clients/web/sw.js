@@ -26,6 +26,7 @@ const SHELL = [
   "/app/app/parts/messages.js",
   "/app/app/parts/nudge.js",
   "/app/app/parts/disappear-note.js", // chat.js imports it
+  "/app/app/parts/case-closed.js", // chat.js imports it (a closed case explains itself)
   "/app/app/screens/join.js",
   "/app/app/screens/home.js",
   "/app/app/screens/chat.js",

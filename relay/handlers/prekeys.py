@@ -17,7 +17,7 @@ from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID
 from relay.limits import TokenBucket
-from relay.notify import device_room
+from relay.notify import device_room, notify_devices_changed
 from relay.validate import require_object, text_field
 
 MAX_SIGNED_BYTES = 512  # the v1 signed part is 229 bytes; room for a later version
@@ -68,7 +68,13 @@ async def on_prekeys_upload(ctx: RelayContext, conn: Connection, data: Any) -> d
     ):
         raise RelayError(Code.MALFORMED, "signed must be binary, at most 512 bytes.")
     one_time = _parse_one_time(data)
+    # A device's first signed prekey makes it reachable: its account's other devices hear
+    # `devices_changed` again, so what they hand a new device (names, group handles) can be
+    # encrypted for it now rather than failing for want of prekeys (issue 19 item 11).
+    first = signed is not None and not group and not (await ctx.storage.prekey_status(owner))[0]
     count = await ctx.storage.upload_prekeys(owner, signed, one_time, ctx.now(), MAX_STORED, group)
+    if first and conn.device is not None:
+        await notify_devices_changed(ctx, conn.device.account_id)
     return {"ok": True, "one_time": count}
 
 

@@ -87,6 +87,8 @@ async def change_policy(page, case_id: str, artifacts: Path) -> None:
     await page.get_by_role("link", name="Bewaartermijnen").click()
     await expect(page.get_by_role("heading", name="Bewaartermijnen", level=1)).to_be_visible()
     await check_screen(page, artifacts, "05-admin-policy")
+    # The audit log's own retention is a setting too (issue 19 item 6): 5 years by default.
+    await expect(page.get_by_label("Logboek bewaren", exact=True)).to_have_value("5")
     lifetime = page.get_by_role("group", name="Hoe lang een bericht wacht")
     usual = lifetime.get_by_label("Gewoonlijk", exact=True)
     await usual.fill("3")

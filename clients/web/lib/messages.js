@@ -16,6 +16,7 @@ export const VERSION = 1;
 export const MAX_TEXT = 4000;
 export const MAX_DISPLAY_NAME = 40; // group_profile.name (docs/groups.md §4)
 export const MAX_GROUP_NAME = 80; // group_meta.name, group_invite.name
+export const MAX_CONTACT_NAME = 80; // contact_name.name (what setName keeps)
 export const MAX_QUESTIONNAIRE = 32000; // questionnaire.doc, questionnaire_answer.statement
 
 const isString = (value) => typeof value === "string";
@@ -40,6 +41,9 @@ export const FIELDS = Object.freeze({
   // To one of the person's own devices only: a handle made for it in a group (its private
   // keys, base64url) and what the sender knows of the group (JSON: names, meta, member).
   group_handle: { group: isString, keys: isString, doc: isString },
+  // To one's own other devices only: the name this person gave a contact (issue 19 item
+  // 11), so a worker's second phone knows the caregivers too; "" forgets the name.
+  contact_name: { account: isString, name: isString },
   // A picture, voice note, video or PDF (docs/e2e.md §15): where the encrypted blob is on
   // the relay, its key and commitment (base64url), the blob's SHA-256 (hex) and length,
   // the file's length and media type.
@@ -115,6 +119,9 @@ export function validate(kind, fields) {
   }
   if (kind === "group_profile" && !between(length(fields.name.trim()), 1, MAX_DISPLAY_NAME)) {
     throw new InvalidMessage("group_profile.name must be 1..40 characters");
+  }
+  if (kind === "contact_name" && length(fields.name) > MAX_CONTACT_NAME) {
+    throw new InvalidMessage("contact_name.name is at most 80 characters");
   }
   if ((kind === "group_meta" || kind === "group_invite") && !between(length(fields.name), 1, MAX_GROUP_NAME)) {
     throw new InvalidMessage(`${kind}.name must be 1..80 characters`);

@@ -450,7 +450,7 @@ export class Messenger extends Emitter {
   }
 
   /** A message for one of this account's other devices only (no record, never shown). */
-  async #sendOwn(device, kind, fields) {
+  async #sendOwn(device, kind, fields, extra = {}) {
     const message = makeMessage(kind, fields, this.me.accountId, this.#clock());
     const entry = {
       key: `${this.me.deviceId}|own|${message.id}`,
@@ -458,15 +458,35 @@ export class Messenger extends Emitter {
       devices: [device],
       plaintext: encode(message),
       envelopes: null,
+      ...extra,
     };
     await this.#store.write([["add", "outbox", entry]]);
     this.#pump();
   }
 
-  /** Our other devices join every group this device is in (groups.js, provisionOwnDevices). */
+  /** Our other devices join every group this device is in (groups.js, provisionOwnDevices),
+   * and learn the names this person gave contacts (once per device: meta "namesShared"). */
   async #provisionOwnDevices() {
     const { devices } = await this.#link.request("devices_list", { account: this.me.accountId });
-    await this.groups.provisionOwnDevices(devices.filter((device) => device !== this.me.deviceId));
+    const others = devices.filter((device) => device !== this.me.deviceId);
+    await this.groups.provisionOwnDevices(others);
+    await this.#shareNames(others);
+  }
+
+  /** Names travel end to end to our other devices (issue 19 item 11): each name once to a
+   * device that has not had them yet; later changes follow in setName. */
+  async #shareNames(devices) {
+    const shared = new Set((await this.#store.get("meta", "namesShared")) ?? []);
+    const fresh = devices.filter((device) => !shared.has(device));
+    if (fresh.length === 0) return;
+    const names = await this.#store.entries("names");
+    // Marked as shared once one of them is sent (#settleNow): a device that has no prekeys
+    // yet gets them again when it has (the relay says devices_changed then).
+    for (const device of fresh) {
+      for (const [account, name] of names) {
+        await this.#sendOwn(device, "contact_name", { account, name }, { namesFor: device });
+      }
+    }
   }
 
   async #onDevicesChanged(account) {
@@ -601,6 +621,11 @@ export class Messenger extends Emitter {
     if (entry.group) await this.groups.settled(entry);
     const record = await this.#store.get("messages", entry.key);
     const ops = [["delete", "outbox", entry.seq]];
+    if (status === "sent" && entry.namesFor) {
+      // Our other device has the names now (#shareNames): later changes follow in setName.
+      const shared = new Set((await this.#store.get("meta", "namesShared")) ?? []);
+      ops.push(["put", "meta", [...shared.add(entry.namesFor)], "namesShared"]);
+    }
     if (record) {
       record.status = status;
       if (code) record.error = code;
@@ -725,6 +750,17 @@ export class Messenger extends Emitter {
       if (!(error instanceof InvalidMessage)) throw error;
     }
     const ownDevice = author !== null && author === this.me.accountId;
+    if (message?.kind === "contact_name") {
+      // A name another device of ours gave a contact: stored as if given here. From anyone
+      // else it is dropped: nobody but the person names their contacts.
+      const { account, name } = message.fields;
+      const naming = ownDevice ? [name ? ["put", "names", name, account] : ["delete", "names", account]] : [];
+      if (!ownDevice) this.dropped += 1;
+      await this.#store.write([...decrypted.ops, seqOp, ...naming]);
+      this.#lastSeq = envelope.seq;
+      if (ownDevice) this.emit("conversation", {});
+      return;
+    }
     if (message?.kind === "group_handle") {
       // A handle another device of ours made for us in one of its groups: kept with the
       // envelope's acknowledgement in one write, then brought up (prekeys, the log).
@@ -932,6 +968,10 @@ export class Messenger extends Emitter {
     const clean = String(name ?? "").trim().slice(0, 80);
     await this.#store.write([clean ? ["put", "names", clean, accountId] : ["delete", "names", accountId]]);
     this.emit("conversation", {});
+    // Our other devices learn it too, end to end (issue 19 item 11); offline, they get it
+    // with the rest when this device next provisions them.
+    const others = ((await this.#store.get("meta", "namesShared")) ?? []).filter((d) => d !== this.deviceId);
+    for (const device of others) await this.#sendOwn(device, "contact_name", { account: accountId, name: clean });
   }
 
   async name(accountId) {

@@ -28,13 +28,21 @@ const GIVE_UP = new Set([
   "envelope_too_large",
   "not_a_member", // the handle left the group meanwhile
   "group_closed",
+  "case_closed", // closed after it was encrypted: the chat says when and by whom (issue 19)
   "muted", // a facilitator muted the sender: the message is not sent later either
   "id_reused", // the relay holds another envelope under this id: resending cannot help
   "unknown_blob", // an attachment's blob is gone (or never was ours): resending cannot help
   "blob_incomplete",
 ]);
 /** Refusals of a whole message: it cannot be sent to that account (or group) at all. */
-const MESSAGE_FAILS = new Set(["unknown_account", "not_permitted", "not_a_member", "group_closed", "muted"]);
+const MESSAGE_FAILS = new Set([
+  "unknown_account",
+  "not_permitted",
+  "not_a_member",
+  "group_closed",
+  "case_closed",
+  "muted",
+]);
 /** Refusals of a whole `send` that pass: the same envelopes go again later. */
 const RETRY_CODES = new Set(["rate_limited", "unavailable", "internal_error", "too_many_attempts"]);
 const RETRY_LATER_MS = 5000;

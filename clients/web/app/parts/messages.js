@@ -241,7 +241,8 @@ export function messageList(app, conversationId, otherName, options = {}) {
         h(
           "span",
           { class: ["queued", "failed", "undelivered"].includes(message.status) ? "status-waiting" : "status" },
-          t(STATUS_KEYS[message.status]),
+          // A send to a closed case says why (issue 19 item 9), not only "niet verstuurd".
+          t(message.error === "case_closed" ? "status_failed_case_closed" : STATUS_KEYS[message.status]),
         ),
       );
     }

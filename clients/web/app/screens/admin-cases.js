@@ -1,6 +1,7 @@
 // Organisation admin: every case of the organisation (when it started, whether it is closed,
 // how many people are on it). Closing a case starts its retention clock (PROTOCOL §4.6);
-// reopening stops it. Ids only: who a caregiver is stays on the workers' devices.
+// reopening stops it. A case shows its worker(s) by the name the admin gave them (issue 19
+// item 8); who a caregiver is stays on the workers' devices: the case number stands for them.
 // Below, the peer-support groups (ids and sizes only: their names are end to end): an admin
 // closes one nobody facilitates any more (PROTOCOL §4.15).
 
@@ -104,12 +105,24 @@ export async function show(main, app) {
   /** A case's or a group's row: id, when it started, open or closed, size, action. */
   function row(item, actionFor) {
     return [
-      h("code", {}, item.id),
+      item.workers ? caseCell(item) : h("code", {}, item.id),
       formatDate(item.created_at),
       item.closed_at ? t("cases_closed_on", { date: formatDate(item.closed_at) }) : t("cases_open"),
       String(item.members),
       actionFor(item),
     ];
+  }
+
+  /** "Dossier van Anja" above the case number: the worker(s) by name, else by number. */
+  function caseCell(item) {
+    const names = item.workers.map((w) => w.name || `${w.account.slice(0, 12)}…`);
+    return h(
+      "span",
+      {},
+      names.length ? h("strong", {}, t("cases_of_workers", { names: names.join(", ") })) : null,
+      names.length ? h("br") : null,
+      h("code", {}, item.id),
+    );
   }
 
   function drawGroups(groups) {

@@ -17,6 +17,7 @@ const BOUNDS = {
   envelope_lifetime: [HOUR, 90 * DAY],
   disappearing_timer: [5 * 60, 5 * YEAR],
   closed_case_lifetime: [0, YEAR],
+  audit_retention: [YEAR, 20 * YEAR], // the legal floor: NEN 7513 asks for the log to be kept
 };
 
 /**
@@ -125,6 +126,10 @@ function organisationForm(app, policy) {
     closed_case_lifetime: durationField(t("policy_closed_case"), doc.closed_case_lifetime, {
       hint: t("policy_closed_case_hint"),
     }),
+    // The audit log's own retention (issue 19 item 6): a policy value with a legal floor.
+    audit_retention: durationField(t("policy_audit_retention"), doc.audit_retention, {
+      hint: t("policy_audit_retention_hint"),
+    }),
   };
   // "off" is not a duration: the default timer is only editable when it is one.
   if (doc.disappearing_timer.default !== "off") {
@@ -153,6 +158,7 @@ function organisationForm(app, policy) {
     "disappearing_timer.minimum": `${timer}: ${lower(t("policy_timer_minimum"))}`,
     "disappearing_timer.maximum": `${timer}: ${lower(t("policy_timer_maximum"))}`,
     closed_case_lifetime: t("policy_closed_case"),
+    audit_retention: t("policy_audit_retention"),
   };
   const current = h("div", {}, effectiveNote(policy.effective));
   const version = h("p", { class: "hint" }, t("policy_version", { version: policy.version }));
@@ -225,6 +231,7 @@ function organisationForm(app, policy) {
       ),
     ),
     fields.closed_case_lifetime.field,
+    fields.audit_retention.field,
     result,
     save,
   );

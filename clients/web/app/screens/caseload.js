@@ -9,6 +9,7 @@ import { CALLBACK_DONE, CALLBACK_KIND, CALLBACK_RETRY } from "../content.js";
 import { h, uid } from "../dom.js";
 import { isOffline } from "../failures.js";
 import { formatAgo, loadPart, t, tn } from "../i18n.js";
+import { closedCaseWith, closedText } from "../parts/case-closed.js";
 import { moodChart } from "../parts/chart.js";
 import { insights } from "../parts/insights.js";
 import { nudgePicker } from "../parts/nudge.js";
@@ -106,6 +107,10 @@ export async function show(main, app) {
     filter,
   );
   const list = h("ul", { class: "caseload" });
+  // Closed cases apart, below the open ones (issue 19 item 9): nothing to do there but read.
+  const closedTitle = h("h2", { id: uid("closed") }, t("caseload_closed_title"));
+  const closedList = h("ul", { class: "caseload closed", "aria-labelledby": closedTitle.id });
+  const closedSection = h("section", { hidden: true }, closedTitle, closedList);
   const body = h("div", {});
   // Where the organisation wants a second worker's approval of a recovery code (issue 20).
   const approve = h("p", {}, h("a", { href: "#/recovery/approve" }, t("recovery_approve_link")));
@@ -131,8 +136,14 @@ export async function show(main, app) {
     }
     entries.sort((a, b) => b.urgency - a.urgency);
     const shown = entries.filter(({ facts }) => FILTERS[filter.value](facts));
+    const cases = await m.cases();
     const cards = [];
-    for (const { conversation, facts } of shown) cards.push(await card(conversation, facts));
+    const closedCards = [];
+    for (const { conversation, facts } of shown) {
+      const closed = closedCaseWith(cases, conversation.id);
+      if (closed) closedCards.push(await closedCard(conversation, closed));
+      else cards.push(await card(conversation, facts));
+    }
     const departed = await departures(conversations);
     if (filter.value === "all") for (const [account, why] of departed) cards.push(await goneCard(account, why));
     // While this was built the worker may have opened a picker or started typing, or a newer
@@ -144,6 +155,8 @@ export async function show(main, app) {
     }
     const focus = focusedSpot();
     list.replaceChildren(...cards);
+    closedList.replaceChildren(...closedCards);
+    closedSection.hidden = closedCards.length === 0;
     restoreFocus(focus);
     list.setAttribute("aria-label", t("caseload_list_label"));
     filterField.hidden = conversations.length === 0;
@@ -152,7 +165,11 @@ export async function show(main, app) {
     } else if (conversations.length === 0) {
       body.replaceChildren(h("p", { class: "notice" }, t("caseload_empty")));
     } else if (filter.value === "all") {
-      body.replaceChildren(h("p", { class: "hint" }, tn("caseload_count", conversations.length)), list);
+      body.replaceChildren(
+        h("p", { class: "hint" }, tn("caseload_count", conversations.length)),
+        list,
+        closedSection,
+      );
     } else {
       const count = h(
         "p",
@@ -161,7 +178,7 @@ export async function show(main, app) {
           ? t("caseload_filtered", { shown: shown.length, total: conversations.length })
           : t("caseload_filtered_none"),
       );
-      body.replaceChildren(count, list);
+      body.replaceChildren(count, list, closedSection);
     }
     for (const id of [...selected]) {
       if (!conversations.some((item) => item.id === id)) selected.delete(id);
@@ -190,6 +207,22 @@ export async function show(main, app) {
     }
     if (changed) await m.setSetting(SEEN, seen);
     return Object.entries(seen).filter(([account, state]) => !current.has(account) && state !== "here");
+  }
+
+  /** A caregiver whose case is closed: when and by whom, and the conversation to read. */
+  async function closedCard(conversation, item) {
+    const name = await app.nameOf(conversation);
+    const chat = `#/chat/${encodeURIComponent(conversation.id)}`;
+    return h(
+      "li",
+      { class: "card caregiver closed", dataset: { account: conversation.id } },
+      h(
+        "div",
+        { class: "grow" },
+        h("h3", {}, h("a", { href: chat }, name)),
+        h("p", {}, closedText(item)),
+      ),
+    );
   }
 
   /** A caregiver who is gone: said plainly, until the worker takes the card away. */

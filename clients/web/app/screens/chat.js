@@ -9,6 +9,7 @@
 import { CALLBACK_KIND, CHECKIN_SCALE, HEART_IMAGE, NUDGE_TEMPLATES_CAREGIVER } from "../content.js";
 import { h, uid } from "../dom.js";
 import { t, tn } from "../i18n.js";
+import { closedNote } from "../parts/case-closed.js";
 import { disappearNote } from "../parts/disappear-note.js";
 import { messageList, picture, summary, textForm, toEnd } from "../parts/messages.js";
 import { nudgePicker } from "../parts/nudge.js";
@@ -70,6 +71,7 @@ export async function show(main, app, where, options = {}) {
   else if (options.single && !remembered(HINT_KEY)) header.append(firstVisitHint());
   // Follows a change of the case's policy at once, while the chat is open.
   header.append(disappearNote(m, conversation.id, conversation.disappearingTimer));
+  header.append(closedNote(m, conversation.id)); // "Dit dossier is gesloten op … door …"
   // A caregiver trusts the worker they met; a new or unknown device of the other person
   // is worth a calm word and a way to compare numbers.
   const identityNote = h("div", { role: "status" });

@@ -9,6 +9,7 @@ import { fill, h } from "../dom.js";
 import { loadPart, t } from "../i18n.js";
 import { amsterdamDay, formatAmsterdam } from "../parts/amsterdam.js";
 import { checkShown } from "../parts/audit-badge.js";
+import { changeLines } from "../parts/changes.js";
 import {
   eventLabel,
   failureNote,
@@ -39,6 +40,7 @@ export async function show(main, app) {
   const button = h("button", { type: "submit", class: "primary" }, t("person_search"));
   const shown = [];
   const mine = new Set(); // the person's own pseudonyms (account, devices, cases)
+  const staff = new Map(); // staff pseudonym → the name the admin gave them (issue 19 item 7)
 
   async function load(filters, after) {
     button.disabled = true;
@@ -50,6 +52,7 @@ export async function show(main, app) {
       });
       shown.push(...(reply.entries || []));
       for (const name of reply.pseudonyms || []) mine.add(name);
+      for (const [pseudonym, who] of Object.entries(reply.staff || {})) staff.set(pseudonym, who.name);
       draw(filters, reply.next);
     } catch (failure) {
       fill(results, failureNote(failure, { subject: t("person_reference_label") }));
@@ -88,7 +91,7 @@ export async function show(main, app) {
           t("person_col_why"),
           t("person_col_outcome"),
         ],
-        shown.map((entry) => cells(entry, mine)),
+        shown.map((entry) => cells(entry, mine, staff)),
       ),
       more,
     );
@@ -117,6 +120,7 @@ export async function show(main, app) {
         if (last) filters.until = last[1];
         shown.length = 0;
         mine.clear();
+        staff.clear();
         fill(results, h("p", { class: "hint" }, t("desk_loading")));
         load(filters, -1).then(() => results.querySelector(".results-summary")?.focus());
       },
@@ -137,11 +141,14 @@ export async function show(main, app) {
   return null;
 }
 
-/** One timeline row; `mine` marks the person's own pseudonyms as "deze persoon". */
-function cells(entry, mine) {
+/** One timeline row; `mine` marks the person's own pseudonyms as "deze persoon", `staff`
+ * puts a staff member's name beside their pseudonym. */
+function cells(entry, mine, staff) {
   if (entry.removed) return ["—", t("officer_entry_removed"), "—", "—", "—", "—"];
   const actor = entry.actor || {};
-  const theirs = (pseudonym) => (mine.has(pseudonym) ? ` (${t("person_this_person")})` : "");
+  const named = (pseudonym) => (staff.has(pseudonym) ? ` ${staff.get(pseudonym)}` : "");
+  const theirs = (pseudonym) =>
+    (mine.has(pseudonym) ? ` (${t("person_this_person")})` : "") + named(pseudonym);
   const who = h(
     "span",
     {},
@@ -164,7 +171,14 @@ function cells(entry, mine) {
   );
   return [
     formatAmsterdam(entry.time),
-    h("span", {}, eventLabel(entry.event), h("br"), h("code", { class: "event-code" }, entry.event)),
+    h(
+      "span",
+      {},
+      eventLabel(entry.event),
+      h("br"),
+      h("code", { class: "event-code" }, entry.event),
+      changeLines(entry).map((line) => h("span", { class: "change" }, h("br"), line)),
+    ),
     who,
     about,
     entry.reason ? reasonLabel(entry.reason) : t("person_no_reason"),

@@ -26,6 +26,7 @@ export async function show(main, app) {
   main.append(pinSection(app));
   main.append(await safetySection(app, await m.conversations()));
   main.append(linkDeviceSection(app));
+  main.append(await deviceLabelSection(app));
   main.append(exportSection(app));
   main.append(caregiver ? eraseSection(app) : forgetSection(app));
   return null;
@@ -157,6 +158,56 @@ function linkDeviceSection(app) {
     h("p", {}, t("link_device_intro")),
     button,
     result,
+  );
+}
+
+/** What this device is called ("Telefoon Anja"), so an admin can tell it from the others
+ * when one is lost (issue 19 item 7). Stored on the relay; at most 40 characters. */
+async function deviceLabelSection(app) {
+  const id = uid("label");
+  const said = h("div", { "aria-live": "polite" });
+  const input = h("input", {
+    id,
+    type: "text",
+    name: "label",
+    maxlength: "40",
+    autocomplete: "off",
+    "aria-describedby": `${id}-hint`,
+  });
+  try {
+    input.value = (await app.messenger.request("whoami", {})).label || "";
+  } catch {
+    // Offline: the field starts empty; saving says it needs a connection.
+  }
+  const form = h(
+    "form",
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          const reply = await app.messenger.request("device_label", {
+            label: input.value.trim() || null,
+          });
+          said.replaceChildren(
+            h("p", { class: "notice", role: "status" }, t("device_label_saved", { label: reply.label || "—" })),
+          );
+        } catch (failure) {
+          const key = offline(failure) ? "needs_connection" : "device_label_invalid";
+          said.replaceChildren(h("p", { class: "error", role: "alert" }, t(key)));
+        }
+      },
+    },
+    h("label", { for: id }, t("device_label_label")),
+    h("p", { class: "hint", id: `${id}-hint` }, t("device_label_hint")),
+    input,
+    h("button", { type: "submit" }, t("device_label_save")),
+    said,
+  );
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "device-label-heading" },
+    h("h2", { id: "device-label-heading" }, t("device_label_title")),
+    form,
   );
 }
 

@@ -28,4 +28,5 @@ export default {
   caseload_gone_left: "{name} is no longer on your cases. You can no longer send messages.",
   caseload_gone_dismiss: "Remove from the list",
   caseload_gone_dismissed: "{name} was removed from the list.",
+  caseload_closed_title: "Closed cases",
 };

@@ -28,4 +28,5 @@ export default {
   caseload_gone_left: "{name} staat niet meer in je dossiers. Berichten sturen kan niet meer.",
   caseload_gone_dismiss: "Weghalen uit de lijst",
   caseload_gone_dismissed: "{name} is uit de lijst gehaald.",
+  caseload_closed_title: "Gesloten dossiers",
 };
