@@ -76,6 +76,8 @@ async def test_devices_are_labelled_dated_and_kept_in_a_history_when_revoked(rel
         "Tablet kantoor"
     )
     assert (await worker.request("whoami", {}))["label"] == "Telefoon Anja"
+    refused = await raw_call(caregiver, "device_label", {"label": "Telefoon Ria"})
+    assert error_code(refused) == "caregiver_nameless"
     for bad in ("x" * 41, "twee\nregels", 7):
         reply = await raw_call(worker, "device_label", {"label": bad})
         assert error_code(reply) == "malformed" and reply["error"]["field"] == "label"

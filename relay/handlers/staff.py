@@ -2,8 +2,9 @@
 
 An admin names the organisation's workers, officers and admins; caregivers stay nameless on
 the relay (`caregiver_nameless`): the names workers give them live on the workers' devices
-only. A device names itself ("Telefoon Anja"), so the admin can tell a lost phone from a
-laptop. Neither ever goes into the audit log or the relay's own logs.
+only. A staff member's device names itself ("Telefoon Anja"), so the admin can tell a lost
+phone from a laptop; a caregiver's device does not (its label would carry their name).
+Neither ever goes into the audit log or the relay's own logs.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ async def on_device_label(ctx: RelayContext, conn: Connection, data: Any) -> dic
     device = conn.device
     if device is None:
         raise RelayError(Code.NOT_AUTHENTICATED)
+    if device.role == "caregiver":  # "Telefoon Ria" would put the caregiver's name here
+        raise RelayError(Code.CAREGIVER_NAMELESS)
     label = short_text(require_object(data), "label", MAX_LABEL)
     await ctx.storage.set_device_label(device.id, label)
     return {"ok": True, "device": device.id, "label": label}

@@ -26,7 +26,7 @@ export async function show(main, app) {
   main.append(pinSection(app));
   main.append(await safetySection(app, await m.conversations()));
   main.append(linkDeviceSection(app));
-  main.append(await deviceLabelSection(app));
+  if (!caregiver) main.append(await deviceLabelSection(app)); // caregivers stay nameless
   main.append(exportSection(app));
   main.append(caregiver ? eraseSection(app) : forgetSection(app));
   return null;
