@@ -8,7 +8,8 @@ Split in two so that a benchmark can time the sender's own CPU apart from the ne
 A handle that has not published prekeys yet (someone who joined a moment ago: their app
 uploads right after the join) cannot be encrypted to. Its messages wait here, in order,
 and go out as soon as a session exists: when it writes to us (its first message is its
-profile) or at our next send to the group.
+profile) or at our next send to the group. Each keeps the blobs its message names, so
+the envelope that finally goes names them too and that device may fetch the attachment.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from steuntje_client.group_identity import GroupIdentity, UntrustedHandleBundle
 
 SEND_ATTEMPTS = 8  # rate_limited answers before giving up
 MAX_WAITING = 200  # messages kept per handle that has no prekeys yet
+Blobs = tuple[str, ...]  # the attachments' blobs a message names (PROTOCOL.md §4.17)
 GONE = ("not_a_member", "unknown_device")  # the relay no longer routes to that handle
 
 
@@ -36,14 +38,20 @@ class Sealed:
     """Envelopes for one message (or a flush of waiting ones), ready for `submit`."""
 
     envelopes: list[tuple[str, bytes]] = field(default_factory=list)  # (handle, body)
+    blobs: list[Blobs] = field(default_factory=list)  # what each envelope names, in step
     waiting: list[str] = field(default_factory=list)  # handles to retry (no prekeys yet, …)
     untrusted: list[str] = field(default_factory=list)  # handles whose bundle was a lie
+
+    def add(self, handle: str, body: bytes, blobs: Blobs) -> None:
+        self.envelopes.append((handle, body))
+        self.blobs.append(blobs)
 
 
 class Outbox:
     def __init__(self, relay: RelayClient) -> None:
         self._relay = relay
-        self._waiting: dict[tuple[str, str], list[bytes]] = {}  # (group, handle) -> plaintexts
+        # (group, handle) -> (plaintext, blobs it names), oldest first
+        self._waiting: dict[tuple[str, str], list[tuple[bytes, Blobs]]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     def lock(self, group: str) -> asyncio.Lock:
@@ -58,20 +66,25 @@ class Outbox:
         self._waiting.pop((group, handle), None)
 
     async def seal(
-        self, identity: GroupIdentity, handles: Sequence[str], plaintext: bytes | None
+        self,
+        identity: GroupIdentity,
+        handles: Sequence[str],
+        plaintext: bytes | None,
+        blobs: Blobs = (),
     ) -> Sealed:
-        """Encrypt `plaintext` (None: only what waits) for each handle, waiting ones first."""
+        """Encrypt `plaintext` (None: only what waits) for each handle, waiting ones first.
+        `blobs`: the attachments it names."""
         sealed = Sealed()
         group = identity.group
-        plans: list[tuple[str, list[bytes]]] = []
+        plans: list[tuple[str, list[tuple[bytes, Blobs]]]] = []
         for handle in handles:
             queued = self._waiting.pop((group, handle), [])
-            texts = queued + ([plaintext] if plaintext is not None else [])
+            texts = queued + ([(plaintext, blobs)] if plaintext is not None else [])
             if not queued and plaintext is not None:
                 # The common case, a session exists: encrypt here, no task, no await.
                 ready = identity.encrypt_ready(handle, plaintext)
                 if ready is not None:
-                    sealed.envelopes.append((handle, ready))
+                    sealed.add(handle, ready, blobs)
                     continue
             plans.append((handle, texts))
         if not plans:
@@ -94,35 +107,34 @@ class Outbox:
             elif isinstance(result, BaseException):
                 raise result
             else:
-                sealed.envelopes += [(handle, body) for body in result]
+                for body, (_, named) in zip(result, texts, strict=True):
+                    sealed.add(handle, body, named)
         return sealed
 
     async def _seal_one(
-        self, identity: GroupIdentity, handle: str, texts: list[bytes]
+        self, identity: GroupIdentity, handle: str, texts: list[tuple[bytes, Blobs]]
     ) -> list[bytes]:
         bodies = []
-        for text in texts:
+        for text, _ in texts:
             ready = identity.encrypt_ready(handle, text)
             bodies.append(ready if ready is not None else await identity.encrypt_for(handle, text))
         return bodies
 
-    async def submit(
-        self, envelopes: Sequence[tuple[str, bytes]], blobs: Sequence[str] = ()
-    ) -> dict[str, str]:
+    async def submit(self, sealed: Sealed) -> dict[str, str]:
         """Store the envelopes on the relay, in order; returns {handle: code} of refusals.
-        `blobs`: attachments they name, so each recipient device may fetch them."""
+        Each names the blobs its message names, so its recipient device may fetch them."""
         refused: dict[str, str] = {}
-        named = {"blobs": list(blobs)} if blobs else {}
-        for chunk in _chunks(envelopes):
-            items = [(new_envelope_id(), to, body) for to, body in chunk]
+        for chunk in _chunks(list(zip(sealed.envelopes, sealed.blobs, strict=True))):
+            items = [(new_envelope_id(), to, body, blobs) for (to, body), blobs in chunk]
             data = {
                 "envelopes": [
-                    {"id": i, "to": to, "size": len(body), **named} for i, to, body in items
+                    {"id": i, "to": to, "size": len(body), **({"blobs": list(b)} if b else {})}
+                    for i, to, body, b in items
                 ],
-                "bodies": b"".join(body for _, _, body in items),
+                "bodies": b"".join(body for _, _, body, _ in items),
             }
             reply = await self._send_event(data)
-            by_id = {i: to for i, to, _ in items}
+            by_id = {i: to for i, to, _, _ in items}
             for rejection in reply.get("rejected", ()):
                 refused[by_id.get(rejection.get("id"), "")] = str(rejection.get("code"))
         return refused
@@ -139,19 +151,23 @@ class Outbox:
         raise RelayRefused("rate_limited", "the relay kept refusing this group message")
 
 
-def _chunks(envelopes: Sequence[tuple[str, bytes]]) -> list[list[tuple[str, bytes]]]:
+Outgoing = tuple[tuple[str, bytes], Blobs]  # ((handle, body), blobs named)
+
+
+def _chunks(envelopes: Sequence[Outgoing]) -> list[list[Outgoing]]:
     """Split at the relay's envelopes-per-event and bytes-per-event limits (PROTOCOL §6)."""
-    chunks: list[list[tuple[str, bytes]]] = []
-    current: list[tuple[str, bytes]] = []
+    chunks: list[list[Outgoing]] = []
+    current: list[Outgoing] = []
     size = 0
     for item in envelopes:
+        body = item[0][1]
         if current and (
-            len(current) == MAX_ENVELOPES_PER_EVENT or size + len(item[1]) > MAX_BYTES_PER_EVENT
+            len(current) == MAX_ENVELOPES_PER_EVENT or size + len(body) > MAX_BYTES_PER_EVENT
         ):
             chunks.append(current)
             current, size = [], 0
         current.append(item)
-        size += len(item[1])
+        size += len(body)
     if current:
         chunks.append(current)
     return chunks

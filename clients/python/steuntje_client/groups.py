@@ -245,24 +245,25 @@ class Groups(Membership):
         """Encrypt without sending (the benchmark times this part on its own)."""
         identity = self._identity(group)
         recipients = self.rosters[group].recipients(identity.handle)
-        return await self._outbox.seal(identity, recipients, encode(message))
+        return await self._outbox.seal(identity, recipients, encode(message), _blobs(message))
 
     async def send_sealed(self, group: str, sealed: Sealed) -> None:
         """Store what `seal` made (the benchmark's second half of `send`)."""
         async with self._outbox.lock(group):
-            refused = await self._outbox.submit(sealed.envelopes)
+            refused = await self._outbox.submit(sealed)
         self._check_refusals(group, sealed, refused)
 
     async def _send_to(self, group: str, handles: list[str], message: Message | None) -> None:
         identity = self._identity(group)
         plaintext = encode(message) if message is not None else None
+        blobs = _blobs(message) if message is not None else ()
         async with self._outbox.lock(group):
-            sealed = await self._outbox.seal(identity, handles, plaintext)
+            sealed = await self._outbox.seal(identity, handles, plaintext, blobs)
+            # What waited for a handle went out with this send: it waits no longer.
+            self.waiting.difference_update(handle for handle, _ in sealed.envelopes)
             self.waiting.update(sealed.waiting)
             self.untrusted.update(sealed.untrusted)
-            attachment = message is not None and message.kind == "attachment"
-            names = [message.fields["blob"]] if attachment else []  # type: ignore[union-attr]
-            refused = await self._outbox.submit(sealed.envelopes, names)
+            refused = await self._outbox.submit(sealed)
         self._check_refusals(group, sealed, refused)
 
     def _check_refusals(self, group: str, sealed: Sealed, refused: dict[str, str]) -> None:
@@ -339,6 +340,11 @@ class Groups(Membership):
         self._inbox.retire_group(group)
         if identity is not None:
             self._discard_identity(identity)
+
+
+def _blobs(message: Message) -> tuple[str, ...]:
+    """The blobs a message names: an attachment's (PROTOCOL.md §4.17), or none."""
+    return (message.fields["blob"],) if message.kind == "attachment" else ()
 
 
 async def _quietly(work: Any) -> None:

