@@ -169,6 +169,10 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
             )
         if ctx.closing or ctx.commits is None:
             raise RelayError(Code.UNAVAILABLE)
+        if accepted:  # the sender takes part in a conversation (reach figures): marked
+            # before the commit, so the reply does not wait once the recipient has it
+            groups = {e.case_id for e in accepted if e.from_device != sender.id and e.case_id}
+            await note_took_part(ctx, sender, groups)
         if readers:
             # Before the envelopes commit: a reader that receives one may fetch at once.
             await ctx.storage.name_blobs(readers)
