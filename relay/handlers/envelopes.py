@@ -190,9 +190,6 @@ async def on_send(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, A
                 not_stored.add(envelope.to_device)
         if readers and not_stored:  # that device will not get the key: no reader after all
             await ctx.storage.unname_blobs([(b, d) for b, d, *_ in readers if d in not_stored])
-    if len(parsed) > len(rejected):  # the sender took part in a conversation (reach figures)
-        groups = {e.case_id for e in accepted if e.from_device != sender.id and e.case_id}
-        await note_took_part(ctx, sender, groups)
     return {
         "ok": True,
         "accepted": len(parsed) - len(rejected),
