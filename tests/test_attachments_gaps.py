@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 
+from test_blobs import KIB, CuttingProxy
 from test_groups_e2e import group_of, party, until_seq
 
 from helpers import WAIT
+from relay.blobs import TOKEN_TTL_S
 from steuntje_client.attachments import fetch_attachment, send_group_attachment
+from steuntje_client.blobs import BlobTransfer
 from steuntje_client.secure import SecureClient
 
 PICTURE = b"\xff\xd8\xff\xe0" + os.urandom(20_000)
@@ -51,3 +55,31 @@ async def test_a_group_attachment_held_back_for_a_new_handle_names_its_blob(smal
     await fetch_attachment(anna, on_phone, tmp_path / "phone.jpg")
     assert await everyone.relay.ctx.storage.blob(sent.fields["blob"]) is None
     await everyone.close()
+
+
+async def test_a_download_whose_token_expires_midway_resumes_with_a_new_one(relay):
+    _, worker, caregiver = await relay.onboard()
+    content = os.urandom(3 * KIB * KIB)
+    async with BlobTransfer(worker) as transfer:
+        blob = await transfer.upload(lambda: iter([content]), len(content))
+    await worker.send(caregiver.device_id, b"m", blobs=[blob])
+    port = int(relay.url.rsplit(":", 1)[1])
+    proxy = CuttingProxy(port, cut_at=int(1.5 * KIB * KIB), upstream=False)
+    url = await proxy.start()
+    got = bytearray()
+    try:
+        async with BlobTransfer(caregiver, url=url) as transfer:
+            async for piece in transfer.download(blob):
+                if not got:  # the token is checked when a GET starts: the next one is late
+                    relay.clock.advance(TOKEN_TTL_S + 1)
+                got += piece
+        await asyncio.wait_for(proxy.cut.wait(), WAIT)
+    finally:
+        await proxy.close()
+    assert got == content
+    heads = [r.decode("latin-1") for r in proxy.requests if r.startswith(b"GET /blobs/")]
+    tokens = [re.search(r"Bearer (\S+)", head).group(1) for head in heads]  # type: ignore[union-attr]
+    ranges = [re.search(r"Range: (\S+)", head) for head in heads]
+    # Cut; the old token again with Range (401, expired); a new token from the same place.
+    assert len(heads) == 3 and tokens[0] == tokens[1] != tokens[2], heads
+    assert ranges[0] is None and ranges[1].group(1) == ranges[2].group(1)  # type: ignore[union-attr]

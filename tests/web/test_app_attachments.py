@@ -40,6 +40,7 @@ from test_app_support import (
 from test_lib_groups import GroupDevice
 from test_lib_support import next_message, open_page, python_worker
 
+from relay.blobs import TOKEN_TTL_S
 from steuntje_client.attachments import fetch_attachment, send_attachment, send_group_attachment
 from steuntje_client.errors import RelayRefused
 
@@ -408,8 +409,12 @@ async def python_and_web(relay, browser, tmp_path: Path) -> None:
         )
         blob = sent.fields["blob"]
         (message,) = await phone.wait_messages(worker.account_id, 1)
+        ranges = await token_expires_midway(page, relay)
         opened = await page.evaluate(OPEN_ATTACHMENT, ["caregiver", message])
         assert bytes(opened) == LEAFLET
+        half = sent.fields["size"] // 2  # broken off, refused, then the rest with a new token
+        assert ranges == ["", f"bytes={half}-", f"bytes={half}-"], ranges
+        await page.unroute("**/blobs/**")
         raw = await page.evaluate("harness.rawText('caregiver', 'media')")
         assert blob in raw and "Truus" not in raw, "kept, and sealed under the PIN"
         local = (await phone.call("exportMyData"))["local"]
@@ -465,6 +470,27 @@ async def python_and_web(relay, browser, tmp_path: Path) -> None:
     finally:
         await worker.close()
         await context.close()
+
+
+async def token_expires_midway(page, relay) -> list[str]:
+    """The page's first download breaks off halfway, and its token expires before the
+    next try reaches the relay (401 bad_token): the phone asks for a new token and fetches
+    the rest with Range. Returns the Range header of each GET, in order."""
+    ranges: list[str] = []
+
+    async def route(route) -> None:
+        ranges.append(route.request.headers.get("range", ""))
+        if len(ranges) == 1:
+            response = await route.fetch()
+            body = await response.body()
+            await route.fulfill(response=response, body=body[: len(body) // 2])
+            return
+        # The relay's clock passes the token's lifetime for the second try only.
+        relay.clock.advance(TOKEN_TTL_S + 1 if len(ranges) == 2 else -(TOKEN_TTL_S + 1))
+        await route.continue_()
+
+    await page.route("**/blobs/**", route)
+    return ranges
 
 
 async def relay_forgets(worker, blob: str) -> None:

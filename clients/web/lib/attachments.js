@@ -204,23 +204,34 @@ export async function openAttachment(messenger, message, { onProgress = () => {}
   return { bytes, type: fields.type };
 }
 
+/** A new download token, then GET from `received` on (PROTOCOL §4.17). */
+async function getFrom(messenger, fields, received) {
+  let ticket;
+  try {
+    ticket = await messenger.request("blob_fetch", { blob: fields.blob });
+  } catch (error) {
+    if (error instanceof RelayError) throw new AttachmentFailure(error.code);
+    throw error;
+  }
+  if (Number(ticket.size) !== fields.size) throw new AttachmentFailure("damaged", "size_mismatch");
+  const headers = { Authorization: `Bearer ${ticket.download_token}` };
+  if (received > 0) headers.Range = `bytes=${received}-`;
+  return fetch(blobUrl(messenger, fields.blob), { headers, cache: "no-store" });
+}
+
 /** GET the whole blob, resuming with `Range: bytes=n-` after a lost connection. */
 async function download(messenger, fields, onProgress) {
   const parts = [];
   let received = 0;
+  const total = fields.size;
   await resilient(messenger, async () => {
-    let ticket;
-    try {
-      ticket = await messenger.request("blob_fetch", { blob: fields.blob });
-    } catch (error) {
-      if (error instanceof RelayError) throw new AttachmentFailure(error.code);
-      throw error;
+    let response = await getFrom(messenger, fields, received);
+    if (response.status === 401 && (await problemOf(response)).code === "bad_token") {
+      // The token's ten minutes ran out before it was used (a phone asleep between the
+      // two steps): once more with a new one. A second refusal is not about time (a
+      // revoked device), and fails below.
+      response = await getFrom(messenger, fields, received);
     }
-    const total = Number(ticket.size);
-    if (total !== fields.size) throw new AttachmentFailure("damaged", "size_mismatch");
-    const headers = { Authorization: `Bearer ${ticket.download_token}` };
-    if (received > 0) headers.Range = `bytes=${received}-`;
-    const response = await fetch(blobUrl(messenger, fields.blob), { headers, cache: "no-store" });
     if (response.status === 200 && received > 0) {
       parts.length = 0; // the relay ignored the Range: start again
       received = 0;
