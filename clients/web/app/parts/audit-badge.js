@@ -8,6 +8,8 @@
 import { h } from "../dom.js";
 import { loadPart, t } from "../i18n.js";
 
+const BATCH = 500; // audit_proof's most indexes per request (PROTOCOL.md §4.13)
+
 /** The words for a failed check, from AuditProofError's kind (shared with the verify page). */
 export function failureWords(error) {
   const index = Number.isInteger(error?.index) ? error.index : null;
@@ -71,21 +73,30 @@ export async function checkShown(slot, app, { entries, contiguous = false, after
     slot.replaceChildren(h("p", { class: "notice audit-badge", role: "status" }, t("proof_no_key")));
     return;
   }
-  let reply;
-  try {
-    const request = { indices: entries.filter((e) => !e.removed).map((e) => e.index) };
-    if (trust.kept) request.from_size = trust.kept.size;
-    reply = await m.request("audit_proof", request);
-  } catch {
-    slot.replaceChildren(h("p", { class: "notice audit-badge", role: "status" }, t("proof_unreachable")));
-    return;
-  }
   try {
     const key = proof.parseVerifierKey(trust.key);
-    const kept = trust.kept ? { size: trust.kept.size, root: proof.fromBase64(trust.kept.root) } : null;
-    const checkpoint = proof.verifyShown({ entries, reply, key, kept, contiguous, after });
+    let kept = trust.kept ? { size: trust.kept.size, root: proof.fromBase64(trust.kept.root) } : null;
+    let checkpoint = null;
+    // At most 500 indexes per request (a timeline may hold more): each batch is checked on
+    // its own and extends the checkpoint the batch before it was checked against.
+    for (let start = 0, from = after; start < entries.length || checkpoint === null; ) {
+      const batch = entries.slice(start, start + BATCH);
+      const request = { indices: batch.filter((e) => !e.removed).map((e) => e.index) };
+      if (kept) request.from_size = kept.size;
+      let reply;
+      try {
+        reply = await m.request("audit_proof", request);
+      } catch {
+        slot.replaceChildren(h("p", { class: "notice audit-badge", role: "status" }, t("proof_unreachable")));
+        return;
+      }
+      checkpoint = proof.verifyShown({ entries: batch, reply, key, kept, contiguous, after: from });
+      kept = { size: checkpoint.size, root: checkpoint.root };
+      start += BATCH;
+      from = batch.length ? batch[batch.length - 1].index : from;
+    }
     // Keep the newest checkpoint verified here: the next check must extend it.
-    if (!kept || checkpoint.size > kept.size) {
+    if (!trust.kept || checkpoint.size > trust.kept.size) {
       const root = proof.toBase64(checkpoint.root);
       await m.setAuditTrust({ key: trust.key, kept: { size: checkpoint.size, root, note: checkpoint.note } });
     }
