@@ -9,6 +9,7 @@ import asyncio
 import os
 import re
 
+import aiohttp
 from test_blobs import KIB, CuttingProxy
 from test_groups_e2e import group_of, party, until_seq
 
@@ -83,3 +84,65 @@ async def test_a_download_whose_token_expires_midway_resumes_with_a_new_one(rela
     # Cut; the old token again with Range (401, expired); a new token from the same place.
     assert len(heads) == 3 and tokens[0] == tokens[1] != tokens[2], heads
     assert ranges[0] is None and ranges[1].group(1) == ranges[2].group(1)  # type: ignore[union-attr]
+
+
+APP_ORIGIN = "https://app.steuntje.example"
+
+
+async def test_a_web_app_on_an_allowed_origin_may_upload_and_download_over_cors(relay, make_relay):
+    """`--allowed-origin` opens /blobs to that origin alone; the default stays same-origin."""
+    opened = await make_relay(allowed_origins=(APP_ORIGIN,))
+    _, worker, caregiver = await opened.onboard()
+    content = os.urandom(5_000)
+    created = await worker.request("blob_create", {"size": len(content)})
+    blob, token = created["blob"], created["upload_token"]
+    url = f"{opened.url}/blobs/{blob}"
+    tus = {"Origin": APP_ORIGIN, "Tus-Resumable": "1.0.0", "Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession() as http:
+        asking = {
+            "Origin": APP_ORIGIN,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization,content-type,tus-resumable,"
+            "upload-offset",
+        }
+        async with http.options(url, headers=asking) as reply:
+            assert reply.status == 204
+            assert reply.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+            assert "PATCH" in reply.headers["Access-Control-Allow-Methods"]
+            allowed = reply.headers["Access-Control-Allow-Headers"].lower()
+            assert all(h in allowed for h in asking["Access-Control-Request-Headers"].split(","))
+            assert "Access-Control-Allow-Credentials" not in reply.headers
+        async with http.options(url, headers=asking | {"Origin": "https://evil.example"}) as reply:
+            assert reply.status == 403 and "Access-Control-Allow-Origin" not in reply.headers
+        patch = tus | {"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
+        async with http.patch(url, data=content, headers=patch) as reply:
+            assert reply.status == 204 and reply.headers["Upload-Offset"] == str(len(content))
+            assert reply.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+            exposed = {h.strip() for h in reply.headers["Access-Control-Expose-Headers"].split(",")}
+            assert {"Upload-Offset", "Upload-Length", "Tus-Resumable"} <= exposed
+        async with http.head(url, headers=tus) as reply:
+            assert reply.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+            assert reply.headers["Upload-Length"] == str(len(content))
+        await worker.send(caregiver.device_id, b"m", blobs=[blob])
+        fetched = await caregiver.request("blob_fetch", {"blob": blob})
+        down = {"Origin": APP_ORIGIN, "Authorization": f"Bearer {fetched['download_token']}"}
+        async with http.get(url, headers=down | {"Range": "bytes=100-"}) as reply:
+            assert reply.status == 206 and await reply.read() == content[100:]
+            assert reply.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+            assert "Content-Range" in reply.headers["Access-Control-Expose-Headers"]
+        async with http.get(url, headers={"Origin": APP_ORIGIN}) as reply:  # a refusal too
+            assert (
+                reply.status == 401 and reply.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+            )
+        # The default relay (no --allowed-origin) answers no origin but its own.
+        _, other, _ = await relay.onboard()
+        mine = await other.request("blob_create", {"size": 10})
+        default_url = f"{relay.url}/blobs/{mine['blob']}"
+        async with http.options(default_url, headers=asking) as reply:
+            assert reply.status == 403 and "Access-Control-Allow-Origin" not in reply.headers
+        async with http.head(
+            default_url, headers=tus | {"Authorization": f"Bearer {mine['upload_token']}"}
+        ) as reply:
+            assert reply.status == 200 and "Access-Control-Allow-Origin" not in reply.headers
+    for client in opened.clients:
+        await client.close()

@@ -9,6 +9,11 @@ read as a stream, never with `request.read()`.
 Every refusal is `{"code", "message"}` JSON like the socket's errors. Tokens are read from
 the `Authorization` header only (never a URL, which could end up in a log) and are never
 logged.
+
+A web app served from another origin may use these endpoints only when that origin is one
+of `config.allowed_origins` (`--allowed-origin`, the same list the socket accepts): it gets
+CORS answers naming that origin alone, without credentials (the token travels in a header,
+not a cookie). Any other origin gets no CORS header, so browsers keep it same-origin.
 """
 
 from __future__ import annotations
@@ -46,6 +51,13 @@ _STATUS = {
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+BLOB_PATH = "/blobs/"
+# What a web app on an allowed origin may send and read (tus headers, Range, the token).
+CORS_METHODS = "GET, HEAD, PATCH"
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, Range, Tus-Resumable, Upload-Offset"
+CORS_EXPOSED = "Upload-Offset, Upload-Length, Tus-Resumable, Content-Range"
+CORS_MAX_AGE_S = "600"
 
 
 class Refused(Exception):
@@ -225,8 +237,45 @@ async def get_blob(ctx: RelayContext, request: web.Request) -> web.StreamRespons
     return response
 
 
+def _allowed_origin(ctx: RelayContext, request: web.Request) -> str | None:
+    origin = request.headers.get("Origin")
+    return origin if origin and origin in ctx.config.allowed_origins else None
+
+
+async def preflight(ctx: RelayContext, request: web.Request) -> web.StreamResponse:
+    """A browser asking whether a page of another origin may send this request."""
+    origin = _allowed_origin(ctx, request)
+    if origin is None:  # no CORS headers: the browser refuses the request itself
+        raise Refused(Code.NOT_PERMITTED)
+    headers = {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": CORS_METHODS,
+        "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
+        "Access-Control-Max-Age": CORS_MAX_AGE_S,
+        "Vary": "Origin",
+        "Cache-Control": "no-store",
+    }
+    return web.Response(status=204, headers=headers)
+
+
+def _cors_on_response(ctx: RelayContext) -> Callable[..., Awaitable[None]]:
+    async def add_cors(request: web.Request, response: web.StreamResponse) -> None:
+        if not request.path.startswith(BLOB_PATH) or request.method == "OPTIONS":
+            return
+        response.headers["Vary"] = "Origin"  # the answer depends on who asks
+        origin = _allowed_origin(ctx, request)
+        if origin is not None:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+
+    return add_cors
+
+
 def add_blob_routes(app: web.Application, ctx: RelayContext) -> None:
     route = "/blobs/{blob}"
     app.router.add_route("HEAD", route, _answering(ctx, head_blob))
     app.router.add_route("PATCH", route, _answering(ctx, patch_blob))
     app.router.add_get(route, _answering(ctx, get_blob), allow_head=False)
+    app.router.add_route("OPTIONS", route, _answering(ctx, preflight))
+    # On every /blobs/ answer, errors and the router's 404 included (on_response_prepare).
+    app.on_response_prepare.append(_cors_on_response(ctx))
