@@ -567,8 +567,13 @@ async def test_a_second_device_of_the_facilitator_joins_the_group_by_itself(rela
     laptop = GroupDevice(worker.page, "laptop")
     await laptop.open(clockOffset=int(relay.clock.now() - time.time()))
     await laptop.call("register", (await worker.call("linkDevice"))["link"])
+    # The name arrives with the group's first records, the role once the laptop has read
+    # the facilitator's records too: wait for both (under load they come a moment apart).
     [listed] = await laptop.group_until(
-        "list", [], f"value.length === 1 && value[0].name === {json.dumps(GROUP_NAME)}"
+        "list",
+        [],
+        f"value.length === 1 && value[0].name === {json.dumps(GROUP_NAME)}"
+        " && value[0].role === 'facilitator'",
     )
     assert (listed["id"], listed["role"]) == (group, "facilitator")
     info = await laptop.group_until("info", [group], "value.members.length === 2")
