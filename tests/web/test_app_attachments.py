@@ -40,9 +40,11 @@ from test_app_support import (
 from test_lib_groups import GroupDevice
 from test_lib_support import next_message, open_page, python_worker
 
+from crypto import DeviceKeys
 from relay.blobs import TOKEN_TTL_S
 from steuntje_client.attachments import fetch_attachment, send_attachment, send_group_attachment
 from steuntje_client.errors import RelayRefused
+from steuntje_client.secure import SecureClient
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -167,6 +169,7 @@ async def test_voice_note_and_photo_between_caregiver_and_worker(
         await caregiver_sends_photo(carer, photo)
         await worker_receives(worker, artifacts)
         await worker_sends_back(worker, carer, photo, artifacts)
+        await worker_sends_to_a_selection(worker, carer, relay, tmp_path)
         # The two connections this test cut on purpose, as the browser logs them; nothing else.
         resets = [error for error in watch.errors if "net::ERR_CONNECTION_RESET" in error]
         assert len(resets) == 2, watch.errors
@@ -333,6 +336,44 @@ async def worker_sends_back(worker, carer, photo: Path, artifacts: Path) -> None
     await expect(carer.locator("[role=alert]")).to_have_count(1)
     assert len(await kept(carer)) == before, "a damaged attachment must not be kept"
     await check_screen(carer, artifacts, "04-caregiver-damaged-picture")
+
+
+async def worker_sends_to_a_selection(worker, carer, relay, tmp_path: Path) -> None:
+    """📎 from the caseload to two chosen caregivers (this browser and a Python client): one
+    upload, and each gets a message naming that one blob, which the relay forgets once both
+    fetched it."""
+    await carer.unroute("**/blobs/**")
+    await worker.get_by_role("link", name="Mijn mantelzorgers").click()
+    await worker.get_by_role("link", name="Nieuwe mantelzorger uitnodigen").first.click()
+    await worker.get_by_label("Naam van de mantelzorger").fill("Bram")
+    await worker.get_by_role("button", name="Maak uitnodiging").click()
+    link = await worker.locator("#invite-link").get_attribute("href")
+    bram = SecureClient(relay.url, DeviceKeys.generate(int(relay.clock.now())))
+    try:
+        await bram.register(link)
+        await worker.get_by_role("link", name="Mijn mantelzorgers").click()
+        for name in ("Ans", "Bram"):
+            await worker.get_by_label(f"Kies {name} voor een vraag").check()
+        uploads: list[str] = []
+        worker.on("request", lambda r: "/blobs/" in r.url and uploads.append(r.method))
+        leaflet = tmp_path / "folder.pdf"
+        leaflet.write_bytes(b"%PDF-1.4\n% Tips voor een rustige nacht\n%%EOF\n")
+        async with worker.expect_file_chooser() as chosen:
+            await worker.get_by_role("button", name="Bestand aan 2 gekozen").click()
+        await (await chosen.value).set_files(str(leaflet))
+        await expect(worker.locator(".media-status")).to_have_text("Bestand verstuurd ✓")
+        assert uploads == ["PATCH"], uploads  # one upload for both
+        while (received := await next_message(bram)).kind != "attachment":
+            pass  # the worker's name for Bram may come first
+        got = await fetch_attachment(bram, received, tmp_path / "bram.pdf")
+        assert got.read_bytes() == leaflet.read_bytes()
+        await carer.get_by_role("button", name=re.compile("^folder.pdf ophalen")).click()
+        await expect(carer.get_by_role("link", name="folder.pdf openen")).to_have_attribute(
+            "href", re.compile("^blob:")
+        )
+        await relay_forgets(bram, received.message.fields["blob"])  # Ans's phone had it too
+    finally:
+        await bram.close()
 
 
 async def lose_the_first(page, method: str) -> list[str]:

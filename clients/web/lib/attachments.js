@@ -81,8 +81,15 @@ async function resilient(messenger, step) {
  * upload it, keep it on this device, and send the `attachment` message to the conversation
  * (a case conversation, or a group id: then to every member).
  * `onProgress(fraction)` follows the upload. Resolves to messenger.send's view.
+ *
+ * `to` may also be a list of conversations (a worker's selection of caregivers): the file
+ * is encrypted and uploaded once, and each conversation gets its own message naming that
+ * one blob (the relay lets every recipient device fetch it, PROTOCOL §4.17). Resolves to
+ * the list of views, in the same order.
  */
-export async function sendAttachment(messenger, conversationId, media, { onProgress = () => {} } = {}) {
+export async function sendAttachment(messenger, to, media, { onProgress = () => {} } = {}) {
+  const conversations = Array.isArray(to) ? to : [to];
+  if (conversations.length === 0) throw new AttachmentFailure("no_recipients");
   if (media.bytes.length > MAX_PLAIN_BYTES) throw new AttachmentFailure("too_large");
   // Refused before uploading: the message could not name this type (lib/messages.js).
   if (!ATTACHMENT_TYPES.includes(media.type)) throw new AttachmentFailure("type_not_allowed");
@@ -93,10 +100,12 @@ export async function sendAttachment(messenger, conversationId, media, { onProgr
   onProgress(0);
   const created = await resilient(messenger, () => messenger.request("blob_create", { size: blob.length }));
   await upload(messenger, created.blob, created.upload_token, blob, onProgress);
-  // One's own picture shows at once, from this device, without downloading it again.
+  // One's own picture shows at once, from this device, without downloading it again (one
+  // copy for a selection, kept by the first conversation's timer; the others' messages find
+  // it by its blob id, or fetch it again once that copy is swept).
   await messenger.saveMedia({
     key: created.blob,
-    conversationId,
+    conversationId: conversations[0],
     receivedAt: messenger.now(), // the clock the message's record and the sweep use
     type: media.type,
     bytes: media.bytes,
@@ -111,9 +120,13 @@ export async function sendAttachment(messenger, conversationId, media, { onProgr
     type: media.type,
   };
   for (const name of OPTIONAL) if (media[name] !== undefined && media[name] !== null) fields[name] = media[name];
-  // A peer-support group's members get it through the group (docs/groups.md), the same message.
-  if (isGroupId(conversationId)) return messenger.groups.send(conversationId, "attachment", fields);
-  return messenger.send(conversationId, "attachment", fields);
+  const views = [];
+  for (const conversationId of conversations) {
+    // A peer-support group's members get it through the group (docs/groups.md), the same message.
+    if (isGroupId(conversationId)) views.push(await messenger.groups.send(conversationId, "attachment", fields));
+    else views.push(await messenger.send(conversationId, "attachment", fields));
+  }
+  return Array.isArray(to) ? views : views[0];
 }
 
 /** PATCH `bytes` from wherever the relay is (HEAD after a lost connection). */

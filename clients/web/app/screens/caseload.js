@@ -1,6 +1,7 @@
 // The support worker's caseload at a glance: each caregiver by the name the worker gave
 // them (kept on this device only), last contact, open check-ins, mood going down, a small
-// chart of check-in answers; a nudge in two taps; a check-in to a selection. A "Bel me"
+// chart of check-in answers; a nudge in two taps; a check-in, a questionnaire, a photo or a
+// file (a short video, a PDF leaflet) to a selection: one upload, a message to each. A "Bel me"
 // stays on the card until the worker answers it ("Gebeld" or "Niet bereikt, probeer
 // later"), which the caregiver's phone hears end to end (kind `callback`). The list can
 // show only who wants a call, who has not answered, or whose mood went down.
@@ -82,6 +83,28 @@ export async function show(main, app) {
     },
     t("questionnaire_selected_none"),
   );
+  // A photo or a file to the selection (issue 16): parts/media-compose.js, loaded on the tap,
+  // encrypts and uploads it once; each chosen caregiver gets a message naming that one blob.
+  const mediaStatus = h("p", { class: "media-status", role: "status", hidden: true });
+  const sendMedia = (action) => async () => {
+    const compose = await import("../parts/media-compose.js");
+    await compose[action](app, [...selected], mediaStatus, (key) => {
+      mediaStatus.hidden = false;
+      mediaStatus.textContent = `${t(key)} ✓`;
+    });
+  };
+  const photoSelected = h(
+    "button",
+    { type: "button", disabled: true, onclick: sendMedia("sendPicture") },
+    h("span", { "aria-hidden": "true" }, "📷"),
+    h("span", {}, t("caseload_photo_none")),
+  );
+  const fileSelected = h(
+    "button",
+    { type: "button", disabled: true, onclick: sendMedia("sendFile") },
+    h("span", { "aria-hidden": "true" }, "📎"),
+    h("span", {}, t("caseload_file_none")),
+  );
   const toolbar = h(
     "div",
     { class: "row" },
@@ -93,6 +116,8 @@ export async function show(main, app) {
     ),
     checkinSelected,
     questionnaireSelected,
+    photoSelected,
+    fileSelected,
   );
   const filterId = uid("filter");
   const filter = h(
@@ -114,7 +139,7 @@ export async function show(main, app) {
   const body = h("div", {});
   // Where the organisation wants a second worker's approval of a recovery code (issue 20).
   const approve = h("p", {}, h("a", { href: "#/recovery/approve" }, t("recovery_approve_link")));
-  main.append(title, toolbar, filterField, body, approve);
+  main.append(title, toolbar, mediaStatus, filterField, body, approve);
 
   let dirty = false;
   const busy = () => {
@@ -279,6 +304,13 @@ export async function show(main, app) {
     questionnaireSelected.disabled = selected.size === 0;
     questionnaireSelected.textContent =
       selected.size === 0 ? t("questionnaire_selected_none") : tn("questionnaire_selected", selected.size);
+    for (const [button, key] of [
+      [photoSelected, "caseload_photo"],
+      [fileSelected, "caseload_file"],
+    ]) {
+      button.disabled = selected.size === 0;
+      button.lastChild.textContent = selected.size === 0 ? t(`${key}_none`) : tn(key, selected.size);
+    }
   }
 
   async function card(conversation, facts) {

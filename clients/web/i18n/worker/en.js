@@ -29,4 +29,10 @@ export default {
   caseload_gone_dismiss: "Remove from the list",
   caseload_gone_dismissed: "{name} was removed from the list.",
   caseload_closed_title: "Closed cases",
+  caseload_photo_none: "Send a photo (choose people first)",
+  caseload_photo_one: "Photo to {count} chosen",
+  caseload_photo_other: "Photo to {count} chosen",
+  caseload_file_none: "Send a file (choose people first)",
+  caseload_file_one: "File to {count} chosen",
+  caseload_file_other: "File to {count} chosen",
 };

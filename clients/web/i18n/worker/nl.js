@@ -29,4 +29,10 @@ export default {
   caseload_gone_dismiss: "Weghalen uit de lijst",
   caseload_gone_dismissed: "{name} is uit de lijst gehaald.",
   caseload_closed_title: "Gesloten dossiers",
+  caseload_photo_none: "Foto sturen (kies eerst mensen)",
+  caseload_photo_one: "Foto aan {count} gekozen",
+  caseload_photo_other: "Foto aan {count} gekozen",
+  caseload_file_none: "Bestand sturen (kies eerst mensen)",
+  caseload_file_one: "Bestand aan {count} gekozen",
+  caseload_file_other: "Bestand aan {count} gekozen",
 };
