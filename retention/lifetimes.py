@@ -318,7 +318,8 @@ LIFETIMES: tuple[Lifetime, ...] = (
         ("blob_id", "start", "body"),
         "the attachment's ciphertext in pieces, sealed at rest under an epoch key",
         "as the blob",
-        "with the blob (overwritten: secure_delete, WAL truncation; the epoch key destroyed)",
+        "with the blob, and its epoch key destroyed once nothing sealed under it is left"
+        " (what the database keeps of deleted rows: the row on leftover copies)",
     ),
     Lifetime(
         "blob_readers",
