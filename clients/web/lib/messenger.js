@@ -64,6 +64,7 @@ export class Messenger extends Emitter {
   #order = 0;
   #sweepTimer = null;
   #publishing = null;
+  #provisioning = Promise.resolve(); // one provisioning of our other devices at a time
   #closed = false;
   #lock = null; // the wrapped data key (meta "lock") when a PIN is set
   #holding = false; // this tab holds the device's Web Lock
@@ -466,7 +467,15 @@ export class Messenger extends Emitter {
 
   /** Our other devices join every group this device is in (groups.js, provisionOwnDevices),
    * and learn the names this person gave contacts (once per device: meta "namesShared"). */
-  async #provisionOwnDevices() {
+  #provisionOwnDevices() {
+    // One at a time: `devices_changed` comes twice for a new device (linked, then its first
+    // prekeys); a second run must see what the first one did, not give it a second handle.
+    const run = this.#provisioning.then(() => this.#provisionNow());
+    this.#provisioning = run.catch(() => {});
+    return run;
+  }
+
+  async #provisionNow() {
     const { devices } = await this.#link.request("devices_list", { account: this.me.accountId });
     const others = devices.filter((device) => device !== this.me.deviceId);
     await this.groups.provisionOwnDevices(others);
