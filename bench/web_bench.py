@@ -13,7 +13,10 @@ HTTP cache and no service worker (the worst case: a first visit):
 * ``first_message_ms``: the worker's first message, sent while the caregiver's app is
   open, until it is on the screen (encryption, relay, decryption, rendering);
 * ``reopen_read_ms``: the app opened again later with an empty cache, a message waiting,
-  until that message is on the screen: "time until the caregiver can read" (budget 3 s).
+  until that message is on the screen: "time until the caregiver can read" (budget 3 s);
+* ``photo_sent_ms``: a 12-megapixel phone photo (2.4 MB JPEG) chosen under "📷 Foto" until
+  the chat says "Foto verstuurd ✓": decoded, downscaled to 1600 px and re-encoded on the
+  slowed phone, encrypted, uploaded on the slow line, the message sent (issue 16).
 
 Medians over ``--runs``; the figures go to docs/performance.md.
 """
@@ -54,6 +57,11 @@ SLOW_LINE = {  # Network.emulateNetworkConditions: "slow 3G-ish", as the issue a
     "uploadThroughput": 750_000 / 8,
 }
 JOIN_BUTTON = "Doe mee"  # clients/web/i18n/nl.js: join_button
+PHOTO_BUTTON = "Foto"  # media_photo_button
+PHOTO_SENT = "Foto verstuurd"  # i18n/media/nl.js: media_photo_sent
+PHOTO_SIZE = (4032, 3024)  # a 12-megapixel phone camera
+NOT_NOW = "Nu niet"  # i18n/notifications/nl.js: push_ask_no
+ASK_WAIT_MS = 10_000  # the notification question comes right after joining, or never
 TIMEOUT_MS = 60_000
 
 
@@ -93,7 +101,44 @@ class _Bytes:
         return self.total
 
 
-async def _one_run(browser: Any, worker: SecureClient, number: int) -> dict[str, float]:
+def phone_photo(folder: Path) -> Path:
+    """A 12-megapixel JPEG of about 2.4 MB with some texture (noise), like a phone's photo."""
+    from PIL import Image  # a development dependency, as playwright is
+
+    channels = (
+        Image.linear_gradient("L").resize(PHOTO_SIZE),
+        Image.effect_noise(PHOTO_SIZE, 8),
+        Image.radial_gradient("L").resize(PHOTO_SIZE),
+    )
+    path = folder / "photo.jpg"
+    Image.merge("RGB", channels).save(path, quality=88)
+    return path
+
+
+async def _photo_sent(page: Any, photo: Path) -> float:
+    """Seconds from choosing `photo` under "Foto" until the chat says it was sent (the
+    tap itself loads the media code first; that is not counted)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    # Right after joining, the app asks once about notifications in a modal dialog (when
+    # the browser could show them): "Nu niet", as a caregiver might.
+    ask = page.locator("dialog.push-dialog")
+    try:
+        await ask.get_by_role("button", name=NOT_NOW).click(timeout=ASK_WAIT_MS)
+        await ask.wait_for(state="detached", timeout=TIMEOUT_MS)
+    except PlaywrightTimeout:
+        pass  # not asked here
+    async with page.expect_file_chooser(timeout=TIMEOUT_MS) as chosen:
+        await page.get_by_role("button", name=PHOTO_BUTTON, exact=True).click()
+    start = time.perf_counter()
+    await (await chosen.value).set_files(str(photo))
+    await page.locator(".sent-note").filter(has_text=PHOTO_SENT).wait_for(timeout=TIMEOUT_MS)
+    return time.perf_counter() - start
+
+
+async def _one_run(
+    browser: Any, worker: SecureClient, number: int, photo: Path
+) -> dict[str, float]:
     link = (await worker.relay.create_invite("caregiver"))["link"]
     context = await browser.new_context(service_workers="block")
     try:
@@ -119,6 +164,7 @@ async def _one_run(browser: Any, worker: SecureClient, number: int) -> dict[str,
         await worker.send_text(caregiver, text)
         await page.get_by_text(text).first.wait_for(timeout=TIMEOUT_MS)
         first_message = time.perf_counter() - start
+        photo_sent = await _photo_sent(page, photo)
 
         await page.close()  # the phone goes in a pocket; a message arrives meanwhile
         later = f"Ik bel je morgen even. ({number})"
@@ -140,6 +186,7 @@ async def _one_run(browser: Any, worker: SecureClient, number: int) -> dict[str,
         "joined_ms": joined * 1000,
         "first_message_ms": first_message * 1000,
         "reopen_read_ms": reopen * 1000,
+        "photo_sent_ms": photo_sent * 1000,
     }
 
 
@@ -158,13 +205,14 @@ async def run(runs: int = 5) -> dict[str, Any]:
                 relay.url, DeviceKeys.generate(int(time.time())), folder=Path(folder)
             )
             await worker.register((await admin.create_invite("worker"))["link"])
+            photo = phone_photo(Path(folder))
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(
                     executable_path=CHROMIUM, args=CHROMIUM_ARGS
                 )
                 try:
                     for number in range(1, runs + 1):
-                        results.append(await _one_run(browser, worker, number))
+                        results.append(await _one_run(browser, worker, number, photo))
                         report.say(
                             f"run {number}/{runs}: "
                             + ", ".join(f"{k} {v:,.0f}" for k, v in results[-1].items())
