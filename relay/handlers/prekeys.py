@@ -17,7 +17,7 @@ from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.ids import DEVICE_ID
 from relay.limits import TokenBucket
-from relay.notify import device_room, notify_devices_changed
+from relay.notify import device_room
 from relay.validate import require_object, text_field
 
 MAX_SIGNED_BYTES = 512  # the v1 signed part is 229 bytes; room for a later version
@@ -68,14 +68,24 @@ async def on_prekeys_upload(ctx: RelayContext, conn: Connection, data: Any) -> d
     ):
         raise RelayError(Code.MALFORMED, "signed must be binary, at most 512 bytes.")
     one_time = _parse_one_time(data)
-    # A device's first signed prekey makes it reachable: its account's other devices hear
-    # `devices_changed` again, so what they hand a new device (names, group handles) can be
-    # encrypted for it now rather than failing for want of prekeys (issue 19 item 11).
+    # A device's first signed prekey makes it reachable: its account's other devices (only
+    # they) hear `devices_changed` again, so what they hand a new device (names, group
+    # handles) can be encrypted for it now rather than failing for want of prekeys.
     first = signed is not None and not group and not (await ctx.storage.prekey_status(owner))[0]
     count = await ctx.storage.upload_prekeys(owner, signed, one_time, ctx.now(), MAX_STORED, group)
     if first and conn.device is not None:
-        await notify_devices_changed(ctx, conn.device.account_id)
+        await _tell_own_devices(ctx, conn.device)
     return {"ok": True, "one_time": count}
+
+
+async def _tell_own_devices(ctx: RelayContext, device: Any) -> None:
+    """`devices_changed` to the account's other devices (issue 19 item 11), through their
+    rooms so a device connected to another node hears it too."""
+    for other in await ctx.storage.account_devices(device.org_id, device.account_id):
+        if other != device.id:
+            await ctx.sio.emit(
+                "devices_changed", {"account": device.account_id}, room=device_room(other)
+            )
 
 
 async def on_prekeys_fetch(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
