@@ -52,8 +52,8 @@ class Watch:
         self._client = client
         send, fetch = client.relay.send, client.relay.fetch_prekeys
 
-        async def counting_send(to: str, body: bytes, envelope_id: str | None = None) -> str:
-            sent = await send(to, body, envelope_id)
+        async def counting_send(to: str, body: bytes, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+            sent = await send(to, body, *args, **kwargs)
             self.sent.append(sent)
             return sent
 

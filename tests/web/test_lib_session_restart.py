@@ -88,8 +88,8 @@ async def test_the_browser_takes_over_a_session_the_python_client_restarted(rela
     sent: list[str] = []
     send = worker.relay.send
 
-    async def recording_send(to: str, body: bytes, envelope_id: str | None = None) -> str:
-        sent.append(await send(to, body, envelope_id))
+    async def recording_send(to: str, body: bytes, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        sent.append(await send(to, body, *args, **kwargs))
         return sent[-1]
 
     worker.relay.send = recording_send
