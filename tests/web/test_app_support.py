@@ -30,6 +30,14 @@ NARROW = 320
 TIMEOUT_MS = 15_000
 
 
+def _where(message) -> str:  # type: ignore[no-untyped-def]
+    """The URL a console message is about ("Failed to load resource" names no file)."""
+    try:
+        return str(message.location.get("url") or "?")
+    except Exception:  # a diagnostic only: never fail the test on it
+        return "?"
+
+
 class Watch:
     """Everything a page does that a test should fail on: foreign hosts, script errors."""
 
@@ -44,7 +52,7 @@ class Watch:
         page.on(
             "console",
             lambda message: (
-                self.errors.append(f"console: {message.text}")
+                self.errors.append(f"console: {message.text} ({_where(message)})")
                 if message.type == "error" and not _network_noise(message.text)
                 else None
             ),

@@ -525,14 +525,30 @@ async function start() {
   await render();
   registerServiceWorker();
   // A worker's device adds what only it knows to the reach figures: two numbers a period.
+  // Only once connected: offline the module may not be in the worker's cache yet, and the
+  // numbers could not be sent anyway (an app opened offline must load without an error).
   if (app.me?.role === "worker" && !m.locked) {
-    import("./parts/reach-contribute.js").then((part) => part.contribute(m)).catch(() => {});
+    whenOnline(m, () =>
+      import("./parts/reach-contribute.js").then((part) => part.contribute(m)).catch(() => {}),
+    );
   }
   // Notifications switched on: renew the subscription and the worker's table (lazily, so a
   // first visit never loads it).
   if (app.me && app.messenger.settings().push?.on) {
-    import("./parts/notifications.js").then((part) => part.renew(app)).catch(() => {});
+    whenOnline(m, () =>
+      import("./parts/notifications.js").then((part) => part.renew(app)).catch(() => {}),
+    );
   }
+}
+
+/** Run `work` once the messenger is connected (now, or at its first "online"). */
+function whenOnline(m, work) {
+  if (m.state === "online") return void work();
+  const stop = m.on("status", ({ state }) => {
+    if (state !== "online") return;
+    stop();
+    work();
+  });
 }
 
 /** Called by the join screen once registration worked. */
