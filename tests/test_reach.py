@@ -15,6 +15,7 @@ from reach import count, parse_period, verify_report
 from reach.errors import ReachError
 from relay.housekeeping import purge_once
 from retention.lifetimes import REACH_ACTIVITY_KEEP_S
+from steuntje_client import RelayRefused
 
 SEPTEMBER = parse_period("2026-09")  # the fake clock starts on 21 September 2026
 
@@ -204,3 +205,27 @@ async def test_a_group_in_which_someone_sent_counts_with_its_members(relay):
     assert population.active == {ann.client.account_id, bob.client.account_id}
     total = count(population, SEPTEMBER.start, SEPTEMBER.end).cells["total"][""]
     assert (total["groups_active"], total["group_members"], total["reached"]) == (1, 3, 2)
+
+
+async def test_the_python_client_tags_a_case_and_contributes(relay):
+    """RelayClient.set_case_area / reach_lists / reach_contribute speak §4.18 as the web
+    app does: the tag shows in the worker's and the admin's lists, None clears it, a wijk
+    not on the list is refused by its code, and the counts reach the period's population."""
+    admin, worker, _caregiver = await relay.onboard()
+    (case,) = await worker.cases()
+    await admin.request("reach_lists_set", {"areas": ["Noord", "Zuid"], "teams": []})
+    assert await worker.set_case_area(case["id"], "Zuid") == "Zuid"
+    assert (await worker.reach_lists())["case_areas"] == {case["id"]: "Zuid"}
+    assert (await admin.reach_lists())["areas"] == ["Noord", "Zuid"]
+    with pytest.raises(RelayRefused) as refused:
+        await worker.set_case_area(case["id"], "West")
+    assert refused.value.code == "not_on_list"
+    assert (await admin.reach_lists())["case_areas"] == {case["id"]: "Zuid"}  # unchanged
+    assert await worker.set_case_area(case["id"], None) is None
+    assert (await admin.reach_lists())["case_areas"] == {}
+
+    await worker.reach_contribute("2026-09", checkins_answered=4, questionnaires_signed=2)
+    await worker.reach_contribute("2026-09", checkins_answered=6, questionnaires_signed=3)
+    population = await relay.ctx.storage.reach_population(relay.ctx.org_id, SEPTEMBER)
+    total = count(population, SEPTEMBER.start, SEPTEMBER.end).cells["total"][""]
+    assert (total["checkins_answered"], total["questionnaires_signed"]) == (6, 3)  # the newest

@@ -295,6 +295,29 @@ class RelayClient:
     ) -> None:
         await self.request("case_handover", {"case": case_id, "to": to_account, "reason": reason})
 
+    # Reach figures (PROTOCOL.md §4.18): the wijk is routing metadata on the case; a
+    # worker's device contributes numbers only, never who.
+    async def reach_lists(self) -> dict[str, Any]:
+        """The organisation's `areas` and `teams`, and `case_areas` {case: wijk}."""
+        return await self.request("reach_lists")
+
+    async def set_case_area(self, case_id: str, area: str | None) -> str | None:
+        """Tag a case with a wijk from the organisation's list (None: no wijk)."""
+        return (await self.request("case_set_area", {"case": case_id, "area": area}))["area"]
+
+    async def reach_contribute(
+        self, period: str, checkins_answered: int, questionnaires_signed: int
+    ) -> None:
+        """A worker's counts for a period ("2026-09", "2026-Q3", "2026"); the newest wins."""
+        await self.request(
+            "reach_contribute",
+            {
+                "period": period,
+                "checkins_answered": checkins_answered,
+                "questionnaires_signed": questionnaires_signed,
+            },
+        )
+
     async def accounts(self) -> list[dict[str, Any]]:
         return (await self.request("admin_accounts"))["accounts"]
 
