@@ -87,6 +87,19 @@ async def officer_exports(page, account: str) -> None:
     await expect(page.get_by_role("heading", name="De gegevens zijn klaar")).to_be_focused()
 
 
+async def log_shows_changes_and_names(page) -> None:
+    """Item 2 on the main log screen: a policy change shows its values before and after,
+    and a staff pseudonym the name the admin gave (as the person timeline does)."""
+    await page.get_by_role("link", name="Logboek", exact=True).click()
+    await page.get_by_label("Soort gebeurtenis").select_option("policy.changed")
+    await page.get_by_label("Reden voor het zoeken").select_option("routine_review")
+    await page.get_by_role("button", name="Zoek", exact=True).click()
+    row = page.get_by_role("table", name="Gevonden regels in het logboek").locator("tbody tr")
+    await expect(row).to_have_count(1)
+    await expect(row).to_contain_text("Bewaartermijn berichten: 14 → 7 dagen")
+    await expect(row.locator("td").nth(4)).to_contain_text("Beheerder Petra")
+
+
 async def register_page(page, artifacts: Path) -> None:
     """Item 6: the Art. 30 table shows the policy the admin set (7 days, not 14), says so,
     and downloads as a page for the register."""
@@ -129,6 +142,7 @@ async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, art
     clear_screenshots(artifacts)
     admin = relay.client()
     await admin.register(await relay.invite("admin"))
+    await admin.request("admin_set_display_name", {"account": admin.account_id, "name": "Petra"})
     policy = {
         "version": 1,
         "envelope_lifetime": {"default": "7d", "minimum": "1d", "maximum": "30d"},
@@ -150,6 +164,7 @@ async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, art
         (case,) = (await admin.request("cases_all", {}))["cases"]
         assert case["caregiver"] == handed_over
         await officer_joins(page, admin)
+        await log_shows_changes_and_names(page)
         await place_and_lift(page, relay, case["id"], artifacts)
         await officer_exports(page, handed_over)
         started = time.perf_counter()

@@ -5,6 +5,7 @@
 import { h, uid } from "../dom.js";
 import { isOffline } from "../failures.js";
 import { language, t } from "../i18n.js";
+import { changeLines } from "./changes.js";
 
 export { confirmInline } from "./confirm.js"; // the desk screens import it from here
 
@@ -71,6 +72,54 @@ export const EVENTS = [
 /** The translated words for an event code ("invite.created" → key event_invite_created). */
 export function eventLabel(code) {
   return t(`event_${code.replace(".", "_")}`);
+}
+
+/**
+ * The timeline cells both officer screens share (issue 19 items 2 and 7): what happened
+ * (words, code, and before → after for a change), who did it and what it was about.
+ * `said(pseudonym)` adds words after a pseudonym: a staff member's name, "deze persoon".
+ */
+export function eventCell(entry) {
+  return h(
+    "span",
+    {},
+    eventLabel(entry.event),
+    h("br"),
+    h("code", { class: "event-code" }, entry.event),
+    changeLines(entry).map((line) => h("span", { class: "change" }, h("br"), line)),
+  );
+}
+
+export function actorCell(actor = {}, said = () => "") {
+  return h(
+    "span",
+    {},
+    roleLabel(actor.role || "system"),
+    actor.pseudonym ? said(actor.pseudonym) : null,
+    actor.pseudonym ? h("br") : null,
+    actor.pseudonym ? h("code", { class: "pseudonym" }, actor.pseudonym) : null,
+  );
+}
+
+export function objectsCell(objects = [], said = () => "") {
+  return h(
+    "ul",
+    { class: "plain" },
+    objects.map((object) =>
+      h(
+        "li",
+        {},
+        `${t(`object_${object.type}`)}${said(object.pseudonym)}: `,
+        h("code", { class: "pseudonym" }, object.pseudonym),
+      ),
+    ),
+  );
+}
+
+/** `said` for a reply's `staff` map (pseudonym → {name}): " Anja de Vries" or "". */
+export function staffNames(reply) {
+  const staff = new Map(Object.entries(reply.staff || {}).map(([ps, who]) => [ps, who.name]));
+  return (pseudonym) => (staff.has(pseudonym) ? ` ${staff.get(pseudonym)}` : "");
 }
 
 export function reasonLabel(code) {

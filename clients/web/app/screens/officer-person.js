@@ -9,14 +9,14 @@ import { fill, h } from "../dom.js";
 import { loadPart, t } from "../i18n.js";
 import { amsterdamDay, formatAmsterdam } from "../parts/amsterdam.js";
 import { checkShown } from "../parts/audit-badge.js";
-import { changeLines } from "../parts/changes.js";
 import {
-  eventLabel,
+  actorCell,
+  eventCell,
   failureNote,
   inputField,
+  objectsCell,
   reasonField,
   reasonLabel,
-  roleLabel,
   table,
 } from "../parts/desk.js";
 
@@ -145,42 +145,14 @@ export async function show(main, app) {
  * puts a staff member's name beside their pseudonym. */
 function cells(entry, mine, staff) {
   if (entry.removed) return ["—", t("officer_entry_removed"), "—", "—", "—", "—"];
-  const actor = entry.actor || {};
   const named = (pseudonym) => (staff.has(pseudonym) ? ` ${staff.get(pseudonym)}` : "");
   const theirs = (pseudonym) =>
     (mine.has(pseudonym) ? ` (${t("person_this_person")})` : "") + named(pseudonym);
-  const who = h(
-    "span",
-    {},
-    roleLabel(actor.role || "system"),
-    actor.pseudonym ? theirs(actor.pseudonym) : null,
-    actor.pseudonym ? h("br") : null,
-    actor.pseudonym ? h("code", { class: "pseudonym" }, actor.pseudonym) : null,
-  );
-  const about = h(
-    "ul",
-    { class: "plain" },
-    (entry.objects || []).map((object) =>
-      h(
-        "li",
-        {},
-        `${t(`object_${object.type}`)}${theirs(object.pseudonym)}: `,
-        h("code", { class: "pseudonym" }, object.pseudonym),
-      ),
-    ),
-  );
   return [
     formatAmsterdam(entry.time),
-    h(
-      "span",
-      {},
-      eventLabel(entry.event),
-      h("br"),
-      h("code", { class: "event-code" }, entry.event),
-      changeLines(entry).map((line) => h("span", { class: "change" }, h("br"), line)),
-    ),
-    who,
-    about,
+    eventCell(entry),
+    actorCell(entry.actor, theirs),
+    objectsCell(entry.objects, theirs),
     entry.reason ? reasonLabel(entry.reason) : t("person_no_reason"),
     t(`outcome_${entry.outcome}`),
   ];

@@ -8,15 +8,18 @@ import { amsterdamDay, formatAmsterdam } from "../parts/amsterdam.js";
 import { checkShown, failedBadge } from "../parts/audit-badge.js";
 import {
   EVENTS,
+  actorCell,
   downloadLink,
+  eventCell,
   eventLabel,
   failureNote,
   inputField,
+  objectsCell,
   reasonField,
   reasonLabel,
-  roleLabel,
   selectField,
   stamp,
+  staffNames,
   table,
 } from "../parts/desk.js";
 
@@ -25,6 +28,7 @@ const PAGE_SIZE = 50;
 export async function show(main, app) {
   const urls = [];
   await loadPart("audit-proof");
+  await loadPart("officer-desk"); // the words for before → after values
   main.append(
     h("h1", {}, t("officer_audit_title")),
     h("p", {}, t("officer_audit_intro")),
@@ -128,7 +132,7 @@ function querySection(app) {
           t("officer_col_objects"),
           t("officer_col_reason"),
         ],
-        entries.map(entryCells),
+        entries.map((entry) => entryCells(entry, staffNames(reply))),
       ),
       nav,
     );
@@ -161,43 +165,18 @@ function querySection(app) {
   return h("section", {}, form, results);
 }
 
-function entryCells(entry) {
+/** One log row; `said` puts a staff member's name beside their pseudonym. */
+function entryCells(entry, said) {
   if (entry.removed) {
     return [String(entry.index), "—", t("officer_entry_removed"), "—", "—", "—", "—"];
   }
-  const actor = entry.actor || {};
-  const who = h(
-    "span",
-    {},
-    roleLabel(actor.role || "system"),
-    actor.pseudonym ? h("br") : null,
-    actor.pseudonym ? h("code", { class: "pseudonym" }, actor.pseudonym) : null,
-  );
-  const objects = h(
-    "ul",
-    { class: "plain" },
-    (entry.objects || []).map((object) =>
-      h(
-        "li",
-        {},
-        `${t(`object_${object.type}`)}: `,
-        h("code", { class: "pseudonym" }, object.pseudonym),
-      ),
-    ),
-  );
   return [
     String(entry.index),
     formatAmsterdam(entry.time), // Amsterdam time with its offset; the bundle keeps UTC
-    h(
-      "span",
-      {},
-      eventLabel(entry.event),
-      h("br"),
-      h("code", { class: "event-code" }, entry.event),
-    ),
+    eventCell(entry), // with before → after for a change
     t(`outcome_${entry.outcome}`),
-    who,
-    objects,
+    actorCell(entry.actor, said),
+    objectsCell(entry.objects, said),
     entry.reason ? reasonLabel(entry.reason) : "—",
   ];
 }
