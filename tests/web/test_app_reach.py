@@ -1,12 +1,15 @@
 """The admin's reach figures screen in Chromium: the lists are saved, a period that has not
 ended is refused with a reason, a report is made, shown, downloaded as CSV and as a
-signed note that verifies offline, and asked again it is the frozen one. axe 0."""
+signed note that verifies offline, and asked again it is the frozen one. A worker tags
+their caregiver's case with a wijk in the chat, and the admin's list shows it. axe 0."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from test_app_admin_desk import worker_with_caregiver
 from test_app_support import LAPTOP, Watch, check_screen, clear_screenshots, expect, new_phone
 
 from reach import parse_period, verify_report
@@ -38,20 +41,52 @@ COUNTED = [
 ]
 
 
+async def worker_sees_no_wijken(desk, ria, invite: str) -> None:
+    """Before the admin made a list of wijken, Ria's chat says why there is no choice."""
+    await worker_with_caregiver(desk, ria, invite)
+    await desk.get_by_role("link", name="Ria").click()
+    await expect(
+        desk.get_by_text("Je organisatie heeft nog geen wijken ingesteld.")
+    ).to_be_visible()
+
+
+async def admin_opens_reach(page, invite: str) -> None:
+    await page.goto(invite)
+    await page.get_by_role("button", name="Doe mee").click()
+    await expect(page.get_by_role("heading", name="Accounts", level=1)).to_be_visible()
+    await page.get_by_role("link", name="Bereik").click()
+    heading = page.get_by_role("heading", name="Bereikcijfers voor de gemeente", level=1)
+    await expect(heading).to_be_visible()
+
+
+async def worker_tags_ria(desk, artifacts: Path) -> None:
+    """The worker opens Ria's chat again (the lists changed since) and chooses her wijk."""
+    await desk.get_by_role("link", name="Terug naar overzicht").click()
+    await desk.get_by_role("link", name="Ria").click()
+    wijk = desk.get_by_label("Wijk", exact=True)
+    await expect(wijk).to_have_value("")  # "Geen wijk" until chosen
+    await wijk.select_option("Noord")
+    await expect(
+        desk.get_by_role("status").filter(has_text="De wijk is bewaard: Noord.")
+    ).to_be_visible()
+    await check_screen(desk, artifacts, "reach-worker-wijk")
+
+
 async def test_admin_makes_downloads_and_verifies_a_reach_report(browser, relay, artifacts: Path):
     clear_screenshots(artifacts)
-    _admin, worker, caregiver = await relay.onboard()
+    admin, worker, caregiver = await relay.onboard()
     await caregiver.send(worker.key.device_id, b"hallo")  # one caregiver took part
     relay.clock.advance(SEPTEMBER.end - relay.ctx.now() + 3600)  # 1 October
     watch = Watch(relay.url)
     context, page = await new_phone(browser, watch, LAPTOP, accept_downloads=True)
+    desk_context, desk = await new_phone(browser, watch, LAPTOP)  # a worker's laptop
     try:
-        await page.goto(await relay.invite("admin"))
-        await page.get_by_role("button", name="Doe mee").click()
-        await expect(page.get_by_role("heading", name="Accounts", level=1)).to_be_visible()
-        await page.get_by_role("link", name="Bereik").click()
-        heading = page.get_by_role("heading", name="Bereikcijfers voor de gemeente", level=1)
-        await expect(heading).to_be_visible()
+        # The two laptops join side by side (they do not wait on each other until the lists).
+        worker_link = (await admin.create_invite("worker"))["link"]
+        await asyncio.gather(
+            worker_sees_no_wijken(desk, relay.client(), worker_link),
+            admin_opens_reach(page, await relay.invite("admin")),
+        )
         assert await page.evaluate(COUNTING) == COUNTED
 
         await page.get_by_label("Wijken").fill("Noord\nZuid\n")
@@ -72,6 +107,16 @@ async def test_admin_makes_downloads_and_verifies_a_reach_report(browser, relay,
         await expect(saved).to_be_visible()
         areas = await relay.ctx.storage.case_areas(relay.ctx.org_id)
         assert areas == {case["id"]: "Zuid"}
+
+        (ria_case,) = [
+            c["id"] for c in (await admin.request("cases_all"))["cases"] if c["id"] != case["id"]
+        ]
+        await worker_tags_ria(desk, artifacts)
+        areas = await relay.ctx.storage.case_areas(relay.ctx.org_id)
+        assert areas == {case["id"]: "Zuid", ria_case: "Noord"}
+        await page.get_by_role("link", name="Accounts").click()  # the admin comes back later
+        await page.get_by_role("link", name="Bereik").click()
+        await expect(page.get_by_label(f"Wijk van dossier {ria_case}")).to_have_value("Noord")
 
         period = page.get_by_label("Periode")
         await period.select_option("2026-11")  # ended for the browser, not for the relay
@@ -112,3 +157,4 @@ async def test_admin_makes_downloads_and_verifies_a_reach_report(browser, relay,
         watch.check()
     finally:
         await context.close()
+        await desk_context.close()

@@ -503,6 +503,7 @@ export async function show(main, app, where, options = {}) {
       ),
       form,
       privacy ? privacy.panel : null,
+      conversation.role === "caregiver" && app.me.role === "worker" ? caseArea() : null,
     );
   }
 
@@ -530,5 +531,23 @@ export async function show(main, app, where, options = {}) {
       t("privacy_request_button"),
     );
     return { button, panel };
+  }
+
+  /** The case's wijk for the reach figures (issue 18): parts/case-area.js and its strings
+   * load once connected. Offline they may not be cached (an error in an app opened offline)
+   * and the choice could not be saved anyway. */
+  function caseArea() {
+    const slot = h("div", {});
+    const fill = () =>
+      import("../parts/case-area.js").then((part) => part.fillCaseArea(slot, m, conversation.id)).catch(() => {});
+    if (m.state === "online") fill();
+    else {
+      const off = m.on("status", ({ state }) => {
+        if (state !== "online") return;
+        off();
+        if (slot.isConnected) fill(); // not when the screen is gone meanwhile
+      });
+    }
+    return slot;
   }
 }

@@ -1,4 +1,5 @@
-// The admin's reach figures screen (app/screens/reach.js): loaded with loadPart("reach").
+// The admin's reach figures screen (app/screens/reach.js) and the worker's wijk of a case
+// (app/parts/case-area.js): loaded with loadPart("reach").
 export default {
   reach_title: "Reach figures for the municipality",
   reach_intro: "How many caregivers you reached, per month, quarter or year. Steuntje counts only what it passes on anyway, never what messages say. Counts below 5 show as <5, the rest is rounded to 5. So no one can be found in the figures.",
@@ -39,4 +40,12 @@ export default {
   reach_none: "(none)",
   reach_small: "<5",
   reach_verify_hint: "The municipality can check that nobody changed anything, with: steuntje report verify and this key of your organisation:",
+  // The wijk of a case in the worker's chat (app/parts/case-area.js).
+  case_area_label: "Area (wijk)",
+  case_area_hint: "For the municipality's reach figures. They hold only counts per area, no names.",
+  case_area_none: "No area",
+  case_area_saved: "The area is saved: {area}.",
+  case_area_cleared: "This case has no area now.",
+  case_area_empty: "Your organisation has not set up any areas yet. An admin can do that under Reach.",
+  case_area_not_listed: "This area is no longer on the list. Open the conversation again and choose another.",
 };

@@ -1,4 +1,5 @@
-// The admin's reach figures screen (app/screens/reach.js): loaded with loadPart("reach").
+// The admin's reach figures screen (app/screens/reach.js) and the worker's wijk of a case
+// (app/parts/case-area.js): loaded with loadPart("reach").
 export default {
   reach_title: "Bereikcijfers voor de gemeente",
   reach_intro: "Hoeveel mantelzorgers jullie bereikten, per maand, kwartaal of jaar. Steuntje telt alleen wat het toch al doorstuurt, nooit wat er in berichten staat. Aantallen onder de 5 staan er als <5, de rest is afgerond op 5. Zo is niemand in de cijfers terug te vinden.",
@@ -39,4 +40,12 @@ export default {
   reach_none: "(geen)",
   reach_small: "<5",
   reach_verify_hint: "De gemeente kan controleren dat niemand iets veranderde, met: steuntje report verify en deze sleutel van jullie organisatie:",
+  // The wijk of a case in the worker's chat (app/parts/case-area.js).
+  case_area_label: "Wijk",
+  case_area_hint: "Voor de bereikcijfers van de gemeente. Daarin staan alleen aantallen per wijk, geen namen.",
+  case_area_none: "Geen wijk",
+  case_area_saved: "De wijk is bewaard: {area}.",
+  case_area_cleared: "Dit dossier heeft nu geen wijk.",
+  case_area_empty: "Je organisatie heeft nog geen wijken ingesteld. Een beheerder kan dat doen bij Bereik.",
+  case_area_not_listed: "Deze wijk staat niet meer op de lijst. Open het gesprek opnieuw en kies een andere.",
 };
