@@ -234,8 +234,30 @@ async def talk(worker, ans, bo, artifacts: Path) -> None:
         item = messages(phone).filter(has_text="Ik denk aan je")
         await expect(item).to_contain_text("🌷")
         await expect(item.locator(".author")).to_have_text("Bo")
+    await worker_shares_a_leaflet(worker, ans)
     await check_screen(ans, artifacts, "11-caregiver-group-chat")
     await check_screen(worker, artifacts, "12-worker-group-chat")
+
+
+async def worker_shares_a_leaflet(worker, ans) -> None:
+    """ "📎 Bestand" is the worker's, in a group as in a chat: a PDF leaflet reaches Anna,
+    whose bar has "Foto" and "Inspreken" but no "Bestand"."""
+    await expect(ans.get_by_role("button", name="Foto", exact=True)).to_be_visible()
+    await expect(ans.get_by_role("button", name="Inspreken")).to_be_visible()
+    await expect(ans.get_by_role("button", name="Bestand", exact=True)).to_have_count(0)
+    leaflet = b"%PDF-1.4\n% Tips voor een rustige avond\n%%EOF\n"
+    async with worker.expect_file_chooser() as chosen:
+        await worker.get_by_role("button", name="Bestand", exact=True).click()
+    await (await chosen.value).set_files(
+        {"name": "tips.pdf", "mimeType": "application/pdf", "buffer": leaflet}
+    )
+    await expect(worker.locator(".media-status")).to_have_text("Bestand verstuurd ✓")
+    item = messages(ans).filter(has=ans.get_by_role("button", name=re.compile("^tips.pdf ophalen")))
+    await expect(item.locator(".author")).to_have_text("Mies")
+    await item.get_by_role("button", name=re.compile("^tips.pdf ophalen")).click()
+    await expect(ans.get_by_role("link", name="tips.pdf openen")).to_have_attribute(
+        "href", re.compile("^blob:")
+    )
 
 
 async def members_and_names(worker, ans, artifacts: Path) -> None:

@@ -112,8 +112,9 @@ export async function recorder(app, conversationId, button, status, done) {
 /**
  * "📷 Foto" and "🎤 Inspreken" for a peer-support group's bar (screens/group.js loads this
  * module when the group opens): the same as in a case conversation, sent to every member.
+ * With `files` (a worker) also "📎 Bestand", as in a worker's chat.
  */
-export async function mount(container, app, groupId, done) {
+export async function mount(container, app, groupId, done, { files = false } = {}) {
   await ready();
   const status = h("p", { class: "media-status", role: "status", hidden: true });
   const photo = h(
@@ -122,13 +123,21 @@ export async function mount(container, app, groupId, done) {
     h("span", { "aria-hidden": "true" }, "📷"),
     h("span", { class: "label" }, t("media_photo_button")),
   );
+  const file = files
+    ? h(
+        "button",
+        { type: "button", class: "media-file", onclick: () => sendFile(app, groupId, status, said) },
+        h("span", { "aria-hidden": "true" }, "📎"),
+        h("span", { class: "label" }, t("media_file_button")),
+      )
+    : null;
   const record = h(
     "button",
     { type: "button", class: "media-record" },
     h("span", { "aria-hidden": "true" }, "🎤"),
     h("span", { class: "label" }, t("media_record_button")),
   );
-  container.replaceChildren(h("div", { class: "quick-actions" }, photo, record), status);
+  container.replaceChildren(h("div", { class: "quick-actions" }, photo, file, record), status);
   await recorder(app, groupId, record, status, said);
 
   // On screen as well as to screen readers, like the chat's "… ✓".

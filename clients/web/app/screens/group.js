@@ -143,10 +143,12 @@ export async function show(main, app, where) {
         )
       : null,
   );
-  // "Foto" and "Inspreken": their code (parts/media-*.js) comes when a group opens.
+  // "Foto" and "Inspreken" (a worker also "Bestand": a short video or a PDF leaflet): their
+  // code (parts/media-*.js) comes when a group opens.
   const media = h("div", { class: "media-actions" });
+  const files = app.me.role !== "caregiver";
   import("../parts/media-compose.js")
-    .then((part) => part.mount(media, app, groupId, (key) => app.announce(t(key))))
+    .then((part) => part.mount(media, app, groupId, (key) => app.announce(t(key)), { files }))
     .catch(() => {}); // offline before the module was ever fetched: no pictures for now
   const composer = h(
     "section",
