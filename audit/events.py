@@ -182,6 +182,14 @@ EVENTS: dict[str, EventRule] = {
     "device.revoked": EventRule(
         "D", "a device was revoked", ("device", "account"), reason=OPTIONAL
     ),
+    # Who is recognisable as whom (issue 19 item 7): that a name or label changed and by
+    # whom, never the name or label itself (the log holds no free text).
+    "account.display_name_set": EventRule(
+        "U", "an admin set or cleared a staff member's display name", ("account",)
+    ),
+    "device.label_set": EventRule(
+        "U", "a device set or cleared its own label", ("device", "account")
+    ),
     "invite.created": EventRule("C", "an invite was issued", ("invite", "case", "team")),
     "invite.redeemed": EventRule("U", "an invite was used", ("invite", "account")),
     # Recovery (issue 20): a worker lets a caregiver whose phone lost its storage back into

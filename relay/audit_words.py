@@ -19,6 +19,8 @@ EVENTS_NL: dict[str, str] = {
     "account.status_changed": "account uitgezet, weer aangezet of gesloten",
     "device.registered": "apparaat toegevoegd aan een account",
     "device.revoked": "apparaat ingetrokken",
+    "account.display_name_set": "naam van een medewerker ingesteld of gewist",
+    "device.label_set": "naam van een apparaat ingesteld of gewist",
     "invite.created": "uitnodiging gemaakt",
     "invite.redeemed": "uitnodiging gebruikt",
     "recovery.created": "herstel-uitnodiging gemaakt voor een account",

@@ -167,3 +167,36 @@ async def test_a_new_devices_first_prekeys_tell_the_accounts_other_devices(relay
     await tablet.upload_prekeys(signed)  # a later upload (a rotation) says nothing new
     await tablet.request("whoami", {})  # a round trip after which a notice would be here
     assert worker.device_changes.empty()
+
+
+async def test_naming_staff_and_labelling_a_device_are_logged_without_the_words(relay):
+    """Who made whom recognisable as whom is accountable: the admin's naming and a device's
+    label each write an entry (by whom, about which account or device), never the text."""
+    admin, worker, caregiver, officer = await staff(relay)
+    await admin.request("admin_set_display_name", {"account": worker.account_id, "name": "Anja"})
+    await admin.request("admin_set_display_name", {"account": worker.account_id, "name": None})
+    await worker.request("device_label", {"label": "Telefoon Anja"})
+    refused = await raw_call(
+        admin, "admin_set_display_name", {"account": caregiver.account_id, "name": "Ria"}
+    )
+    assert error_code(refused) == "caregiver_nameless"  # refused: nothing changed, no entry
+
+    named = await officer.request("audit_query", {"event": "account.display_name_set"})
+    assert len(named["entries"]) == 2  # set and cleared; the refusal changed nothing
+    found = await officer.request("audit_query", {"subject": worker.account_id})
+    mine = set(found["pseudonyms"])
+    by_event: dict[str, list[dict]] = {}
+    for entry in found["entries"]:
+        by_event.setdefault(entry["event"], []).append(entry)
+    first = by_event["account.display_name_set"][0]
+    assert first["actor"]["role"] == "admin" and first["actor"]["pseudonym"] not in mine
+    assert [o["type"] for o in first["objects"]] == ["account"]
+    assert first["objects"][0]["pseudonym"] in mine  # about the worker
+    (label,) = by_event["device.label_set"]
+    assert label["actor"]["pseudonym"] in mine  # the worker's device labelled itself
+    assert {o["type"] for o in label["objects"]} == {"device", "account"}
+
+    con = sqlite3.connect(relay.ctx.config.database_path)
+    bodies = b"".join(row[0] for row in con.execute("SELECT body FROM audit_entries"))
+    con.close()
+    assert b"Anja" not in bodies and b"Telefoon" not in bodies and b"Ria" not in bodies

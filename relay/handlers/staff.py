@@ -4,7 +4,8 @@ An admin names the organisation's workers, officers and admins; caregivers stay 
 the relay (`caregiver_nameless`): the names workers give them live on the workers' devices
 only. A staff member's device names itself ("Telefoon Anja"), so the admin can tell a lost
 phone from a laptop; a caregiver's device does not (its label would carry their name).
-Neither ever goes into the audit log or the relay's own logs.
+Neither ever goes into the audit log or the relay's own logs: the log says only that a name
+or label changed and who changed it (account.display_name_set, device.label_set).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from relay.connection import Connection
 from relay.context import RelayContext
 from relay.errors import Code, RelayError
 from relay.handlers.admin import _admin
+from relay.handlers.auditing import by
 from relay.ids import SERVER_ID
 from relay.validate import require_object, text_field
 
@@ -49,6 +51,9 @@ async def on_admin_set_display_name(
     account_id = text_field(data, "account", SERVER_ID)
     name = short_text(data, "name", MAX_NAME)
     await ctx.storage.set_display_name(admin.org_id, account_id, name)
+    # After the change (a refused one changes nothing): that it changed and by whom.
+    entry = by(conn, "account.display_name_set", [("account", account_id)])
+    await ctx.storage.record([entry], ctx.now())
     return {"ok": True, "account": account_id, "name": name}
 
 
@@ -60,4 +65,6 @@ async def on_device_label(ctx: RelayContext, conn: Connection, data: Any) -> dic
         raise RelayError(Code.CAREGIVER_NAMELESS)
     label = short_text(require_object(data), "label", MAX_LABEL)
     await ctx.storage.set_device_label(device.id, label)
+    objects = [("device", device.id), ("account", device.account_id)]
+    await ctx.storage.record([by(conn, "device.label_set", objects)], ctx.now())
     return {"ok": True, "device": device.id, "label": label}

@@ -68,6 +68,7 @@ def test_the_event_list_is_the_one_asked_for() -> None:
         "group.member_removed", "group.role_changed", "group.member_muted", "group.closed",
         "group.removed", "recovery.created", "recovery.redeemed", "recovery.approved",
         "recovery.expired", "recovery.voided", "reach.reported",
+        "account.display_name_set", "device.label_set",
     }  # fmt: skip
     assert "prekeys.fetched" not in EVENTS  # too fine-grained: one per message sent
 

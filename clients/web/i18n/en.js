@@ -342,6 +342,8 @@ export default {
   event_account_status_changed: "Account disabled, enabled or closed",
   event_device_registered: "Device linked",
   event_device_revoked: "Device revoked",
+  event_account_display_name_set: "Staff member's name set or cleared",
+  event_device_label_set: "Device name set or cleared",
   event_invite_created: "Invite created",
   event_invite_redeemed: "Invite used",
   event_recovery_created: "Recovery code made",

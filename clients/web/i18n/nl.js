@@ -343,6 +343,8 @@ export default {
   event_account_status_changed: "Account uitgezet, aangezet of gesloten",
   event_device_registered: "Apparaat gekoppeld",
   event_device_revoked: "Apparaat ingetrokken",
+  event_account_display_name_set: "Naam van medewerker ingesteld of gewist",
+  event_device_label_set: "Naam van apparaat ingesteld of gewist",
   event_invite_created: "Uitnodiging gemaakt",
   event_invite_redeemed: "Uitnodiging gebruikt",
   event_recovery_created: "Herstelcode gemaakt",

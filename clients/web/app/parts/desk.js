@@ -35,6 +35,8 @@ export const EVENTS = [
   "account.status_changed",
   "device.registered",
   "device.revoked",
+  "account.display_name_set",
+  "device.label_set",
   "invite.created",
   "invite.redeemed",
   "recovery.created",
