@@ -50,6 +50,7 @@ class Code(StrEnum):
     TOO_MANY_PREKEYS = "too_many_prekeys"
     # accounts and cases
     UNKNOWN_ACCOUNT = "unknown_account"
+    AMBIGUOUS_REFERENCE = "ambiguous_reference"
     UNKNOWN_CASE = "unknown_case"
     CASE_CLOSED = "case_closed"
     CAREGIVER_NAMELESS = "caregiver_nameless"
@@ -122,6 +123,7 @@ MESSAGES: dict[Code, str] = {
     Code.NO_PREKEYS: "This device has published no prekeys yet; try again once it has been online.",
     Code.TOO_MANY_PREKEYS: "The relay already holds the most one-time prekeys a device may have.",
     Code.UNKNOWN_ACCOUNT: "No such account in your organisation.",
+    Code.AMBIGUOUS_REFERENCE: "More than one account begins with this code; give more of it.",
     Code.UNKNOWN_CASE: "No such case, or you are not on it.",
     Code.CASE_CLOSED: "This case is closed: its members can no longer send each other messages.",
     Code.LAST_ADMIN: "This is the organisation's last active administrator.",

@@ -220,3 +220,40 @@ async def test_the_cli_says_the_stored_log_is_damaged_in_one_line(relay, tmp_pat
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()[-1:]
     assert line.startswith("steuntje: the stored audit log is damaged: entry 1")
+
+
+async def test_the_short_code_from_the_hand_off_finds_the_same_person(relay):
+    """Item 1's short code: the first characters of the account number (at least 8) find
+    the one account they begin; none or several is said with its own code, never a guess."""
+    admin, worker, ria, tablet, other, officer = await desk(relay)
+    full = await officer.request("audit_query", {"subject": ria.account_id, "limit": 500})
+    code = ria.account_id[4:14]  # what the worker's app shows: 10 characters after acc_
+    short = await officer.request("audit_query", {"subject": f"{code[:5]} {code[5:]}"})
+    assert short["subject"] == ria.account_id  # the officer sees whom the code named
+    assert short["pseudonyms"] == full["pseudonyms"]
+    assert [e["index"] for e in short["entries"]][: len(full["entries"])] == [
+        e["index"] for e in full["entries"]
+    ]
+    assert short["entries"][-1]["event"] == "audit.queried"  # this search is logged too
+    too_short = await raw_call(officer, "audit_query", {"subject": code[:7]})
+    assert error_code(too_short) == "malformed"
+    nobody = "-_" * 5  # begins no account (48 random bits each)
+    assert error_code(await raw_call(officer, "audit_query", {"subject": nobody})) == (
+        "unknown_account"
+    )
+    # A second account beginning with the same 8 characters: the code no longer says whom.
+    con = sqlite3.connect(relay.ctx.config.database_path)
+    columns = [row[1] for row in con.execute("PRAGMA table_info(accounts)")]
+    twin = ria.account_id[:12] + "x" * (len(ria.account_id) - 12)
+    picked = ", ".join("?" if c == "id" else c for c in columns)
+    con.execute(
+        f"INSERT INTO accounts ({', '.join(columns)}) SELECT {picked} FROM accounts WHERE id = ?",
+        (twin, ria.account_id),
+    )
+    con.commit()
+    con.close()
+    both = await raw_call(officer, "audit_query", {"subject": code[:8]})
+    assert error_code(both) == "ambiguous_reference"
+    assert (await officer.request("audit_query", {"subject": code}))["subject"] == ria.account_id
+    refused = await raw_call(worker, "audit_query", {"subject": code})
+    assert error_code(refused) == "not_permitted"  # officers only

@@ -8,6 +8,7 @@ their pseudonyms, so an erased person (whose keys are gone) can no longer be sea
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from audit import BundleError
@@ -23,6 +24,11 @@ from relay.storage.audit_store import PERSON_FILTERS, describe
 from relay.validate import require_object
 
 MAX_PAGE = 500
+# The short code the worker's app shows for a caregiver ("Privacyverzoek", issue 19 item 1):
+# the first characters of the account number after acc_, spaces allowed. Eight characters
+# are 48 bits, so two accounts of one organisation rarely share them; if they do, the code
+# is refused as ambiguous rather than guessed.
+SHORT_CODE = re.compile(r"[A-Za-z0-9_-]{8,22}")
 
 log = logging.getLogger("steuntje.relay.audit")
 
@@ -57,11 +63,16 @@ def _subject(data: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def _person(data: dict[str, Any]) -> str | None:
-    """`subject`: an account, device or case id; a case stands for its caregiver."""
+async def _person(ctx: RelayContext, conn: Connection, data: dict[str, Any]) -> str | None:
+    """`subject`: an account, device or case id (a case stands for its caregiver), or the
+    short code of an account, resolved here to the one account it begins."""
     value = data.get("subject")
     if value is None:
         return None
+    compact = "".join(value.split()) if isinstance(value, str) else ""
+    code = compact.removeprefix("acc_")  # "acc_short" is no code: too short after acc_
+    if not SERVER_ID.fullmatch(compact) and SHORT_CODE.fullmatch(code):
+        return await _account_by_code(ctx, conn, code)
     server_id = SERVER_ID.fullmatch(value) if isinstance(value, str) else None
     if not (
         (server_id and server_id.group(1) in ("acc", "case"))
@@ -69,6 +80,16 @@ def _person(data: dict[str, Any]) -> str | None:
     ):
         raise RelayError(Code.MALFORMED, "Field 'subject' must be an account, device or case id.")
     return value
+
+
+async def _account_by_code(ctx: RelayContext, conn: Connection, code: str) -> str:
+    org_id = conn.device.org_id  # type: ignore[union-attr]
+    found = [a.id for a in await ctx.storage.list_accounts(org_id) if a.id[4:].startswith(code)]
+    if not found:
+        raise RelayError(Code.UNKNOWN_ACCOUNT, field="subject")
+    if len(found) > 1:
+        raise RelayError(Code.AMBIGUOUS_REFERENCE, field="subject")
+    return found[0]
 
 
 def _whole(data: dict[str, Any], name: str, default: int | None, low: int, high: int) -> int | None:
@@ -99,7 +120,7 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
     until = _whole(data, "until", None, 0, MAX_INT)
     event = _event(data)
     actor, target = _subject(data, "actor"), _subject(data, "object")
-    person = _person(data)
+    person = await _person(ctx, conn, data)
     after: int = _whole(data, "after", -1, -1, MAX_INT)  # type: ignore[assignment]
     limit: int = _whole(data, "limit", 100, 1, MAX_PAGE)  # type: ignore[assignment]
     # A search may be made without a reason; the log then says none was given.
@@ -151,6 +172,7 @@ async def on_audit_query(ctx: RelayContext, conn: Connection, data: Any) -> dict
     reply: dict[str, Any] = {"ok": True, "entries": found, "next": last}
     if about is not None:  # which pseudonyms are the person's: "this person" on screen
         reply["pseudonyms"] = sorted(about)
+        reply["subject"] = person  # a short code: the account it named
     # Staff names beside their pseudonyms (issue 19 item 7): organisation data the officer
     # may see; the entries themselves stay pseudonymous. Only the names this page uses.
     staff = await ctx.storage.audit_staff_names(conn.device.org_id)  # type: ignore[union-attr]
