@@ -55,9 +55,10 @@ async def place_and_lift(page, relay, case_id: str, artifacts: Path) -> None:
     await check_screen(page, artifacts, "01-hold-lifted")
 
 
-async def worker_hands_over(worker, ria, admin, artifacts: Path) -> str:
+async def worker_hands_over(worker, ria, admin, artifacts: Path) -> tuple[str, str]:
     """The worker invites Ria, Ria joins on her phone, and the worker's "Privacyverzoek
-    voor deze mantelzorger" on her conversation shows the number for the officer."""
+    voor deze mantelzorger" on her conversation shows a short code for the officer (and the
+    whole number)."""
     await worker.goto((await admin.create_invite("worker"))["link"])
     await worker.get_by_role("button", name="Doe mee").click()
     await decline_notifications(worker)
@@ -75,8 +76,10 @@ async def worker_hands_over(worker, ria, admin, artifacts: Path) -> str:
     await hand_off.click()
     await expect(hand_off).to_have_attribute("aria-expanded", "true")
     number = (await worker.locator("code.account-number").inner_text()).strip()
+    code = (await worker.locator("code.short-code").inner_text()).strip()
+    assert code == f"{number[4:9]} {number[9:14]}"  # read out in two groups of five
     await check_screen(worker, artifacts, "00-worker-privacy-request")
-    return number
+    return code, number
 
 
 async def officer_exports(page, account: str) -> None:
@@ -159,7 +162,7 @@ async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, art
         (_, page), (_, worker), (_, ria) = contexts
         warnings: list[str] = []
         page.on("console", lambda message: warnings.append(message.text))
-        handed_over = await worker_hands_over(worker, ria, admin, artifacts)
+        code, handed_over = await worker_hands_over(worker, ria, admin, artifacts)
         assert handed_over.startswith("acc_")
         (case,) = (await admin.request("cases_all", {}))["cases"]
         assert case["caregiver"] == handed_over
@@ -172,13 +175,15 @@ async def test_an_officer_finds_everything_about_a_caregiver(browser, relay, art
         heading = page.get_by_role("heading", name="Wie deed wat met iemands gegevens")
         await expect(heading).to_be_visible()
         await check_screen(page, artifacts, "02-person-empty")
-        await page.get_by_label("Nummer van de persoon of het dossier").fill(handed_over)
+        await page.get_by_label("Nummer van de persoon of het dossier").fill(code)
         await page.get_by_label("Reden voor het zoeken").select_option("data_subject_request")
         await page.get_by_role("button", name="Zoek", exact=True).click()
         timeline = page.get_by_role("table", name="Alles in het logboek over deze persoon")
         await expect(timeline).to_be_visible()
         took = time.perf_counter() - started
         print(f"\nofficer answered 'who accessed what about Ria' in {took:.1f} s")
+        # the short code named Ria's account, and the screen says which one it found
+        await expect(page.locator("main p.hint code.account-number")).to_have_text(handed_over)
         text = await timeline.inner_text()
         for words, code in (
             ("Dossier gemaakt", "case.created"),

@@ -167,6 +167,7 @@ export function failureText(failure, labels = {}, allowed = () => null) {
     "not_permitted",
     "unknown_case",
     "unknown_account",
+    "ambiguous_reference", // a short code that begins more than one account
     "unknown_hold",
     "unknown_device",
     "last_admin",

@@ -515,7 +515,20 @@ export async function show(main, app, where, options = {}) {
       "div",
       { class: "card", id: uid("privacy-request"), hidden: true, tabindex: "-1" },
       h("p", {}, t("privacy_request_text")),
-      h("p", {}, h("code", { class: "account-number" }, conversation.id)),
+      // A short code to read out or type: the first 10 characters after acc_, in two groups
+      // (the officer's search resolves it to the one account it begins, PROTOCOL.md).
+      h(
+        "p",
+        {},
+        `${t("privacy_request_code")} `,
+        h("code", { class: "short-code" }, `${conversation.id.slice(4, 9)} ${conversation.id.slice(9, 14)}`),
+      ),
+      h(
+        "p",
+        { class: "hint" },
+        `${t("privacy_request_full")} `,
+        h("code", { class: "account-number" }, conversation.id),
+      ),
     );
     const button = h(
       "button",

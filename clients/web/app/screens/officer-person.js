@@ -21,8 +21,11 @@ import {
 } from "../parts/desk.js";
 
 const PAGE_SIZE = 500; // the relay's most per query
-// What the relay accepts as `subject`: an account or case number, or a device key.
-const REFERENCE = /^(?:(?:acc|case)_[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{43})$/;
+// What the relay accepts as `subject`: an account or case number, a device key, or the short
+// code the worker's hand-off shows (8 or more characters of the account number after acc_;
+// the relay resolves it to the one account it begins, or says none or several do).
+const REFERENCE =
+  /^(?:(?:acc|case)_[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{43}|(?:acc_)?[A-Za-z0-9_-]{8,22})$/;
 
 export async function show(main, app) {
   await loadPart("officer-desk");
@@ -41,6 +44,7 @@ export async function show(main, app) {
   const shown = [];
   const mine = new Set(); // the person's own pseudonyms (account, devices, cases)
   const staff = new Map(); // staff pseudonym → the name the admin gave them (issue 19 item 7)
+  let resolved = null; // the account number a short code named
 
   async function load(filters, after) {
     button.disabled = true;
@@ -52,6 +56,7 @@ export async function show(main, app) {
       });
       shown.push(...(reply.entries || []));
       for (const name of reply.pseudonyms || []) mine.add(name);
+      if (reply.subject && reply.subject !== filters.subject) resolved = reply.subject;
       for (const [pseudonym, who] of Object.entries(reply.staff || {})) staff.set(pseudonym, who.name);
       draw(filters, reply.next);
     } catch (failure) {
@@ -80,6 +85,14 @@ export async function show(main, app) {
         { class: "results-summary", tabindex: "-1" },
         t("person_found", { count: shown.length }),
       ),
+      resolved
+        ? h(
+            "p",
+            { class: "hint" },
+            `${t("person_resolved")} `,
+            h("code", { class: "account-number" }, resolved),
+          )
+        : null,
       proof,
       table(
         t("person_caption"),
@@ -105,7 +118,7 @@ export async function show(main, app) {
       novalidate: true,
       onsubmit: (event) => {
         event.preventDefault();
-        const subject = reference.input.value.trim();
+        const subject = reference.input.value.replace(/\s+/g, ""); // "AbCdE fGhIj" as read out
         if (!REFERENCE.test(subject)) {
           reference.input.setAttribute("aria-invalid", "true");
           fill(results, h("p", { class: "error", role: "alert" }, t("person_invalid")));
@@ -121,6 +134,7 @@ export async function show(main, app) {
         shown.length = 0;
         mine.clear();
         staff.clear();
+        resolved = null;
         fill(results, h("p", { class: "hint" }, t("desk_loading")));
         load(filters, -1).then(() => results.querySelector(".results-summary")?.focus());
       },
