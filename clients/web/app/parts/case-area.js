@@ -38,22 +38,20 @@ export async function fillCaseArea(slot, messenger, caregiver) {
     id,
     "aria-describedby": `${id}-hint`,
     onchange: async () => {
+      // Not disabled while saving: that would take the keyboard focus away from the select.
       const area = select.value || null;
-      select.disabled = true;
       try {
         // One caregiver, one wijk: every open case of theirs gets the same one.
         for (const caseId of caseIds) await messenger.request("case_set_area", { case: caseId, area });
         const said = area ? t("case_area_saved", { area }) : t("case_area_cleared");
         status.replaceChildren(h("p", { class: "notice", role: "status" }, said));
       } catch (failure) {
-        // An admin changed the list since this screen opened: say what to do.
+        // not_on_list: an admin changed the list since this screen opened; say what to do.
         status.replaceChildren(
           failure?.code === "not_on_list"
             ? h("p", { class: "error", role: "alert" }, t("case_area_not_listed"))
             : failureNote(failure),
         );
-      } finally {
-        select.disabled = false;
       }
     },
   });
