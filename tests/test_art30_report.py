@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 
+from helpers import error_code, raw_call
 from relay.housekeeping import purge_once
 from retention.durations import DAY, YEAR
 
@@ -94,3 +95,36 @@ async def test_the_desk_screens_get_the_same_report_from_policy_get(relay):
     data = str(relay.ctx.config.data_dir)
     printed = await asyncio.to_thread(report, "--format", "json", "--data", data)
     assert json.loads(printed.stdout) == rows  # the screen and the CLI say the same
+
+
+async def test_the_desk_screens_get_the_report_in_dutch_with_the_same_figures(relay):
+    """Item 6, "Dutch, with English available": the same rows, worded in Dutch, with the
+    policy's own numbers; every English row has its Dutch row (on either database)."""
+    from retention.delays import PurgeSchedule
+    from retention.policy import OrganisationPolicy
+    from retention.report import rows as report_rows
+
+    admin, worker, caregiver = await relay.onboard()
+    await admin.request("policy_set", {"document": POLICY})
+    english = (await admin.request("policy_get", {}))["report"]
+    dutch = (await admin.request("policy_get", {"lang": "nl"}))["report"]
+    assert len(dutch) == len(english)
+    assert [r["data"] for r in dutch if ":" in r["data"]][:5] == [
+        r["data"] for r in english if ":" in r["data"]
+    ][:5]  # table rows keep the table and column names
+    envelopes = row(dutch, "envelopes:")
+    assert "7 dagen" in envelopes["kept_for"] and "14 dagen" not in envelopes["kept_for"]
+    assert "days" not in envelopes["kept_for"] and "bevestigt" in envelopes["kept_for"]
+    assert "90 dagen" in row(dutch, "cases:")["kept_for"]
+    assert "2 jaar" in row(dutch, "regels in het logboek")["kept_for"]
+    assert "14 dagen" in row(dutch, "berichten op de apparaten")["kept_for"]
+    assert "7 days" in row(english, "envelopes:")["kept_for"]  # English stays English
+    for backend in ("sqlite", "postgresql"):
+        pair = [
+            report_rows(OrganisationPolicy(), PurgeSchedule(), backend, lang)
+            for lang in ("en", "nl")
+        ]
+        assert len(pair[0]) == len(pair[1])
+        assert all(cell for r in pair[1] for cell in r.values())  # no row left empty
+    bad = await raw_call(admin, "policy_get", {"lang": "de"})
+    assert error_code(bad) == "malformed" and bad["error"]["field"] == "lang"

@@ -23,10 +23,10 @@ from retention import (
     effective,
     organisation_from_dict,
     organisation_to_dict,
-    report,
 )
 from retention.durations import format_duration
 from retention.policy import OFF
+from retention.report import LANGUAGES, rows
 from retention.serialise import format_setting
 
 # Who may ever set a policy: admins (any scope), workers (a case they are on, or a group
@@ -93,12 +93,13 @@ def _scope_field(data: dict[str, Any]) -> tuple[Any, bool]:
     return data.get("case"), False
 
 
-def art30_rows(ctx: RelayContext, org: Any) -> list[dict[str, str]]:
+def art30_rows(ctx: RelayContext, org: Any, lang: str = "en") -> list[dict[str, str]]:
     """The Art. 30 table (retention/report.py) for the policy in force, this relay's purge
-    interval and database: what `steuntje retention report` prints, for the desk screens."""
+    interval and database: what `steuntje retention report` prints, for the desk screens
+    (in Dutch with `lang` "nl": the same rows and figures)."""
     schedule = PurgeSchedule(interval=int(ctx.config.purge_interval_s))
     backend = "postgresql" if ctx.config.database_url else "sqlite"
-    return [row.as_dict() for row in report(org, schedule, backend=backend)]
+    return rows(org, schedule, backend, lang)
 
 
 async def on_policy_get(ctx: RelayContext, conn: Connection, data: Any) -> dict[str, Any]:
@@ -117,13 +118,16 @@ async def on_policy_get(ctx: RelayContext, conn: Connection, data: Any) -> dict[
     if case_id is None:
         if conn.device is None or conn.device.role not in ("admin", "officer"):
             raise RelayError(Code.NOT_PERMITTED)
+        lang = data.get("lang", "en")
+        if lang not in LANGUAGES:
+            raise RelayError(Code.MALFORMED, "Field 'lang' must be en or nl.", field="lang")
         version = documents.get(f"org:{ctx.org_id}", {}).get("version", 0)
         return {
             "ok": True,
             "organisation": organisation_to_dict(org),
             "version": version,
             "effective": describe(effective(org)),
-            "report": art30_rows(ctx, org),
+            "report": art30_rows(ctx, org, lang),
         }
     if not isinstance(case_id, str) or not SERVER_ID.fullmatch(case_id):
         raise RelayError(Code.MALFORMED, "Field 'case' must be a case id.")
