@@ -1,7 +1,8 @@
 // Privacy officer and admin: the retention table for the record of processing activities
 // (GDPR Art. 30), for the policy in force — the rows `steuntje retention report` prints,
 // from policy_get — and a page to download for the register. Where the figures come from
-// is said: the organisation's own policy (its version) or Steuntje's defaults.
+// is said: the organisation's own policy (its version) or Steuntje's defaults. The rows come
+// in the app's language (policy_get `lang`: the relay words them, one source for the figures).
 
 import { h } from "../dom.js";
 import { language, loadPart, t } from "../i18n.js";
@@ -22,7 +23,7 @@ export async function show(main, app) {
   main.append(h("h1", {}, t("art30_title")));
   let reply;
   try {
-    reply = await app.messenger.request("policy_get", {});
+    reply = await app.messenger.request("policy_get", { lang: language() === "en" ? "en" : "nl" });
   } catch (failure) {
     main.append(failureNote(failure));
     return null;
@@ -32,18 +33,14 @@ export async function show(main, app) {
     ? t("art30_source_policy", { version: reply.version })
     : t("art30_source_defaults");
   const headers = COLUMNS.map((column) => t(`art30_col_${column}`));
-  // The rows are the relay's text, in English: marked as such for screen readers.
-  const textLang = language() === "en" ? null : "en";
-  const cell = (text) => (textLang ? h("span", { lang: textLang }, text) : text);
   main.append(
     h("p", {}, t("art30_intro")),
     h("p", { class: "notice", role: "status" }, source),
-    textLang ? h("p", { class: "hint" }, t("art30_english_rows")) : null,
     h(
       "div",
       { class: "row" },
       downloadLink(
-        registerPage(reply.report, headers, source, textLang),
+        registerPage(reply.report, headers, source),
         "text/html;charset=utf-8",
         `steuntje-verwerkingsregister-${stamp()}.html`,
         t("art30_download"),
@@ -53,14 +50,14 @@ export async function show(main, app) {
     table(
       t("art30_caption"),
       headers,
-      reply.report.map((row) => COLUMNS.map((column) => cell(row[column]))),
+      reply.report.map((row) => COLUMNS.map((column) => row[column])),
     ),
   );
   return { destroy: () => urls.forEach((url) => URL.revokeObjectURL(url)) };
 }
 
 /** A standalone page of the table, built with DOM text nodes (never markup from data). */
-function registerPage(rows, headers, source, textLang) {
+function registerPage(rows, headers, source) {
   const page = document.implementation.createHTMLDocument(t("art30_title"));
   page.documentElement.lang = language();
   const meta = page.createElement("meta");
@@ -84,7 +81,7 @@ function registerPage(rows, headers, source, textLang) {
   const body = add(tableNode, "tbody");
   for (const row of rows) {
     const line = add(body, "tr");
-    for (const column of COLUMNS) add(line, "td", row[column], textLang ? { lang: textLang } : {});
+    for (const column of COLUMNS) add(line, "td", row[column]);
   }
   // The serializer, not an HTML sink: the document holds only text nodes we made.
   return new XMLSerializer().serializeToString(page);

@@ -28,7 +28,6 @@ export default {
   art30_intro: "What Steuntje keeps, how long, why, and what deletes it: the periods in force now. Copy the table into the organisation's record of processing; the legal basis is a suggestion the organisation confirms itself.",
   art30_source_policy: "These are the periods of the policy you set (version {version}).",
   art30_source_defaults: "You have not set a policy of your own yet: these are Steuntje's default periods.",
-  art30_english_rows: "",
   art30_download: "Download as a page for the record",
   art30_caption: "Steuntje's retention periods",
   art30_col_data: "Data",

@@ -28,7 +28,6 @@ export default {
   art30_intro: "Wat Steuntje bewaart, hoe lang, waarom, en wat het wist. Het zijn de termijnen die nu gelden. Neem de tabel over in het verwerkingsregister van de organisatie; de grondslag is een voorstel dat de organisatie zelf bevestigt.",
   art30_source_policy: "Dit zijn de termijnen van het beleid dat jullie instelden (versie {version}).",
   art30_source_defaults: "Jullie hebben nog geen eigen beleid ingesteld: dit zijn de standaardtermijnen van Steuntje.",
-  art30_english_rows: "De tekst in de tabel is in het Engels, zoals de opdracht 'steuntje retention report' hem geeft.",
   art30_download: "Download als pagina voor het register",
   art30_caption: "Bewaartermijnen van Steuntje",
   art30_col_data: "Gegevens",
