@@ -50,10 +50,10 @@ async def on_admin_set_display_name(
     data = require_object(data)
     account_id = text_field(data, "account", SERVER_ID)
     name = short_text(data, "name", MAX_NAME)
-    await ctx.storage.set_display_name(admin.org_id, account_id, name)
-    # After the change (a refused one changes nothing): that it changed and by whom.
+    # That it changed and by whom, in the change's own transaction (a refused one writes
+    # neither).
     entry = by(conn, "account.display_name_set", [("account", account_id)])
-    await ctx.storage.record([entry], ctx.now())
+    await ctx.storage.set_display_name(admin.org_id, account_id, name, ctx.now(), [entry])
     return {"ok": True, "account": account_id, "name": name}
 
 
@@ -64,7 +64,7 @@ async def on_device_label(ctx: RelayContext, conn: Connection, data: Any) -> dic
     if device.role == "caregiver":  # "Telefoon Ria" would put the caregiver's name here
         raise RelayError(Code.CAREGIVER_NAMELESS)
     label = short_text(require_object(data), "label", MAX_LABEL)
-    await ctx.storage.set_device_label(device.id, label)
     objects = [("device", device.id), ("account", device.account_id)]
-    await ctx.storage.record([by(conn, "device.label_set", objects)], ctx.now())
+    entry = by(conn, "device.label_set", objects)
+    await ctx.storage.set_device_label(device.id, label, ctx.now(), [entry])
     return {"ok": True, "device": device.id, "label": label}

@@ -9,9 +9,11 @@ admin (and staff names to officers beside the audit log's pseudonyms), never log
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from relay.errors import Code, RelayError
+from relay.storage.audit_store import AuditDraft
 from relay.storage.sqlite_base import SQLiteBase
 
 DAY_S = 86_400
@@ -32,8 +34,16 @@ class DeviceView:
 
 
 class StaffSQL(SQLiteBase):
-    async def set_display_name(self, org_id: str, account_id: str, name: str | None) -> str:
-        """Name a staff account (None clears it); returns its role. A caregiver is refused."""
+    async def set_display_name(
+        self,
+        org_id: str,
+        account_id: str,
+        name: str | None,
+        now: int = 0,
+        audit: Sequence[AuditDraft] = (),
+    ) -> str:
+        """Name a staff account (None clears it); returns its role. A caregiver is refused.
+        The audit entries are written in the same transaction: no unlogged change."""
 
         def update(con: sqlite3.Connection) -> str:
             row = con.execute(
@@ -44,13 +54,17 @@ class StaffSQL(SQLiteBase):
             if row[0] == "caregiver":
                 raise RelayError(Code.CAREGIVER_NAMELESS)
             con.execute("UPDATE accounts SET display_name = ? WHERE id = ?", (name, account_id))
+            self._log(con, audit, now)
             return row[0]
 
         return await self._write(self._transaction, update)
 
-    async def set_device_label(self, device_id: str, label: str | None) -> None:
+    async def set_device_label(
+        self, device_id: str, label: str | None, now: int = 0, audit: Sequence[AuditDraft] = ()
+    ) -> None:
         def update(con: sqlite3.Connection) -> None:
             con.execute("UPDATE devices SET label = ? WHERE id = ?", (label, device_id))
+            self._log(con, audit, now)  # in the same transaction as the change
 
         await self._write(self._transaction, update)
 
