@@ -17,7 +17,6 @@ from retention.delays import PurgeSchedule, crypto_shred_delay, worst_case_delay
 from retention.durations import describe, describe_at_most
 from retention.lifetimes import LIFETIMES, Lifetime
 from retention.policy import OFF, OrganisationPolicy
-from retention.report_nl import report_nl
 
 COLUMNS = (
     "data",
@@ -262,19 +261,6 @@ def report(
     shred = f"at most {describe_at_most(crypto_shred_delay(org, schedule))}"
     rows = [_table_row(entry, org, purge, shred) for entry in LIFETIMES]
     return rows + _other_rows(org, purge, shred, backend)
-
-
-LANGUAGES = ("en", "nl")
-
-
-def rows(
-    org: OrganisationPolicy, schedule: PurgeSchedule, backend: str, lang: str = "en"
-) -> list[dict[str, str]]:
-    """The table as dicts, in English (as the CLI prints it) or in Dutch for the desk
-    screens (retention/report_nl.py words the same rows with the same figures)."""
-    if lang == "nl":
-        return report_nl(org, schedule, backend)
-    return [row.as_dict() for row in report(org, schedule, backend=backend)]
 
 
 def _leftovers_row(backend: str, purge: str, shred: str) -> ReportRow:

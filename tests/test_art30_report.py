@@ -102,7 +102,7 @@ async def test_the_desk_screens_get_the_report_in_dutch_with_the_same_figures(re
     policy's own numbers; every English row has its Dutch row (on either database)."""
     from retention.delays import PurgeSchedule
     from retention.policy import OrganisationPolicy
-    from retention.report import rows as report_rows
+    from retention.report_rows import rows as report_rows
 
     admin, worker, caregiver = await relay.onboard()
     await admin.request("policy_set", {"document": POLICY})

@@ -26,7 +26,7 @@ from retention import (
 )
 from retention.durations import format_duration
 from retention.policy import OFF
-from retention.report import LANGUAGES, rows
+from retention.report_rows import LANGUAGES, rows
 from retention.serialise import format_setting
 
 # Who may ever set a policy: admins (any scope), workers (a case they are on, or a group
