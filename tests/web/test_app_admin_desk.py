@@ -65,7 +65,7 @@ async def label_and_link(worker, second) -> None:
     await second.get_by_role("button", name="Koppel dit apparaat").click()
     await expect(second.get_by_role("heading", name="Mijn mantelzorgers")).to_be_visible()
     # Not "Nieuwe mantelzorger": the name the worker gave travelled end to end.
-    await expect(second.locator("li.caregiver h2")).to_have_text(["Ria"])
+    await expect(second.locator("li.caregiver h2")).to_have_text(["Ria"], timeout=45_000)
 
 
 async def name_staff_and_revoke(desk, worker_id: str, desk_id: str, artifacts: Path) -> None:
